@@ -1,0 +1,247 @@
+"""GB/T 2260 administrative divisions: codes, names, parents, roll-ups and centroids.
+
+Data: ``data/regions/regions.csv``, built by ``scripts/build_regions.py`` from the ``adcodes.csv`` of
+the PyPI package cpca 0.5.5 (MIT, © 2018 QinYuan Du, see ``data/regions/LICENSE-cpca``). Codes are
+6-character strings. The table (``regions()``) has one row per division and level:
+
+============== ====================================================================
+region_code    6-digit GB/T 2260 code (str)
+name_zh        Chinese name
+name_en        English name (provinces; pinyin-free "" for lower levels)
+level          province / city / county
+city_code      the prefecture-level unit (municipalities: the municipality itself;
+               county-level units directly under a province: themselves)
+province_code  ``PP0000``
+city_name_zh, province_name_zh, province_name_en
+longitude, latitude   centroid (WGS-84 degrees) as cpca gives it; empty where cpca has none
+============== ====================================================================
+
+Four prefecture-level cities without county-level divisions (东莞 441900, 中山 442000, 儋州 460400,
+嘉峪关 620200) appear twice, as city and as their own county-level unit.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal
+
+import pandas as pd
+
+from .errors import ParameterError
+from .paths import data_dir
+
+Level = Literal["province", "city", "county"]
+LEVELS: tuple[Level, ...] = ("province", "city", "county")
+NATIONAL_CODE = "000000"
+"""Pseudo-code of the whole country (全国) used by roll-ups and as a benchmark parent."""
+
+PROVINCE_NAME_EN: dict[str, str] = {
+    "110000": "Beijing", "120000": "Tianjin", "130000": "Hebei", "140000": "Shanxi",
+    "150000": "Inner Mongolia", "210000": "Liaoning", "220000": "Jilin", "230000": "Heilongjiang",
+    "310000": "Shanghai", "320000": "Jiangsu", "330000": "Zhejiang", "340000": "Anhui",
+    "350000": "Fujian", "360000": "Jiangxi", "370000": "Shandong", "410000": "Henan",
+    "420000": "Hubei", "430000": "Hunan", "440000": "Guangdong", "450000": "Guangxi",
+    "460000": "Hainan", "500000": "Chongqing", "510000": "Sichuan", "520000": "Guizhou",
+    "530000": "Yunnan", "540000": "Tibet", "610000": "Shaanxi", "620000": "Gansu",
+    "630000": "Qinghai", "640000": "Ningxia", "650000": "Xinjiang", "710000": "Taiwan",
+    "810000": "Hong Kong", "820000": "Macao",
+}
+MAINLAND_PROVINCES: tuple[str, ...] = tuple(c for c in PROVINCE_NAME_EN if c[0] not in "78")
+"""The 31 provincial-level divisions of the mainland, covered by the spot-check statistics."""
+
+# Well-known cities in English, for English labels of the seed regions and provincial capitals.
+CITY_NAME_EN: dict[str, str] = {
+    "330300": "Wenzhou", "330303": "Longwan District", "421200": "Xianning", "431000": "Chenzhou",
+    "330900": "Zhoushan", "330100": "Hangzhou", "420100": "Wuhan", "430100": "Changsha",
+    "440100": "Guangzhou", "440300": "Shenzhen", "320100": "Nanjing", "320400": "Changzhou",
+}
+
+
+@cache
+def regions() -> pd.DataFrame:
+    """All divisions (see module docstring for the columns). Cached; do not mutate."""
+    path = data_dir() / "regions" / "regions.csv"
+    df = pd.read_csv(
+        path,
+        dtype={"region_code": "string", "name_zh": "string", "level": "string",
+               "city_code": "string", "province_code": "string",
+               "longitude": "float64", "latitude": "float64"},
+        keep_default_na=False,
+        na_values={"longitude": [""], "latitude": [""]},
+    )
+    df["city_code"] = df["city_code"].replace("", pd.NA)
+    names = df.drop_duplicates("region_code").set_index("region_code")["name_zh"]
+    df["province_name_zh"] = df["province_code"].map(names)
+    df["province_name_en"] = df["province_code"].map(PROVINCE_NAME_EN).astype("string")
+    df["city_name_zh"] = df["city_code"].map(names)
+    en = {**PROVINCE_NAME_EN, **CITY_NAME_EN}
+    df["name_en"] = df["region_code"].map(en).astype("string").fillna("")
+    cols = ["region_code", "name_zh", "name_en", "level", "city_code", "city_name_zh",
+            "province_code", "province_name_zh", "province_name_en", "longitude", "latitude"]
+    return df[cols]
+
+
+@cache
+def counties() -> pd.DataFrame:
+    """County-level divisions (县级: districts, counties, county-level cities, banners …) of the
+    mainland, indexed 0..n-1, sorted by code."""
+    df = regions()
+    df = df[(df["level"] == "county") & df["province_code"].isin(MAINLAND_PROVINCES)]
+    return df.sort_values("region_code").reset_index(drop=True)
+
+
+def is_valid_code(code: object) -> bool:
+    """True for a 6-digit string that is a known division (or the national pseudo-code)."""
+    return isinstance(code, str) and (code == NATIONAL_CODE or code in _by_code().index)
+
+
+@cache
+def _by_code() -> pd.DataFrame:
+    # one row per code, the coarsest level first (a city that is also its own county is a city)
+    order = {lvl: i for i, lvl in enumerate(LEVELS)}
+    df = regions().assign(_o=regions()["level"].map(order)).sort_values(["region_code", "_o"])
+    return df.drop_duplicates("region_code").drop(columns="_o").set_index("region_code")
+
+
+def lookup(code: str) -> pd.Series:
+    """The division with this code (a city that is its own county-level unit: the city row).
+
+    Raises ParameterError naming the code when it is malformed or unknown."""
+    check_code(code)
+    if code == NATIONAL_CODE:
+        return pd.Series({"name_zh": "全国", "name_en": "China", "level": "national",
+                          "city_code": pd.NA, "province_code": pd.NA}, name=code)
+    return _by_code().loc[code]
+
+
+def check_code(code: object, what: str = "region code") -> str:
+    """Return ``code`` if it is a known 6-digit code, else raise a ParameterError that says why."""
+    if not isinstance(code, str):
+        raise ParameterError(
+            f"{what} must be a 6-digit string such as '330303', got {type(code).__name__} {code!r}"
+            + (" (a leading zero may have been lost: quote the code)" if isinstance(code, int) else "")
+        )
+    if len(code) != 6 or not code.isdigit():
+        raise ParameterError(f"{what} must be 6 digits (GB/T 2260), got {code!r}")
+    if code != NATIONAL_CODE and code not in _by_code().index:
+        raise ParameterError(f"unknown {what} {code!r}: not a GB/T 2260 division")
+    return code
+
+
+def name(code: str, lang: Literal["zh", "en"] = "zh") -> str:
+    """Display name of a division; English falls back to the Chinese name where none is known."""
+    row = lookup(code)
+    if lang == "en" and row["name_en"]:
+        return str(row["name_en"])
+    return str(row["name_zh"])
+
+
+def find(name_query: str, level: Level | None = None) -> pd.DataFrame:
+    """Divisions whose Chinese or English name equals ``name_query`` or starts with it
+    (``"龙湾"`` finds 龙湾区). Exact matches come first."""
+    df = regions()
+    if level is not None:
+        df = df[df["level"] == level]
+    q = name_query.strip()
+    exact = df[(df["name_zh"] == q) | (df["name_en"].str.lower() == q.lower())]
+    prefix = df[df["name_zh"].str.startswith(q) | df["name_en"].str.lower().str.startswith(q.lower())]
+    return pd.concat([exact, prefix]).drop_duplicates(["region_code", "level"]).reset_index(drop=True)
+
+
+def children(code: str, level: Level | None = None) -> pd.DataFrame:
+    """Divisions directly below ``code``: provinces of the nation, cities of a province, county-level
+    units of a city. ``level="county"`` asks for all county-level units within ``code``."""
+    check_code(code)
+    df = regions()
+    row = lookup(code)
+    parent_level = row["level"]
+    if level is None:
+        level = {"national": "province", "province": "city", "city": "county"}.get(parent_level)  # type: ignore[assignment]
+        if level is None:
+            return df.iloc[0:0]
+    sel = df[df["level"] == level]
+    if parent_level == "national":
+        sel = sel[sel["province_code"].isin(MAINLAND_PROVINCES)]
+    elif parent_level == "province":
+        sel = sel[sel["province_code"] == code]
+    elif parent_level == "city":
+        sel = sel[sel["city_code"] == code]
+    else:
+        sel = sel[sel["region_code"] == code] if level == "county" else sel.iloc[0:0]
+    if level == parent_level and level != "county":
+        sel = sel[sel["region_code"] != code]
+    return sel.sort_values("region_code").reset_index(drop=True)
+
+
+def within(region_codes: pd.Series, parent: str) -> pd.Series:
+    """Boolean mask: which county-level ``region_codes`` lie within ``parent`` (any level)."""
+    check_code(parent)
+    if parent == NATIONAL_CODE:
+        return pd.Series(True, index=region_codes.index)
+    level = lookup(parent)["level"]
+    rc = region_codes.astype("string")
+    if level == "province":
+        return rc.str.slice(0, 2) == parent[:2]
+    if level == "city":
+        return rc.map(_county_city()).eq(parent).fillna(False).astype(bool)
+    return rc == parent
+
+
+@cache
+def _county_city() -> dict[str, str]:
+    c = regions()[regions()["level"] == "county"]
+    return dict(zip(c["region_code"], c["city_code"], strict=True))
+
+
+def parent_code(region_code: str, level: Level | Literal["national"]) -> str:
+    """The code of the division at ``level`` that contains ``region_code``."""
+    check_code(region_code)
+    if level == "national":
+        return NATIONAL_CODE
+    if level == "province":
+        return region_code[:2] + "0000"
+    if level == "city":
+        city = _county_city().get(region_code)
+        if city is None:
+            row = lookup(region_code)
+            city = row["city_code"] if row["level"] == "city" else None
+        if city is None or pd.isna(city):
+            raise ParameterError(f"{region_code!r} is not within a city-level division")
+        return str(city)
+    return region_code
+
+
+def add_parents(df: pd.DataFrame, code_column: str = "region_code") -> pd.DataFrame:
+    """Return ``df`` with ``city_code`` and ``province_code`` derived from county-level codes.
+
+    Unknown codes get NA (validation in ``io`` reports them before this is called)."""
+    rc = df[code_column].astype("string")
+    out = df.copy()
+    out["city_code"] = rc.map(_county_city()).astype("string")
+    out["province_code"] = (rc.str.slice(0, 2) + "0000").astype("string")
+    return out
+
+
+def rollup(
+    counts: pd.DataFrame,
+    level: Level | Literal["national"],
+    code_column: str = "region_code",
+    value_columns: tuple[str, ...] = ("batches", "passed"),
+    by: list[str] | None = None,
+) -> pd.DataFrame:
+    """Sum county-level counts up to ``level`` (city, province or national).
+
+    ``counts`` holds ``code_column`` (county-level codes), ``value_columns`` and optional extra
+    grouping columns ``by`` (e.g. ``["year"]``). Returns ``region_code``, ``by`` and the sums."""
+    by = list(by or [])
+    rc = counts[code_column].astype("string")
+    if level == "national":
+        parent = pd.Series(NATIONAL_CODE, index=counts.index, dtype="string")
+    elif level == "province":
+        parent = rc.str.slice(0, 2) + "0000"
+    elif level == "city":
+        parent = rc.map(_county_city()).astype("string")
+    else:
+        parent = rc
+    grouped = counts.assign(region_code=parent).groupby(["region_code", *by], observed=True, sort=True)
+    return grouped[list(value_columns)].sum().reset_index()
