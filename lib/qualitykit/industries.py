@@ -21,7 +21,12 @@ def industries(include_non_rpq: bool = False) -> pd.DataFrame:
     """The manufacturing divisions; by default the 29 of the RPQ (13–41)."""
     df = pd.read_csv(
         data_dir() / "industries" / "industries.csv",
-        dtype={"industry_code": "string", "name_zh": "string", "name_en": "string", "in_rpq": "bool"},
+        dtype={
+            "industry_code": "string",
+            "name_zh": "string",
+            "name_en": "string",
+            "in_rpq": "bool",
+        },
     )
     if not include_non_rpq:
         df = df[df["in_rpq"]].reset_index(drop=True)

@@ -36,24 +36,58 @@ NATIONAL_CODE = "000000"
 """Pseudo-code of the whole country (全国) used by roll-ups and as a benchmark parent."""
 
 PROVINCE_NAME_EN: dict[str, str] = {
-    "110000": "Beijing", "120000": "Tianjin", "130000": "Hebei", "140000": "Shanxi",
-    "150000": "Inner Mongolia", "210000": "Liaoning", "220000": "Jilin", "230000": "Heilongjiang",
-    "310000": "Shanghai", "320000": "Jiangsu", "330000": "Zhejiang", "340000": "Anhui",
-    "350000": "Fujian", "360000": "Jiangxi", "370000": "Shandong", "410000": "Henan",
-    "420000": "Hubei", "430000": "Hunan", "440000": "Guangdong", "450000": "Guangxi",
-    "460000": "Hainan", "500000": "Chongqing", "510000": "Sichuan", "520000": "Guizhou",
-    "530000": "Yunnan", "540000": "Tibet", "610000": "Shaanxi", "620000": "Gansu",
-    "630000": "Qinghai", "640000": "Ningxia", "650000": "Xinjiang", "710000": "Taiwan",
-    "810000": "Hong Kong", "820000": "Macao",
+    "110000": "Beijing",
+    "120000": "Tianjin",
+    "130000": "Hebei",
+    "140000": "Shanxi",
+    "150000": "Inner Mongolia",
+    "210000": "Liaoning",
+    "220000": "Jilin",
+    "230000": "Heilongjiang",
+    "310000": "Shanghai",
+    "320000": "Jiangsu",
+    "330000": "Zhejiang",
+    "340000": "Anhui",
+    "350000": "Fujian",
+    "360000": "Jiangxi",
+    "370000": "Shandong",
+    "410000": "Henan",
+    "420000": "Hubei",
+    "430000": "Hunan",
+    "440000": "Guangdong",
+    "450000": "Guangxi",
+    "460000": "Hainan",
+    "500000": "Chongqing",
+    "510000": "Sichuan",
+    "520000": "Guizhou",
+    "530000": "Yunnan",
+    "540000": "Tibet",
+    "610000": "Shaanxi",
+    "620000": "Gansu",
+    "630000": "Qinghai",
+    "640000": "Ningxia",
+    "650000": "Xinjiang",
+    "710000": "Taiwan",
+    "810000": "Hong Kong",
+    "820000": "Macao",
 }
 MAINLAND_PROVINCES: tuple[str, ...] = tuple(c for c in PROVINCE_NAME_EN if c[0] not in "78")
 """The 31 provincial-level divisions of the mainland, covered by the spot-check statistics."""
 
 # Well-known cities in English, for English labels of the seed regions and provincial capitals.
 CITY_NAME_EN: dict[str, str] = {
-    "330300": "Wenzhou", "330303": "Longwan District", "421200": "Xianning", "431000": "Chenzhou",
-    "330900": "Zhoushan", "330100": "Hangzhou", "420100": "Wuhan", "430100": "Changsha",
-    "440100": "Guangzhou", "440300": "Shenzhen", "320100": "Nanjing", "320400": "Changzhou",
+    "330300": "Wenzhou",
+    "330303": "Longwan District",
+    "421200": "Xianning",
+    "431000": "Chenzhou",
+    "330900": "Zhoushan",
+    "330100": "Hangzhou",
+    "420100": "Wuhan",
+    "430100": "Changsha",
+    "440100": "Guangzhou",
+    "440300": "Shenzhen",
+    "320100": "Nanjing",
+    "320400": "Changzhou",
 }
 
 
@@ -63,9 +97,15 @@ def regions() -> pd.DataFrame:
     path = data_dir() / "regions" / "regions.csv"
     df = pd.read_csv(
         path,
-        dtype={"region_code": "string", "name_zh": "string", "level": "string",
-               "city_code": "string", "province_code": "string",
-               "longitude": "float64", "latitude": "float64"},
+        dtype={
+            "region_code": "string",
+            "name_zh": "string",
+            "level": "string",
+            "city_code": "string",
+            "province_code": "string",
+            "longitude": "float64",
+            "latitude": "float64",
+        },
         keep_default_na=False,
         na_values={"longitude": [""], "latitude": [""]},
     )
@@ -76,8 +116,19 @@ def regions() -> pd.DataFrame:
     df["city_name_zh"] = df["city_code"].map(names)
     en = {**PROVINCE_NAME_EN, **CITY_NAME_EN}
     df["name_en"] = df["region_code"].map(en).astype("string").fillna("")
-    cols = ["region_code", "name_zh", "name_en", "level", "city_code", "city_name_zh",
-            "province_code", "province_name_zh", "province_name_en", "longitude", "latitude"]
+    cols = [
+        "region_code",
+        "name_zh",
+        "name_en",
+        "level",
+        "city_code",
+        "city_name_zh",
+        "province_code",
+        "province_name_zh",
+        "province_name_en",
+        "longitude",
+        "latitude",
+    ]
     return df[cols]
 
 
@@ -109,8 +160,16 @@ def lookup(code: str) -> pd.Series:
     Raises ParameterError naming the code when it is malformed or unknown."""
     check_code(code)
     if code == NATIONAL_CODE:
-        return pd.Series({"name_zh": "全国", "name_en": "China", "level": "national",
-                          "city_code": pd.NA, "province_code": pd.NA}, name=code)
+        return pd.Series(
+            {
+                "name_zh": "全国",
+                "name_en": "China",
+                "level": "national",
+                "city_code": pd.NA,
+                "province_code": pd.NA,
+            },
+            name=code,
+        )
     return _by_code().loc[code]
 
 
@@ -119,7 +178,11 @@ def check_code(code: object, what: str = "region code") -> str:
     if not isinstance(code, str):
         raise ParameterError(
             f"{what} must be a 6-digit string such as '330303', got {type(code).__name__} {code!r}"
-            + (" (a leading zero may have been lost: quote the code)" if isinstance(code, int) else "")
+            + (
+                " (a leading zero may have been lost: quote the code)"
+                if isinstance(code, int)
+                else ""
+            )
         )
     if len(code) != 6 or not code.isdigit():
         raise ParameterError(f"{what} must be 6 digits (GB/T 2260), got {code!r}")
@@ -144,8 +207,12 @@ def find(name_query: str, level: Level | None = None) -> pd.DataFrame:
         df = df[df["level"] == level]
     q = name_query.strip()
     exact = df[(df["name_zh"] == q) | (df["name_en"].str.lower() == q.lower())]
-    prefix = df[df["name_zh"].str.startswith(q) | df["name_en"].str.lower().str.startswith(q.lower())]
-    return pd.concat([exact, prefix]).drop_duplicates(["region_code", "level"]).reset_index(drop=True)
+    prefix = df[
+        df["name_zh"].str.startswith(q) | df["name_en"].str.lower().str.startswith(q.lower())
+    ]
+    return (
+        pd.concat([exact, prefix]).drop_duplicates(["region_code", "level"]).reset_index(drop=True)
+    )
 
 
 def children(code: str, level: Level | None = None) -> pd.DataFrame:
@@ -243,5 +310,7 @@ def rollup(
         parent = rc.map(_county_city()).astype("string")
     else:
         parent = rc
-    grouped = counts.assign(region_code=parent).groupby(["region_code", *by], observed=True, sort=True)
+    grouped = counts.assign(region_code=parent).groupby(
+        ["region_code", *by], observed=True, sort=True
+    )
     return grouped[list(value_columns)].sum().reset_index()

@@ -32,7 +32,12 @@ CHECK_LEVEL_ZH: dict[str, str] = {
 }
 
 ENTERPRISE_SIZES: tuple[str, ...] = ("large", "medium", "small", "micro")
-ENTERPRISE_SIZE_ZH: dict[str, str] = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+ENTERPRISE_SIZE_ZH: dict[str, str] = {
+    "large": "大型",
+    "medium": "中型",
+    "small": "小型",
+    "micro": "微型",
+}
 
 SALES_CLASSES: tuple[str, ...] = ("A", "B", "C")
 """Longwan (龙湾区, 2006) enterprise classes by annual sales in 10k CNY (万元):
@@ -40,7 +45,14 @@ A ≥ 5,000万 (重点培育), B 1,000–5,000万 (重点帮扶), C < 1,000万 (
 
 SALES_CLASS_BOUNDS_10K_CNY: tuple[float, float] = (1000.0, 5000.0)
 
-CAUSES_5M1E: tuple[str, ...] = ("man", "machine", "material", "method", "measurement", "environment")
+CAUSES_5M1E: tuple[str, ...] = (
+    "man",
+    "machine",
+    "material",
+    "method",
+    "measurement",
+    "environment",
+)
 CAUSE_5M1E_ZH: dict[str, str] = {
     "man": "人",
     "machine": "机",
@@ -71,12 +83,21 @@ RECORD_COLUMNS: tuple[Column, ...] = (
     Column("year", "int", True, "year of the check"),
     Column("quarter", "int", False, "quarter 1–4"),
     Column("sampled_on", "date", False, "sampling date"),
-    Column("check_level", "category", True, "national / provincial / municipal / county", CHECK_LEVELS),
-    Column("region_code", "str", True, "GB/T 2260 code of the producer's county-level division (6 digits)"),
+    Column(
+        "check_level", "category", True, "national / provincial / municipal / county", CHECK_LEVELS
+    ),
+    Column(
+        "region_code",
+        "str",
+        True,
+        "GB/T 2260 code of the producer's county-level division (6 digits)",
+    ),
     Column("industry_code", "str", True, "GB/T 4754-2017 manufacturing division, 2 digits (13–41)"),
     Column("product", "str", True, "product name, e.g. 皮鞋"),
     Column("enterprise_id", "str", True, "producer id"),
-    Column("enterprise_size", "category", False, "large / medium / small / micro", ENTERPRISE_SIZES),
+    Column(
+        "enterprise_size", "category", False, "large / medium / small / micro", ENTERPRISE_SIZES
+    ),
     Column("annual_sales", "float", False, "annual sales in 10k CNY (万元); gives the A/B/C class"),
     Column("passed", "bool", True, "the batch passed every test item"),
 )
@@ -84,8 +105,16 @@ RECORD_COLUMNS: tuple[Column, ...] = (
 NONCONFORMITY_COLUMNS: tuple[Column, ...] = (
     Column("batch_id", "str", True, "the failed batch (a batch_id of the records)"),
     Column("item", "str", True, "failed test item, e.g. 成鞋耐折性能"),
-    Column("category", "str", False, "item category: safety / performance / labelling / material …"),
-    Column("cause_5m1e", "category", False, "man / machine / material / method / measurement / environment", CAUSES_5M1E),
+    Column(
+        "category", "str", False, "item category: safety / performance / labelling / material …"
+    ),
+    Column(
+        "cause_5m1e",
+        "category",
+        False,
+        "man / machine / material / method / measurement / environment",
+        CAUSES_5M1E,
+    ),
     Column("controllable", "category", False, "management / operator (Juran)", CONTROLLABILITY),
 )
 
@@ -102,33 +131,87 @@ TABLES: dict[str, tuple[Column, ...]] = {
 # -> canonical name. Chinese headers seen in published spot-check notices and in user files.
 COLUMN_ALIASES: dict[str, str] = {
     # records
-    "批次编号": "batch_id", "批次号": "batch_id", "样品编号": "batch_id", "抽样单编号": "batch_id",
-    "报告编号": "batch_id", "batch": "batch_id", "batchid": "batch_id",
-    "年份": "year", "年度": "year", "抽查年份": "year", "年": "year",
-    "季度": "quarter", "抽查季度": "quarter",
-    "抽样日期": "sampled_on", "抽查日期": "sampled_on", "日期": "sampled_on", "date": "sampled_on",
-    "抽查级别": "check_level", "抽查层级": "check_level", "抽查类型": "check_level", "level": "check_level",
-    "地区代码": "region_code", "行政区划代码": "region_code", "区划代码": "region_code",
-    "地区编码": "region_code", "regioncode": "region_code", "adcode": "region_code",
-    "行业代码": "industry_code", "行业大类代码": "industry_code", "industrycode": "industry_code",
-    "产品名称": "product", "产品": "product", "产品类别": "product", "样品名称": "product",
-    "企业编号": "enterprise_id", "企业代码": "enterprise_id", "统一社会信用代码": "enterprise_id",
-    "生产企业": "enterprise_id", "受检企业": "enterprise_id", "企业名称": "enterprise_id",
+    "批次编号": "batch_id",
+    "批次号": "batch_id",
+    "样品编号": "batch_id",
+    "抽样单编号": "batch_id",
+    "报告编号": "batch_id",
+    "batch": "batch_id",
+    "batchid": "batch_id",
+    "年份": "year",
+    "年度": "year",
+    "抽查年份": "year",
+    "年": "year",
+    "季度": "quarter",
+    "抽查季度": "quarter",
+    "抽样日期": "sampled_on",
+    "抽查日期": "sampled_on",
+    "日期": "sampled_on",
+    "date": "sampled_on",
+    "抽查级别": "check_level",
+    "抽查层级": "check_level",
+    "抽查类型": "check_level",
+    "level": "check_level",
+    "地区代码": "region_code",
+    "行政区划代码": "region_code",
+    "区划代码": "region_code",
+    "地区编码": "region_code",
+    "regioncode": "region_code",
+    "adcode": "region_code",
+    "行业代码": "industry_code",
+    "行业大类代码": "industry_code",
+    "industrycode": "industry_code",
+    "产品名称": "product",
+    "产品": "product",
+    "产品类别": "product",
+    "样品名称": "product",
+    "企业编号": "enterprise_id",
+    "企业代码": "enterprise_id",
+    "统一社会信用代码": "enterprise_id",
+    "生产企业": "enterprise_id",
+    "受检企业": "enterprise_id",
+    "企业名称": "enterprise_id",
     "enterpriseid": "enterprise_id",
-    "企业规模": "enterprise_size", "规模": "enterprise_size", "enterprisesize": "enterprise_size",
-    "年销售额": "annual_sales", "年销售额(万元)": "annual_sales", "销售额": "annual_sales",
+    "企业规模": "enterprise_size",
+    "规模": "enterprise_size",
+    "enterprisesize": "enterprise_size",
+    "年销售额": "annual_sales",
+    "年销售额(万元)": "annual_sales",
+    "销售额": "annual_sales",
     "annualsales": "annual_sales",
-    "是否合格": "passed", "合格": "passed", "检验结论": "passed", "结论": "passed", "判定": "passed",
+    "是否合格": "passed",
+    "合格": "passed",
+    "检验结论": "passed",
+    "结论": "passed",
+    "判定": "passed",
     # nonconformities
-    "不合格项目": "item", "不合格项": "item", "不合格项目名称": "item", "检验项目": "item",
-    "项目类别": "category", "类别": "category",
-    "原因": "cause_5m1e", "5m1e": "cause_5m1e",
-    "可控性": "controllable", "责任": "controllable",
+    "不合格项目": "item",
+    "不合格项": "item",
+    "不合格项目名称": "item",
+    "检验项目": "item",
+    "项目类别": "category",
+    "类别": "category",
+    "原因": "cause_5m1e",
+    "5m1e": "cause_5m1e",
+    "可控性": "controllable",
+    "责任": "controllable",
     # counts
-    "抽查批次": "batches", "抽查批次数": "batches", "批次数": "batches", "抽样批次": "batches",
-    "合格批次": "passed", "合格批次数": "passed",
-    "不合格批次": "nonconforming", "不合格批次数": "nonconforming", "nc_batches": "nonconforming",
+    "抽查批次": "batches",
+    "抽查批次数": "batches",
+    "批次数": "batches",
+    "抽样批次": "batches",
+    "合格批次": "passed",
+    "合格批次数": "passed",
+    "不合格批次": "nonconforming",
+    "不合格批次数": "nonconforming",
+    "nc_batches": "nonconforming",
     "pass_batches": "passed",
+    # more headers seen in notices (added with io)
+    "检验结果": "passed",
+    "抽检结果": "passed",
+    "抽查结果": "passed",
+    "区县代码": "region_code",
+    "主要不合格项目": "item",
 }
 
 BOOLEAN_TRUE: frozenset[str] = frozenset(
@@ -140,17 +223,62 @@ BOOLEAN_FALSE: frozenset[str] = frozenset(
 
 CHECK_LEVEL_ALIASES: dict[str, str] = {
     **{k: k for k in CHECK_LEVELS},
-    "国家": "national", "国家级": "national", "国家监督抽查": "national", "国抽": "national",
-    "省": "provincial", "省级": "provincial", "省级监督抽查": "provincial", "省抽": "provincial",
-    "市": "municipal", "市级": "municipal", "市级监督抽查": "municipal",
-    "县": "county", "县级": "county", "县级监督抽查": "county", "区县": "county",
+    "国家": "national",
+    "国家级": "national",
+    "国家监督抽查": "national",
+    "国抽": "national",
+    "省": "provincial",
+    "省级": "provincial",
+    "省级监督抽查": "provincial",
+    "省抽": "provincial",
+    "市": "municipal",
+    "市级": "municipal",
+    "市级监督抽查": "municipal",
+    "县": "county",
+    "县级": "county",
+    "县级监督抽查": "county",
+    "区县": "county",
 }
 
 ENTERPRISE_SIZE_ALIASES: dict[str, str] = {
     **{k: k for k in ENTERPRISE_SIZES},
-    "大": "large", "大型": "large", "中": "medium", "中型": "medium",
-    "小": "small", "小型": "small", "微": "micro", "微型": "micro",
+    "大": "large",
+    "大型": "large",
+    "中": "medium",
+    "中型": "medium",
+    "小": "small",
+    "小型": "small",
+    "微": "micro",
+    "微型": "micro",
 }
+
+CAUSE_5M1E_ALIASES: dict[str, str] = {
+    **{k: k for k in CAUSES_5M1E},
+    **{zh: k for k, zh in CAUSE_5M1E_ZH.items()},
+    "manpower": "man",
+    "人员": "man",
+    "设备": "machine",
+    "材料": "material",
+    "原材料": "material",
+    "方法": "method",
+    "工艺": "method",
+    "测量": "measurement",
+    "检测": "measurement",
+    "环境": "environment",
+}
+"""5M1E cause values accepted by the loader (人机料法测环 and common longer forms)."""
+
+CONTROLLABILITY_ALIASES: dict[str, str] = {
+    **{k: k for k in CONTROLLABILITY},
+    "管理": "management",
+    "管理者": "management",
+    "管理可控": "management",
+    "操作": "operator",
+    "操作者": "operator",
+    "操作者可控": "operator",
+    "操作工": "operator",
+}
+"""Controllability values accepted by the loader (Juran: management- vs operator-controllable)."""
 
 
 def normalise_header(header: object) -> str:
@@ -182,4 +310,3 @@ def sales_class(annual_sales_10k_cny: pd.Series) -> pd.Series:
     out[(s >= low) & (s < high)] = "B"
     out[s < low] = "C"
     return out.astype(pd.CategoricalDtype(list(SALES_CLASSES)))
-

@@ -1,0 +1,1084 @@
+"""Batch runs: one parameterised notebook × many parameter sets, executed headlessly by papermill.
+
+::
+
+    qualitykit run notebooks/05_district_report.ipynb --each district --within 330000 \\
+        --workers 2 --out outputs/zhejiang
+
+Design (DESIGN §5; the throughput issue):
+
+* **Checked before anything runs** — every parameter set is checked against the notebook's
+  ``parameters`` cell (:mod:`qualitykit.notebook_params`): unknown names, wrong types, region codes
+  that are not 6-digit GB/T 2260 strings. One message lists every problem; nothing is started.
+* **Warm kernels** — each worker process keeps one Jupyter kernel alive for the whole run, with the
+  scientific stack imported once. Before each notebook the kernel's namespace is reset (``%reset``,
+  matplotlib settings, warning filters, working folder, execution counter restored to their state
+  right after start-up), so no state leaks between districts. papermill executes the notebook on
+  that kernel (``km=``), so parameter injection and error reporting are papermill's own.
+* **Isolation** — an exception fails only its notebook; a per-notebook timeout kills the kernel of
+  that notebook only (a watchdog), a dead kernel is replaced; the worker goes on with the next
+  district. Worker processes that die are replaced and their task is marked failed.
+* **Atomic outputs** — each task writes into ``<run>/.staging/`` and its finished folder
+  (``<notebook>/<key>/{<key>.ipynb, <key>.html, tables/…}``) appears in one rename. The journal
+  (``journal.jsonl``, one fsync'd line per finished task) and ``manifest.json`` (rewritten atomically)
+  tell the truth after a SIGKILL at any moment; ``--resume`` skips tasks whose output is complete and
+  re-runs failed or unfinished ones.
+* **Shared work once** — a notebook may name, in its metadata ``qualitykit.prepare``, a function
+  ``module:function`` called once per run in the parent with the task parameter sets; the dict it
+  returns is added to every task's parameters (e.g. the path of a province's precomputed funnel).
+* **Scale-out** — the same task function runs on a local process pool (default) or on a Dask
+  distributed cluster (``scheduler="local-dask"`` or a scheduler address).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import importlib
+import json
+import multiprocessing
+import os
+import platform
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from itertools import product
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .atomic import TMP_SUFFIX, publish_dir, remove_leftovers, write_json
+from .errors import ParameterError, QualityKitError
+from .notebook_params import ParamSpec, check_parameter_sets, coerce_text, notebook_parameters
+from .paths import project_root
+
+STATUS_OK = "ok"
+FAILED_STATUSES = ("failed", "timeout", "dead_kernel", "error")
+PACKAGES = (
+    "qualitykit",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "jupyter_client",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Tasks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Task:
+    """One notebook execution: a key (folder name, e.g. the region code) and its parameters."""
+
+    key: str
+    params: dict[str, Any]
+
+
+def _safe_key(text: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in text)
+    return keep.strip("._")[:120] or "task"
+
+
+def tasks_from_sets(
+    parameter_sets: Sequence[Mapping[str, Any]], key_param: str | None = None
+) -> list[Task]:
+    """Tasks with keys from ``key_param`` (default: ``region_code`` if present, else the values)."""
+    tasks = []
+    seen: dict[str, int] = {}
+    for pset in parameter_sets:
+        pset = dict(pset)
+        if key_param and key_param in pset:
+            key = str(pset[key_param])
+        elif "region_code" in pset:
+            key = str(pset["region_code"])
+            others = [f"{k}={v}" for k, v in pset.items() if k != "region_code"]
+            if others and len(parameter_sets) > len(
+                {str(p.get("region_code")) for p in parameter_sets}
+            ):
+                key = "_".join([key, *others])
+        else:
+            key = "_".join(f"{k}={v}" for k, v in pset.items()) or "default"
+        key = _safe_key(key)
+        if key in seen:
+            seen[key] += 1
+            key = f"{key}_{seen[key]}"
+        else:
+            seen[key] = 0
+        tasks.append(Task(key, pset))
+    return tasks
+
+
+def read_parameter_file(path: str | Path, specs: Mapping[str, ParamSpec]) -> list[dict[str, Any]]:
+    """Parameter sets from a CSV (one row per set, text coerced to the declared types; codes stay
+    strings) or a YAML/JSON list of mappings (values must already have the right types)."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"parameter file not found: {path}")
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        sets = []
+        for i, row in enumerate(rows, start=2):
+            pset = {}
+            for name, text in row.items():
+                if name not in specs:
+                    raise ParameterError(
+                        f"{path}, column {name!r}: unknown parameter (the notebook declares: "
+                        f"{', '.join(sorted(specs))})"
+                    )
+                try:
+                    pset[name] = coerce_text(specs[name], text or "")
+                except ParameterError as exc:
+                    raise ParameterError(f"{path}, row {i}: {exc}") from None
+            sets.append(pset)
+        return sets
+    import yaml
+
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) if path.suffix.lower() in {".yaml", ".yml"} else json.load(f)
+    if isinstance(data, dict) and "parameter_sets" in data:
+        data = data["parameter_sets"]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ParameterError(f"{path}: expected a list of mappings (one per parameter set)")
+    return [dict(d) for d in data]
+
+
+def expand_parameter_sets(
+    notebook: str | Path,
+    *,
+    each: str | None = None,
+    within: str | None = None,
+    codes: Sequence[str] | None = None,
+    params_file: str | Path | None = None,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+    code_param: str = "region_code",
+) -> list[dict[str, Any]]:
+    """Parameter sets from the run options: every district (``each="district"``) or city or
+    province ``within`` a code, an explicit list of ``codes``, a parameter file, a grid of values
+    (cartesian product), plus ``fixed`` values for every set."""
+    specs = notebook_parameters(notebook)
+    base: list[dict[str, Any]] = [{}]
+    if each:
+        from . import regions
+
+        level = {
+            "district": "county",
+            "county": "county",
+            "city": "city",
+            "province": "province",
+        }.get(each)
+        if level is None:
+            raise ParameterError(f"--each must be district, city or province, got {each!r}")
+        parent = within or regions.NATIONAL_CODE
+        regions.check_code(parent, "--within code")
+        kids = regions.children(parent, level=level)  # type: ignore[arg-type]
+        base = [{code_param: c} for c in kids["region_code"]]
+        if not base:
+            raise ParameterError(f"no {each} within {parent}")
+    elif codes:
+        base = [{code_param: c} for c in codes]
+    if params_file:
+        file_sets = read_parameter_file(params_file, specs)
+        base = [{**b, **f} for b in base for f in file_sets]
+    if grid:
+        names = list(grid)
+        combos = list(product(*(grid[n] for n in names)))
+        base = [{**b, **dict(zip(names, combo, strict=True))} for b in base for combo in combos]
+    if fixed:
+        base = [{**b, **fixed} for b in base]
+    check_parameter_sets(specs, base)
+    return base
+
+
+# --------------------------------------------------------------------------------------------
+# Warm kernels (one per worker process)
+# --------------------------------------------------------------------------------------------
+
+_BASELINE_CODE = r"""
+import sys as _qk_sys, types as _qk_types, warnings as _qk_warnings, os as _qk_os
+%matplotlib inline
+import matplotlib as _qk_mpl
+import matplotlib.pyplot as _qk_plt
+for _qk_mod in {preload!r}:
+    try:
+        __import__(_qk_mod)
+    except Exception:
+        pass
+_qk_state = _qk_types.ModuleType("_qualitykit_warm_state")
+_qk_state.rc = dict(_qk_mpl.rcParams)
+_qk_state.filters = list(_qk_warnings.filters)
+_qk_state.environ = dict(_qk_os.environ)
+_qk_sys.modules["_qualitykit_warm_state"] = _qk_state
+"""
+
+_RESET_CODE = r"""
+%reset -f
+import sys as _qk_sys, os as _qk_os, gc as _qk_gc, warnings as _qk_warnings
+import matplotlib as _qk_mpl, matplotlib.pyplot as _qk_plt
+_qk_state = _qk_sys.modules["_qualitykit_warm_state"]
+_qk_plt.close("all")
+_qk_mpl.rcParams.update(_qk_state.rc)
+_qk_warnings.filters[:] = _qk_state.filters
+_qk_os.environ.clear(); _qk_os.environ.update(_qk_state.environ)
+_qk_os.chdir({cwd!r})
+get_ipython().execution_count = 1
+_qk_gc.collect()
+%reset -f
+"""
+
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "seaborn",
+    "pyarrow.parquet",
+    "qualitykit",
+    "qualitykit.regions",
+    "qualitykit.metrics",
+    "qualitykit.trends",
+    "qualitykit.benchmark",
+    "qualitykit.spc",
+    "qualitykit.pareto",
+    "qualitykit.plots",
+    "qualitykit.dataset",
+    "qualitykit.report",
+)
+
+
+class KernelGone(RuntimeError):
+    """The kernel died or was killed (timeout)."""
+
+
+class WarmKernel:
+    """A Jupyter kernel kept alive across notebooks, with a clean namespace per notebook.
+
+    An :class:`~jupyter_client.manager.AsyncKernelManager` (what nbclient expects: with a
+    synchronous manager nbclient blocks on the output channel and never notices a dead kernel)."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 120.0) -> None:
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.km: Any = None
+        self.pid: int | None = None
+        self.killed_by_watchdog = False
+        self.start()
+
+    def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        self.pid = getattr(process, "pid", None)
+        self.killed_by_watchdog = False
+        self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
+
+    def _execute(self, code: str, timeout: float) -> None:
+        kc = self.km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=timeout)
+            reply = kc.execute_interactive(
+                code, timeout=timeout, store_history=False, output_hook=lambda m: None
+            )
+            if reply["content"]["status"] != "ok":
+                raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+        finally:
+            kc.stop_channels()
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001 - a manager in a bad state counts as dead
+            return False
+
+    def reset(self, cwd: str | Path) -> None:
+        if not self.alive():
+            self.restart()
+        self._execute(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
+
+    def kill(self) -> None:
+        """Kill the kernel process now (the per-notebook watchdog calls this from its thread;
+        nbclient then sees a dead kernel and returns)."""
+        self.killed_by_watchdog = True
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def restart(self) -> None:
+        self.shutdown()
+        self.start()
+
+
+_WARM: WarmKernel | None = None
+
+
+def _warm_kernel(kernel_name: str) -> WarmKernel:
+    global _WARM
+    if _WARM is None or _WARM.kernel_name != kernel_name:
+        if _WARM is not None:
+            _WARM.shutdown()
+        _WARM = WarmKernel(kernel_name)
+        from multiprocessing import util
+
+        util.Finalize(None, _shutdown_warm, exitpriority=100)  # runs in pool workers at exit
+    return _WARM
+
+
+def _shutdown_warm() -> None:
+    global _WARM
+    if _WARM is not None:
+        _WARM.shutdown()
+        _WARM = None
+
+
+def _init_worker(kernel_name: str) -> None:
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    _warm_kernel(kernel_name)
+
+
+# --------------------------------------------------------------------------------------------
+# Executing one task (runs in a worker process: local pool or Dask worker)
+# --------------------------------------------------------------------------------------------
+
+
+def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """Execute one notebook into the staging area and publish its folder atomically.
+
+    ``spec``: ``key, params, notebook, run_dir, timeout, html, kernel_name, lang, output_param``.
+    Returns a result dict (status, error, duration, outputs, summary). Never raises for a failure of
+    the notebook itself: failures are results."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    started = time.time()
+    key = spec["key"]
+    notebook = Path(spec["notebook"])
+    run_dir = Path(spec["run_dir"])
+    stem = notebook.stem
+    staging = run_dir / ".staging" / f"{key}.{uuid.uuid4().hex[:8]}{TMP_SUFFIX}"
+    final = run_dir / stem / key
+    staging.mkdir(parents=True, exist_ok=True)
+    params = dict(spec["params"])
+    if spec.get("output_param"):
+        params[spec["output_param"]] = str(staging / "tables")
+    ipynb = staging / f"{key}.ipynb"
+    status, error = STATUS_OK, None
+    warm = _warm_kernel(spec.get("kernel_name", "python3"))
+    timeout = float(spec.get("timeout") or 0) or None
+    watchdog = threading.Timer(timeout, warm.kill) if timeout else None
+    try:
+        warm.reset(notebook.parent.resolve())
+        if watchdog:
+            watchdog.start()
+        pm.execute_notebook(
+            str(notebook),
+            str(ipynb),
+            parameters=params,
+            km=warm.km,
+            kernel_name=warm.kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        status = "failed"
+        error = f"{exc.ename}: {exc.evalue}".strip().rstrip(":") + f" (cell {exc.exec_count})"
+    except Exception as exc:  # noqa: BLE001 - a kernel death or timeout must not stop the worker
+        if warm.killed_by_watchdog:
+            status, error = "timeout", f"timed out after {timeout:g} s; the kernel was stopped"
+        elif not warm.alive():
+            status, error = "dead_kernel", f"the kernel died ({type(exc).__name__}: {exc})".strip()
+        else:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    if status in {"timeout", "dead_kernel"} or not warm.alive():
+        with contextlib.suppress(Exception):
+            warm.restart()
+    summary = _read_summary(staging / "tables" / "summary.json")
+    if status != STATUS_OK and not ipynb.exists():
+        _write_error_notebook(ipynb, key, error or status)
+    outputs = {"ipynb": f"{stem}/{key}/{key}.ipynb"}
+    if (staging / "tables").exists():
+        outputs["tables"] = f"{stem}/{key}/tables"
+    if spec.get("html", True):
+        try:
+            _render_html(
+                ipynb,
+                staging / f"{key}.html",
+                key=key,
+                summary=summary,
+                lang=spec.get("lang", "zh"),
+                error=error if status != STATUS_OK else None,
+            )
+            outputs["html"] = f"{stem}/{key}/{key}.html"
+        except Exception as exc:  # noqa: BLE001
+            if status == STATUS_OK:
+                status, error = "error", f"HTML rendering failed: {type(exc).__name__}: {exc}"
+    publish_dir(staging, final)
+    finished = time.time()
+    return {
+        "key": key,
+        "params": spec["params"],
+        "status": status,
+        "error": error,
+        "duration_s": round(finished - started, 3),
+        "started": _iso(started),
+        "finished": _iso(finished),
+        "outputs": outputs,
+        "summary": summary,
+        "worker": f"{platform.node()}:{os.getpid()}",
+    }
+
+
+def _read_summary(path: Path) -> dict[str, Any]:
+    try:
+        with path.open(encoding="utf-8") as f:
+            data = json.load(f)
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_error_notebook(path: Path, key: str, error: str) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(f"# {key}\n\n**This report failed:** {error}"))
+    nbformat.write(nb, str(path))
+
+
+def _render_html(
+    ipynb: Path, out: Path, *, key: str, summary: Mapping[str, Any], lang: str, error: str | None
+) -> None:
+    from .atomic import write_text
+    from .publish import render_report
+
+    nb = nbformat.read(str(ipynb), as_version=4)
+    title = str(summary.get("title") or key)
+    write_text(
+        out,
+        render_report(
+            nb,
+            title=title,
+            lang=lang,
+            css_href="../../assets/report.css",
+            index_href="../../index.html",
+            error=error,
+        ),
+    )
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat(timespec="seconds")
+
+
+# --------------------------------------------------------------------------------------------
+# Run bookkeeping: journal, manifest, provenance
+# --------------------------------------------------------------------------------------------
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_fingerprint(paths: Iterable[str | Path]) -> str | None:
+    """A short hash of the input data: every file under the given paths (relative name, size and
+    content hash; for a generated sample, its manifest's content hash)."""
+    h = hashlib.sha256()
+    found = False
+    for p in sorted({Path(p).resolve() for p in paths}):
+        if not p.exists():
+            continue
+        manifest = p / "manifest.json" if p.is_dir() else None
+        if manifest is not None and manifest.exists():
+            h.update(manifest.read_bytes())
+            found = True
+            continue
+        files = sorted(f for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file())
+        for f in files:
+            h.update(str(f.relative_to(p if p.is_dir() else p.parent)).encode())
+            h.update(str(f.stat().st_size).encode())
+            h.update(file_sha256(f).encode())
+            found = True
+    return h.hexdigest()[:16] if found else None
+
+
+def git_commit() -> str | None:
+    try:
+        root = project_root()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+class Journal:
+    """Append-only record of finished tasks: one JSON line each, flushed and fsync'd."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._f = path.open("a", encoding="utf-8")
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        self._f.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+    @staticmethod
+    def read(path: Path) -> dict[str, dict[str, Any]]:
+        """Latest record per key (a line cut short by a kill is ignored)."""
+        latest: dict[str, dict[str, Any]] = {}
+        if not path.exists():
+            return latest
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and "key" in rec:
+                    latest[rec["key"]] = rec
+        return latest
+
+
+def _complete(run_dir: Path, rec: Mapping[str, Any]) -> bool:
+    if rec.get("status") != STATUS_OK:
+        return False
+    return all((run_dir / rel).exists() for rel in rec.get("outputs", {}).values())
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RunOptions:
+    """Options of :func:`run_batch`."""
+
+    workers: int = max(1, min(2, os.cpu_count() or 1))
+    timeout: float = 600.0
+    html: bool = True
+    resume: bool = False
+    overwrite: bool = False
+    scheduler: str | None = None  # None: local process pool; "local-dask"; "tcp://host:port"
+    kernel_name: str = "python3"
+    lang: str = "zh"
+    title: str | None = None
+    progress: bool = True
+    index_columns: list[dict[str, Any]] | None = None
+    data_paths: list[str] = field(default_factory=list)
+    command: str | None = None
+
+
+@dataclass
+class RunResult:
+    """What a run did: the manifest (also written to ``<run>/manifest.json``)."""
+
+    run_dir: Path
+    manifest: dict[str, Any]
+
+    @property
+    def failed(self) -> list[dict[str, Any]]:
+        return [t for t in self.manifest["tasks"] if t["status"] != STATUS_OK]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
+    nb = nbformat.read(str(notebook), as_version=4)
+    target = nb.metadata.get("qualitykit", {}).get("prepare")
+    if not target:
+        return None
+    module, _, func = target.partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _index_spec(notebook: Path) -> dict[str, Any]:
+    nb = nbformat.read(str(notebook), as_version=4)
+    return dict(nb.metadata.get("qualitykit", {}))
+
+
+def run_batch(
+    notebook: str | Path,
+    parameter_sets: Sequence[Mapping[str, Any]],
+    run_dir: str | Path,
+    options: RunOptions | None = None,
+    *,
+    key_param: str | None = None,
+) -> RunResult:
+    """Run ``notebook`` once per parameter set into ``run_dir``; return the manifest.
+
+    Raises ParameterError before anything runs if a set does not fit the parameters cell, or if
+    ``run_dir`` holds another run and neither ``resume`` nor ``overwrite`` is set."""
+    opts = options or RunOptions()
+    notebook = Path(notebook).resolve()
+    run_dir = Path(run_dir).resolve()
+    specs = notebook_parameters(notebook)
+    check_parameter_sets(specs, [dict(p) for p in parameter_sets])
+    tasks = tasks_from_sets(parameter_sets, key_param)
+    meta = _index_spec(notebook)
+    output_param = meta.get("output_param", "output_dir" if "output_dir" in specs else None)
+
+    manifest_path = run_dir / "manifest.json"
+    journal_path = run_dir / "journal.jsonl"
+    nb_hash = file_sha256(notebook)
+    previous: dict[str, dict[str, Any]] = {}
+    if run_dir.exists() and (manifest_path.exists() or journal_path.exists()):
+        if opts.resume:
+            old = _load_manifest(manifest_path)
+            if old and old.get("run", {}).get("notebook_sha256") not in (None, nb_hash):
+                raise ParameterError(
+                    f"{run_dir}: the notebook changed since this run started; "
+                    "start a new run (another --out) or use --overwrite"
+                )
+            previous = {
+                t["key"]: t for t in (old or {}).get("tasks", []) if t.get("status") != "pending"
+            }
+            previous.update(Journal.read(journal_path))
+        elif opts.overwrite:
+            import shutil
+
+            shutil.rmtree(run_dir)
+        else:
+            raise ParameterError(
+                f"{run_dir} already holds a run: use --resume to continue it, --overwrite to replace it, "
+                "or another --out"
+            )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    removed = remove_leftovers(run_dir)
+    import shutil
+
+    shutil.rmtree(run_dir / ".staging", ignore_errors=True)
+
+    shared: dict[str, Any] = {}
+    hook = _prepare_hook(notebook)
+    if hook is not None:
+        shared = dict(hook(run_dir=run_dir, parameter_sets=[t.params for t in tasks]) or {})
+        check_parameter_sets(specs, [shared])
+
+    data_paths = list(opts.data_paths)
+    for t in tasks[:1]:
+        data_paths += [
+            v for v in {**t.params, **shared}.values() if isinstance(v, str) and os.path.exists(v)
+        ]
+    if not data_paths:
+        from .paths import sample_dir
+
+        data_paths = [str(sample_dir())]
+
+    results: dict[str, dict[str, Any]] = {}
+    todo: list[Task] = []
+    for t in tasks:
+        prev = previous.get(t.key)
+        if prev is not None and prev.get("params") == t.params and _complete(run_dir, prev):
+            results[t.key] = prev
+        else:
+            todo.append(t)
+
+    run_info = {
+        "name": run_dir.name,
+        "notebook": str(notebook),
+        "notebook_sha256": nb_hash,
+        "created": _iso(time.time()),
+        "finished": None,
+        "git_commit": git_commit(),
+        "data_fingerprint": data_fingerprint(data_paths),
+        "data_paths": sorted(set(data_paths)),
+        "packages": package_versions(),
+        "machine": {
+            "node": platform.node(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "workers": opts.workers,
+        "scheduler": opts.scheduler or "local",
+        "timeout_s": opts.timeout,
+        "shared_params": shared,
+        "command": opts.command,
+        "resumed": bool(previous),
+        "skipped_complete": len(results),
+        "leftovers_removed": removed,
+    }
+    order = [t.key for t in tasks]
+
+    def manifest() -> dict[str, Any]:
+        rows = []
+        for t in tasks:
+            rec = results.get(t.key)
+            rows.append(
+                rec
+                if rec is not None
+                else {
+                    "key": t.key,
+                    "params": t.params,
+                    "status": "pending",
+                    "error": None,
+                    "outputs": {},
+                    "summary": {},
+                }
+            )
+        counts: dict[str, int] = {}
+        for r in rows:
+            counts[r["status"]] = counts.get(r["status"], 0) + 1
+        return {"run": run_info, "counts": counts, "tasks": rows}
+
+    write_json(manifest_path, manifest())
+    journal = Journal(journal_path)
+    specs_out = [
+        {
+            "key": t.key,
+            "params": {**t.params, **shared},
+            "notebook": str(notebook),
+            "run_dir": str(run_dir),
+            "timeout": opts.timeout,
+            "html": opts.html,
+            "kernel_name": opts.kernel_name,
+            "lang": str(t.params.get("lang", opts.lang)),
+            "output_param": output_param,
+        }
+        for t in todo
+    ]
+    bar = _progress(len(tasks), len(results), opts.progress)
+    last_write = time.time()
+    try:
+        for res in _execute_all(specs_out, opts):
+            res["params"] = next(t.params for t in todo if t.key == res["key"])
+            results[res["key"]] = res
+            journal.append(res)
+            bar.update(res)
+            if time.time() - last_write > 2.0:
+                write_json(manifest_path, manifest())
+                last_write = time.time()
+    finally:
+        journal.close()
+        bar.close()
+        run_info["finished"] = _iso(time.time())
+        final = manifest()
+        final["tasks"].sort(key=lambda r: order.index(r["key"]))
+        write_json(manifest_path, final)
+        if opts.html:
+            write_run_index(run_dir, final, meta=meta, lang=opts.lang, title=opts.title)
+    return RunResult(run_dir, final)
+
+
+def _load_manifest(path: Path) -> dict[str, Any] | None:
+    try:
+        with path.open(encoding="utf-8") as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def _execute_all(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
+    if not specs:
+        return
+    if opts.scheduler:
+        yield from _execute_dask(specs, opts)
+    else:
+        yield from _execute_local(specs, opts)
+
+
+def _failure(spec: Mapping[str, Any], status: str, error: str) -> dict[str, Any]:
+    now = time.time()
+    return {
+        "key": spec["key"],
+        "params": spec["params"],
+        "status": status,
+        "error": error,
+        "duration_s": None,
+        "started": None,
+        "finished": _iso(now),
+        "outputs": {},
+        "summary": {},
+        "worker": None,
+    }
+
+
+def _execute_local(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
+    """A pool of worker processes, each with a warm kernel; a broken pool is rebuilt."""
+    pending = list(specs)
+    ctx = multiprocessing.get_context("spawn")
+    while pending:
+        workers = max(1, min(opts.workers, len(pending)))
+        pool = ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_init_worker, initargs=(opts.kernel_name,)
+        )
+        futures: dict[Future[dict[str, Any]], dict[str, Any]] = {
+            pool.submit(execute_task, s): s for s in pending
+        }
+        pending = []
+        broken = False
+        try:
+            not_done = set(futures)
+            while not_done:
+                done, not_done = wait(not_done, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    spec = futures[fut]
+                    try:
+                        yield fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        pending.append(spec)
+                    except Exception as exc:  # noqa: BLE001
+                        yield _failure(spec, "error", f"{type(exc).__name__}: {exc}")
+                if broken:
+                    pending.extend(futures[f] for f in not_done)
+                    break
+        finally:
+            pool.shutdown(wait=not broken, cancel_futures=True)
+        if broken:
+            # the task(s) running when a worker process died fail; the rest are resubmitted
+            victim = pending.pop(0)
+            yield _failure(victim, "error", "the worker process died while running this task")
+
+
+def _execute_dask(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
+    try:
+        from distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise QualityKitError(
+            "the Dask scheduler needs dask[distributed]: pip install 'qualitykit[dask]'"
+        ) from None
+    cluster = None
+    if opts.scheduler in {"local-dask", "dask", "local"}:
+        cluster = LocalCluster(
+            n_workers=opts.workers, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        client = Client(cluster)
+    else:
+        client = Client(opts.scheduler)
+    try:
+        client.register_plugin(_WarmKernelPlugin(opts.kernel_name), name="qualitykit-warm-kernel")
+        futures = client.map(
+            execute_task,
+            specs,
+            pure=False,
+            key=[f"qualitykit-{s['key']}-{uuid.uuid4().hex[:6]}" for s in specs],
+        )
+        by_key = dict(zip(futures, specs, strict=True))
+        for fut in as_completed(futures):
+            try:
+                yield fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker fails its task only
+                yield _failure(by_key[fut], "error", f"{type(exc).__name__}: {exc}")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+class _WarmKernelPlugin:
+    """Dask worker plugin: start the warm kernel with the worker, shut it down with the worker."""
+
+    def __init__(self, kernel_name: str) -> None:
+        self.kernel_name = kernel_name
+
+    def setup(self, worker: Any) -> None:
+        _warm_kernel(self.kernel_name)
+
+    def teardown(self, worker: Any) -> None:
+        _shutdown_warm()
+
+
+class _Progress:
+    def __init__(self, total: int, initial: int, enabled: bool) -> None:
+        self.bar = None
+        self.ok = 0
+        self.failed = 0
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=total,
+                initial=initial,
+                unit="report",
+                dynamic_ncols=True,
+                file=sys.stderr,
+                desc="qualitykit run",
+            )
+
+    def update(self, res: Mapping[str, Any]) -> None:
+        if res["status"] == STATUS_OK:
+            self.ok += 1
+        else:
+            self.failed += 1
+        if self.bar is not None:
+            self.bar.set_postfix(ok=self.ok, failed=self.failed, refresh=False)
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _progress(total: int, initial: int, enabled: bool) -> _Progress:
+    return _Progress(total, initial, enabled)
+
+
+# --------------------------------------------------------------------------------------------
+# Index page of a run
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_INDEX_COLUMNS: list[dict[str, Any]] = [
+    {"key": "key", "label_zh": "代码", "label_en": "Code", "kind": "text"},
+    {"key": "status", "label_zh": "状态", "label_en": "Status", "kind": "text"},
+    {"key": "error", "label_zh": "错误", "label_en": "Error", "kind": "text"},
+]
+
+
+def write_run_index(
+    run_dir: Path,
+    manifest: Mapping[str, Any],
+    *,
+    meta: Mapping[str, Any] | None = None,
+    lang: str = "zh",
+    title: str | None = None,
+) -> Path:
+    """``index.html`` of a run: one row per task with its key figures (from the ``summary.json``
+    the notebook wrote), status and error; columns from the notebook metadata
+    ``qualitykit.index_columns`` (key, label_zh, label_en, kind)."""
+    from .publish import IndexColumn, write_index
+
+    meta = meta or {}
+    zh = lang.startswith("zh")
+    col_specs = list(meta.get("index_columns") or [])
+    keys = {c["key"] for c in col_specs}
+    cols = [c for c in DEFAULT_INDEX_COLUMNS[:1] if c["key"] not in keys] + col_specs
+    cols += [c for c in DEFAULT_INDEX_COLUMNS[1:] if c["key"] not in keys]
+    columns = [
+        IndexColumn(
+            c["key"],
+            c.get("label_zh" if zh else "label_en") or c["key"],
+            c.get("kind", "text"),
+            int(c.get("digits", 1)),
+        )
+        for c in cols
+    ]
+    rows = []
+    for t in manifest["tasks"]:
+        row = {
+            **t.get("summary", {}),
+            "key": t["key"],
+            "status": t["status"],
+            "error": t.get("error"),
+            "html": t.get("outputs", {}).get("html"),
+        }
+        rows.append(row)
+    run = manifest["run"]
+    counts = manifest.get("counts", {})
+    nb_name = Path(run["notebook"]).stem
+    title = (
+        title
+        or meta.get("index_title_zh" if zh else "index_title_en")
+        or f"{nb_name} — {run['name']}"
+    )
+    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    subtitle = (
+        f"{len(rows)} 份报告（{summary}）；数据指纹 {run.get('data_fingerprint')}；提交 {run.get('git_commit')}"
+        if zh
+        else f"{len(rows)} reports ({summary}); data fingerprint {run.get('data_fingerprint')}; commit {run.get('git_commit')}"
+    )
+    footer = (
+        f"生成于 {run.get('finished') or run.get('created')}，qualitykit {run['packages'].get('qualitykit')}。"
+        if zh
+        else f"Generated {run.get('finished') or run.get('created')} by qualitykit {run['packages'].get('qualitykit')}."
+    )
+    return write_index(
+        run_dir, rows, columns=columns, title=title, subtitle=subtitle, footer=footer, lang=lang
+    )
+
+
+def manifest_to_records(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flat rows (key, status, error, duration, outputs, summary fields) for a CSV or DataFrame."""
+    out = []
+    for t in manifest["tasks"]:
+        row = {
+            "key": t["key"],
+            "status": t["status"],
+            "error": t.get("error"),
+            "duration_s": t.get("duration_s"),
+        }
+        row.update({f"param_{k}": v for k, v in t.get("params", {}).items()})
+        row.update({f"output_{k}": v for k, v in t.get("outputs", {}).items()})
+        row.update(t.get("summary", {}))
+        out.append(row)
+    return out
+
+
+__all__ = [
+    "RunOptions",
+    "RunResult",
+    "Task",
+    "WarmKernel",
+    "data_fingerprint",
+    "execute_task",
+    "expand_parameter_sets",
+    "run_batch",
+    "tasks_from_sets",
+    "write_run_index",
+]

@@ -1,0 +1,775 @@
+"""Trends in pass rates: binomial GLM trend, segmented regression at a programme start, forecasts.
+
+* :func:`glm_trend` — binomial GLM (logit link) of pass counts on time, quasi-binomial scale
+  φ = Pearson χ²/df when overdispersed (McCullagh & Nelder 1989 §4.5; R ``glm(family =
+  quasibinomial)``), yearly change as an odds ratio and in percentage points.
+* :func:`segmented_regression` — interrupted time series (Wagner et al. 2002, *J Clin Pharm
+  Ther* 27:299; Lopez Bernal, Cummins & Gasparrini 2017, *Int J Epidemiol* 46:348): level and
+  slope change at a break; binomial (logit), Poisson with a log-exposure offset (rates of
+  events) or Gaussian (a rate series, optionally Newey–West standard errors).
+* :func:`forecast` — the trend continued to a deadline year, a prediction interval for the
+  pass rate observed on an assumed number of batches, and the probability that a target is met.
+
+All statistics modules take plain DataFrames (counts: ``batches`` + ``passed`` or
+``nonconforming``; records: boolean ``passed`` per batch, aggregated first).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import special, stats
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+
+from qualitykit.errors import ParameterError, QualityKitWarning
+from qualitykit.metrics import aggregate_counts
+
+__all__ = [
+    "ForecastResult",
+    "SegmentedResult",
+    "TrendResult",
+    "forecast",
+    "glm_trend",
+    "segmented_regression",
+]
+
+Dispersion = Literal["auto", "fixed", "quasi"]
+
+TERM_COLUMNS: tuple[str, ...] = (
+    "term",
+    "estimate",
+    "std_error",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+)
+
+
+def _check_conf(conf: float) -> float:
+    value = float(conf)
+    if not 0.0 < value < 1.0:
+        raise ParameterError(f"conf must be in (0, 1), got {conf!r}")
+    return value
+
+
+def _check_dispersion(dispersion: str) -> str:
+    if dispersion not in ("auto", "fixed", "quasi"):
+        raise ParameterError(f"dispersion must be 'auto', 'fixed' or 'quasi', got {dispersion!r}")
+    return dispersion
+
+
+def _scale_from_phi(phi: float, dispersion: str) -> float:
+    """The scale used for standard errors: φ if quasi (or auto and φ > 1), else 1."""
+    if not np.isfinite(phi):
+        return 1.0
+    if dispersion == "quasi" or (dispersion == "auto" and phi > 1.0):
+        return float(phi)
+    return 1.0
+
+
+def _nan_terms(names: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
+    cols = [*TERM_COLUMNS, *extra]
+    frame = pd.DataFrame({c: np.nan for c in cols[1:]}, index=range(len(names)))
+    frame.insert(0, "term", pd.array(list(names), dtype="string"))
+    return frame[cols]
+
+
+def _simulate_observed(
+    eta: np.ndarray,
+    se_eta: np.ndarray,
+    batches: np.ndarray,
+    phi: float,
+    n_sim: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Simulated observed pass rates Y/m, shape (n_sim, k).
+
+    η* ~ N(η̂, se²) (uncertainty of the fitted trend), p* = expit(η*), then Y ~ Binomial(m, p*),
+    or, when φ > 1, a beta-binomial with the same mean and variance φ·m·p(1 − p) (intra-class
+    correlation ρ = (φ − 1)/(m − 1)) — the quasi-binomial variance with an assumed distribution.
+    """
+    k = len(eta)
+    m = np.asarray(batches, dtype=np.int64)
+    z = rng.standard_normal((n_sim, k))
+    p = special.expit(eta[None, :] + se_eta[None, :] * z)
+    if np.isfinite(phi) and phi > 1.0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rho = np.where(m > 1, (phi - 1.0) / np.maximum(m - 1, 1), 0.0)
+        rho = np.clip(rho, 0.0, 1.0 - 1e-9)
+        shrink = np.where(rho > 0, 1.0 / np.where(rho > 0, rho, 1.0) - 1.0, np.inf)
+        a = p * shrink[None, :]
+        b = (1.0 - p) * shrink[None, :]
+        use_beta = (rho > 0)[None, :] & (a > 0) & (b > 0)
+        q = np.where(
+            use_beta,
+            rng.beta(np.where(use_beta, a, 1.0), np.where(use_beta, b, 1.0)),
+            p,
+        )
+        p = q
+    y = rng.binomial(np.broadcast_to(m[None, :], p.shape), p)
+    return y / m[None, :]
+
+
+# ----------------------------------------------------------------------------------------------
+# GLM trend
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TrendResult:
+    """Result of :func:`glm_trend`.
+
+    ``terms`` — one row per quantity (columns ``term, estimate, std_error, ci_lower, ci_upper,
+    p_value``):
+
+    ==========================  ===========================================================
+    intercept                   logit of the pass rate at ``t_ref`` (mean of the times)
+    slope_logit                 change of the logit per year
+    odds_ratio_per_year         exp(slope_logit); interval = exp of the slope's interval
+    change_pp_per_year_last     d(pass rate)/d(year) × 100 at the last observed time, pp/yr
+    change_pp_per_year_mean     the same averaged over the observed times (average marginal
+                                effect, each time point weighted equally), pp/yr
+    ==========================  ===========================================================
+
+    Percentage-point changes and their intervals use the delta method. ``std_error`` and the
+    intervals use the scale ``scale`` (φ if the quasi-binomial scale is used, else 1); intervals
+    are Wald intervals with normal quantiles (as R ``confint.default`` / Epi ``ci.exp``).
+
+    ``fitted`` — one row per time point:
+
+    ===========  ================================================================
+    year         year (and ``quarter`` if the trend is quarterly)
+    t            time in years (year + (quarter − 1)/4)
+    batches      batches (int);  ``passed`` passing batches (int)
+    observed     observed pass rate
+    fitted       fitted pass rate
+    fit_lower    interval for the fitted (expected) pass rate
+    fit_upper
+    pred_lower   prediction interval for the pass rate observed on that year's number
+    pred_upper   of batches (simulated, seeded; includes sampling variation and φ)
+    ===========  ================================================================
+
+    Also: ``phi`` (Pearson χ²/df, NaN without residual df), ``scale`` (the scale used),
+    ``df_resid``, ``n_points``, ``t_ref``, ``conf``, ``quarterly``, and ``params`` / ``cov``
+    (β0 at ``t_ref`` and β1, with their covariance at the scale used) for :func:`forecast`.
+    """
+
+    terms: pd.DataFrame
+    fitted: pd.DataFrame
+    phi: float
+    scale: float
+    df_resid: float
+    n_points: int
+    t_ref: float
+    conf: float
+    quarterly: bool
+    params: np.ndarray = field(repr=False)
+    cov: np.ndarray = field(repr=False)
+
+
+_TREND_TERMS = (
+    "intercept",
+    "slope_logit",
+    "odds_ratio_per_year",
+    "change_pp_per_year_last",
+    "change_pp_per_year_mean",
+)
+
+
+def _prepare_trend_counts(
+    data: pd.DataFrame, time: str, quarter: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    keys = [time] + ([quarter] if quarter else [])
+    counts = aggregate_counts(data, keys)
+    if counts[keys].isna().any().any():
+        raise ParameterError(f"missing values in the time column(s) {keys}")
+    year = pd.to_numeric(counts[time], errors="coerce").to_numpy(dtype=float)
+    t = year.copy()
+    if quarter:
+        q = pd.to_numeric(counts[quarter], errors="coerce").to_numpy(dtype=float)
+        if np.any(~np.isin(q, [1, 2, 3, 4])):
+            raise ParameterError(f"column {quarter!r} must hold quarters 1–4")
+        t = t + (q - 1.0) / 4.0
+    empty = counts["batches"].to_numpy() == 0
+    if empty.any():
+        warnings.warn(
+            f"{int(empty.sum())} time point(s) with no batches are left out of the trend",
+            QualityKitWarning,
+            stacklevel=3,
+        )
+    keep = ~empty
+    return counts.loc[keep].reset_index(drop=True), t[keep]
+
+
+def glm_trend(
+    data: pd.DataFrame,
+    *,
+    time: str = "year",
+    quarter: str | None = None,
+    conf: float = 0.95,
+    dispersion: Dispersion = "auto",
+    n_sim: int = 10_000,
+    seed: int = 0,
+) -> TrendResult:
+    """Binomial GLM trend of pass counts on time: logit(p_t) = β0 + β1 (t − t_ref).
+
+    ``data`` is a counts table or records with a ``time`` column (year) and optionally a
+    ``quarter`` column (1–4, entered as the fractional year year + (q − 1)/4); rows are summed
+    per time point and time points without batches are dropped.
+
+    Overdispersion: φ = Pearson χ² / df_resid. With ``dispersion="auto"`` the quasi-binomial
+    scale φ is used for standard errors when φ > 1 (binomial otherwise); ``"quasi"`` always
+    uses φ, ``"fixed"`` never. Percentage-point changes: the derivative 100·β1·p(1 − p) at the
+    last observed time, and its average over the observed times (average marginal effect);
+    see :class:`TrendResult` for all columns. Prediction intervals per time point are simulated
+    with ``n_sim`` draws from ``numpy.random.default_rng(seed)``.
+
+    Fewer than 3 time points give a ``QualityKitWarning``: with 2 points the slope is fitted
+    (φ is undefined, scale 1), with 1 point or all batches passing (failing) the terms are NaN.
+    """
+    conf = _check_conf(conf)
+    dispersion = _check_dispersion(dispersion)
+    counts, t = _prepare_trend_counts(data, time, quarter)
+    k = len(counts)
+    passed = counts["passed"].to_numpy(dtype=float)
+    batches = counts["batches"].to_numpy(dtype=float)
+    observed = passed / batches
+    t_ref = float(np.mean(t)) if k else np.nan
+    fitted = counts[[time] + ([quarter] if quarter else [])].copy()
+    if time != "year":
+        fitted = fitted.rename(columns={time: "year"})
+    if quarter and quarter != "quarter":
+        fitted = fitted.rename(columns={quarter: "quarter"})
+    fitted = fitted.assign(
+        t=t,
+        batches=counts["batches"].to_numpy(),
+        passed=counts["passed"].to_numpy(),
+        observed=observed,
+        fitted=np.nan,
+        fit_lower=np.nan,
+        fit_upper=np.nan,
+        pred_lower=np.nan,
+        pred_upper=np.nan,
+    )
+    n_times = len(np.unique(t))
+    if n_times < 3:
+        warnings.warn(
+            f"only {n_times} time point(s): a trend needs at least 3 "
+            "(results are NaN or rest on no residual degrees of freedom)",
+            QualityKitWarning,
+            stacklevel=2,
+        )
+    degenerate = k == 0 or np.all(passed == batches) or np.all(passed == 0)
+    if n_times < 2 or degenerate:
+        if degenerate and n_times >= 2:
+            warnings.warn(
+                "every batch passed (or every batch failed) in every period: the logit trend "
+                "is not estimable",
+                QualityKitWarning,
+                stacklevel=2,
+            )
+        return TrendResult(
+            terms=_nan_terms(_TREND_TERMS),
+            fitted=fitted,
+            phi=np.nan,
+            scale=np.nan,
+            df_resid=float(max(k - 2, 0)),
+            n_points=k,
+            t_ref=t_ref,
+            conf=conf,
+            quarterly=quarter is not None,
+            params=np.full(2, np.nan),
+            cov=np.full((2, 2), np.nan),
+        )
+    tc = t - t_ref
+    exog = np.column_stack([np.ones(k), tc])
+    endog = np.column_stack([passed, batches - passed])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        if k <= exog.shape[1]:  # saturated: statsmodels divides by df_resid = 0
+            warnings.simplefilter("ignore", RuntimeWarning)
+        res = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+    df_resid = float(res.df_resid)
+    phi = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
+    scale = _scale_from_phi(phi, dispersion)
+    params = np.asarray(res.params, dtype=float)
+    cov = np.asarray(res.cov_params(), dtype=float) * scale  # cov at scale 1 for Binomial
+    q = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
+
+    def wald(est: float, se: float) -> tuple[float, float, float, float, float]:
+        p = 2.0 * stats.norm.sf(abs(est / se)) if se > 0 else np.nan
+        return est, se, est - q * se, est + q * se, p
+
+    b0, b1 = params
+    se0, se1 = np.sqrt(np.diag(cov))
+    rows = [
+        ("intercept", *wald(b0, se0)),
+        ("slope_logit", *wald(b1, se1)),
+    ]
+    _, _, lo1, hi1, p1 = wald(b1, se1)
+    rows.append(("odds_ratio_per_year", np.exp(b1), np.exp(b1) * se1, np.exp(lo1), np.exp(hi1), p1))
+
+    def marginal(tcs: np.ndarray) -> tuple[float, float]:
+        p = special.expit(b0 + b1 * tcs)
+        v = p * (1.0 - p)
+        value = 100.0 * np.mean(b1 * v)
+        grad = 100.0 * np.array(
+            [np.mean(b1 * v * (1.0 - 2.0 * p)), np.mean(v + b1 * v * (1.0 - 2.0 * p) * tcs)]
+        )
+        return float(value), float(np.sqrt(grad @ cov @ grad))
+
+    last_val, last_se = marginal(np.array([tc.max()]))
+    mean_val, mean_se = marginal(tc)
+    rows.append(("change_pp_per_year_last", *wald(last_val, last_se)))
+    rows.append(("change_pp_per_year_mean", *wald(mean_val, mean_se)))
+    terms = pd.DataFrame(rows, columns=list(TERM_COLUMNS))
+    terms["term"] = terms["term"].astype("string")
+
+    eta = b0 + b1 * tc
+    se_eta = np.sqrt(np.einsum("ij,jk,ik->i", exog, cov, exog))
+    rng = np.random.default_rng(seed)
+    sim = _simulate_observed(eta, se_eta, counts["batches"].to_numpy(), scale, n_sim, rng)
+    alpha = 1.0 - conf
+    fitted = fitted.assign(
+        fitted=special.expit(eta),
+        fit_lower=special.expit(eta - q * se_eta),
+        fit_upper=special.expit(eta + q * se_eta),
+        pred_lower=np.quantile(sim, alpha / 2.0, axis=0),
+        pred_upper=np.quantile(sim, 1.0 - alpha / 2.0, axis=0),
+    )
+    return TrendResult(
+        terms=terms,
+        fitted=fitted,
+        phi=phi,
+        scale=scale,
+        df_resid=df_resid,
+        n_points=k,
+        t_ref=t_ref,
+        conf=conf,
+        quarterly=quarter is not None,
+        params=params,
+        cov=cov,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# forecast and target attainment
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ForecastResult:
+    """Result of :func:`forecast`.
+
+    ``table`` — the trend's fitted rows followed by one row per future year (``forecast`` =
+    True) with the columns of :attr:`TrendResult.fitted`; for future rows ``observed`` is NaN
+    and ``batches`` is the assumed number of batches.
+
+    ``attainment`` — one row:
+
+    ======================  =============================================================
+    year                    the deadline year
+    target                  the target pass rate (proportion)
+    fitted                  fitted (expected) pass rate at the deadline
+    fit_lower, fit_upper    its interval
+    pred_lower, pred_upper  prediction interval for the observed rate on ``batches``
+    batches                 assumed number of batches in the deadline year
+    prob_expected_meets     P(expected pass rate ≥ target) = Φ((η̂ − logit(target)) / se)
+    prob_observed_meets     P(observed pass rate on ``batches`` ≥ target), simulated
+    prob_observed_mc_se     Monte Carlo standard error of ``prob_observed_meets``
+    n_sim, seed             simulation size and seed
+    ======================  =============================================================
+
+    What the probabilities mean: both take the fitted trend (straight line on the logit
+    scale) as continuing unchanged to the deadline and read the estimate's sampling
+    distribution η ~ N(η̂, se²) as the uncertainty about the deadline year's expected rate (an
+    approximate, flat-prior predictive reading, not a frequentist coverage statement).
+    ``prob_expected_meets`` is the chance that the underlying rate is at or above the target;
+    ``prob_observed_meets`` adds the binomial (or, with φ > 1, beta-binomial) sampling
+    variation of a spot check of ``batches`` batches, i.e. the chance that the published
+    figure meets the target. Neither accounts for a change of trend, of sampling design or of
+    product mix.
+    """
+
+    table: pd.DataFrame
+    attainment: pd.DataFrame
+
+
+def forecast(
+    trend: TrendResult,
+    to_year: int,
+    *,
+    target: float | None = None,
+    batches: int | None = None,
+    n_sim: int = 20_000,
+    seed: int = 0,
+) -> ForecastResult:
+    """Continue a :func:`glm_trend` to ``to_year`` with prediction intervals and attainment.
+
+    Each future year is predicted at t = year (annual trends) or at t = year + 0.375, the
+    mean of the year's quarter times (quarterly trends). The fitted interval is the delta-method
+    interval on the linear predictor, expit(η̂ ± z·se); the prediction interval adds the
+    sampling variation of ``batches`` batches (default: the batches of the last observed year)
+    by seeded simulation (see :class:`ForecastResult` for the meaning of the probabilities).
+    ``target`` is a pass rate in [0, 1]; for "k pp above a reference" pass reference + k/100.
+    A deadline beyond the data is an extrapolation; more than the data's own span ahead gives a
+    ``QualityKitWarning``.
+    """
+    if target is not None and not 0.0 <= float(target) <= 1.0:
+        raise ParameterError(f"target must be a pass rate in [0, 1] (not percent), got {target!r}")
+    fitted = trend.fitted
+    if len(fitted) == 0:
+        raise ParameterError("the trend has no data to forecast from")
+    last_year = int(np.floor(fitted["t"].max()))
+    if batches is None:
+        batches = int(fitted.loc[np.floor(fitted["t"]) == last_year, "batches"].sum())
+    batches = int(batches)
+    if batches < 1:
+        raise ParameterError(f"batches must be a positive whole number, got {batches!r}")
+    years = np.arange(last_year + 1, int(to_year) + 1)
+    if int(to_year) <= last_year:
+        years = np.array([int(to_year)])
+    offset = 0.375 if trend.quarterly else 0.0
+    t_new = years + offset
+    span = fitted["t"].max() - fitted["t"].min()
+    if t_new.max() - fitted["t"].max() > max(span, 1.0):
+        warnings.warn(
+            f"forecasting {t_new.max() - fitted['t'].max():.1f} years ahead from a trend "
+            f"fitted over {span:.1f} years: a long extrapolation",
+            QualityKitWarning,
+            stacklevel=2,
+        )
+    conf = trend.conf
+    q = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
+    x = np.column_stack([np.ones(len(t_new)), t_new - trend.t_ref])
+    eta = x @ trend.params
+    se = np.sqrt(np.einsum("ij,jk,ik->i", x, trend.cov, x))
+    rng = np.random.default_rng(seed)
+    valid = np.all(np.isfinite(trend.params))
+    if valid:
+        sim = _simulate_observed(eta, se, np.full(len(eta), batches), trend.scale, n_sim, rng)
+        pred_lo = np.quantile(sim, (1.0 - conf) / 2.0, axis=0)
+        pred_hi = np.quantile(sim, 1.0 - (1.0 - conf) / 2.0, axis=0)
+    else:
+        sim = np.full((1, len(eta)), np.nan)
+        pred_lo = pred_hi = np.full(len(eta), np.nan)
+    future = pd.DataFrame(
+        {
+            "year": years,
+            "t": t_new,
+            "batches": batches,
+            "passed": pd.array([pd.NA] * len(years), dtype="Int64"),
+            "observed": np.nan,
+            "fitted": special.expit(eta),
+            "fit_lower": special.expit(eta - q * se),
+            "fit_upper": special.expit(eta + q * se),
+            "pred_lower": pred_lo,
+            "pred_upper": pred_hi,
+        }
+    )
+    past = fitted.assign(forecast=False)
+    table = pd.concat([past, future.assign(forecast=True)], ignore_index=True)
+    i = len(years) - 1
+    row: dict[str, object] = {
+        "year": int(years[i]),
+        "target": np.nan if target is None else float(target),
+        "fitted": float(special.expit(eta[i])),
+        "fit_lower": float(special.expit(eta[i] - q * se[i])),
+        "fit_upper": float(special.expit(eta[i] + q * se[i])),
+        "pred_lower": float(pred_lo[i]),
+        "pred_upper": float(pred_hi[i]),
+        "batches": batches,
+        "prob_expected_meets": np.nan,
+        "prob_observed_meets": np.nan,
+        "prob_observed_mc_se": np.nan,
+        "n_sim": int(n_sim),
+        "seed": int(seed),
+    }
+    if target is not None and valid:
+        tgt = float(target)
+        with np.errstate(divide="ignore"):
+            logit_t = special.logit(tgt)
+        row["prob_expected_meets"] = float(stats.norm.sf((logit_t - eta[i]) / se[i]))
+        need = np.ceil(tgt * batches - 1e-9)
+        hit = sim[:, i] * batches >= need - 1e-9
+        prob = float(np.mean(hit))
+        row["prob_observed_meets"] = prob
+        row["prob_observed_mc_se"] = float(np.sqrt(prob * (1.0 - prob) / sim.shape[0]))
+    return ForecastResult(table=table, attainment=pd.DataFrame([row]))
+
+
+# ----------------------------------------------------------------------------------------------
+# segmented regression
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SegmentedResult:
+    """Result of :func:`segmented_regression`.
+
+    ``terms`` — one row per coefficient; columns ``term, estimate, std_error, ci_lower,
+    ci_upper, p_value`` on the model scale (logit, log or the rate itself) and ``ratio,
+    ratio_lower, ratio_upper`` = exp(…) (odds ratio for binomial, rate ratio for Poisson, NaN
+    for Gaussian):
+
+    ==============  ===============================================================
+    baseline        pre-period trend at the break time ``break_at``
+    pre_slope       change per time unit before the break
+    level_change    immediate change at the break (first post-period time)
+    slope_change    change of the slope after the break (if fitted)
+    post_slope      pre_slope + slope_change (delta method; if slope change fitted)
+    sin1, cos1, …   seasonal harmonics (if requested)
+    ==============  ===============================================================
+
+    ``fitted`` — one row per time point: ``time``, ``post`` (bool), ``observed`` (pass rate;
+    events / exposure; or the value), ``fitted`` and ``fit_lower``/``fit_upper`` on the same
+    scale, and ``counterfactual`` (the pre-period trend continued, seasonality kept).
+    """
+
+    terms: pd.DataFrame
+    fitted: pd.DataFrame
+    family: str
+    phi: float
+    scale: float
+    df_resid: float
+    n_pre: int
+    n_post: int
+    conf: float
+
+
+_SEG_EXTRA = ("ratio", "ratio_lower", "ratio_upper")
+
+
+def segmented_regression(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    break_at: float,
+    family: Literal["binomial", "poisson", "gaussian"] = "binomial",
+    events: str | None = None,
+    exposure: str | None = None,
+    value: str | None = None,
+    slope_change: bool = True,
+    season: str | None = None,
+    harmonics: int = 2,
+    period: float = 12.0,
+    dispersion: Dispersion = "auto",
+    hac_lags: int | None = None,
+    conf: float = 0.95,
+) -> SegmentedResult:
+    """Segmented regression (interrupted time series) with a break at ``break_at``.
+
+    Model: g(μ_t) = β0 + β1 (t − t0) + β2 post_t + β3 (t − t0) post_t [+ seasonal harmonics],
+    with t0 = ``break_at`` the first time of the post period (programme start) and post_t =
+    [t ≥ t0]; β2 is the level change at t0, β3 the slope change (Wagner et al. 2002; Lopez
+    Bernal et al. 2017). Families:
+
+    * ``"binomial"`` — ``data`` is counts/records (``batches``, ``passed``) summed per time;
+      logit link; quasi-binomial scale by ``dispersion`` as in :func:`glm_trend`;
+    * ``"poisson"`` — ``events`` column of counts with ``exposure`` (offset log(exposure); for
+      rates such as events per standard population), log link; quasi-Poisson scale likewise;
+    * ``"gaussian"`` — ``value`` column (e.g. a published rate series), ordinary least
+      squares with t-based intervals; ``hac_lags`` gives Newey–West (HAC) standard errors.
+
+    ``season`` names a column (e.g. month) for ``harmonics`` sine/cosine pairs of period
+    ``period`` (R tsModel ``harmonic(season, harmonics, period)``). GLM intervals are Wald
+    intervals with normal quantiles (Epi ``ci.exp``; Stata ``glm …, eform``).
+
+    Fewer than 3 points on either side give a ``QualityKitWarning``; with fewer than 2 pre
+    points or no post point the terms are NaN, and with 1 post point the slope change is not
+    fitted (NaN).
+    """
+    conf = _check_conf(conf)
+    dispersion = _check_dispersion(dispersion)
+    if family not in ("binomial", "poisson", "gaussian"):
+        raise ParameterError(f"family must be binomial, poisson or gaussian, got {family!r}")
+    if time not in data.columns:
+        raise ParameterError(f"time column {time!r} is not in the data")
+    extra_keys = [season] if season else []
+    if family == "binomial":
+        frame = aggregate_counts(data, [time, *extra_keys])
+        frame = frame[frame["batches"] > 0].reset_index(drop=True)
+        y_obs = (frame["passed"] / frame["batches"]).to_numpy(dtype=float)
+    else:
+        col = events if family == "poisson" else value
+        if col is None or col not in data.columns:
+            arg = "events" if family == "poisson" else "value"
+            raise ParameterError(f"family={family!r} needs {arg}= naming a column of the data")
+        cols = [time, *extra_keys, col] + ([exposure] if exposure else [])
+        missing = [c for c in cols if c not in data.columns]
+        if missing:
+            raise ParameterError(f"columns {missing} are not in the data")
+        frame = data[cols].dropna().sort_values(time).reset_index(drop=True)
+        if family == "poisson":
+            expo = frame[exposure].to_numpy(dtype=float) if exposure else np.ones(len(frame))
+            y_obs = frame[col].to_numpy(dtype=float) / expo
+        else:
+            y_obs = frame[col].to_numpy(dtype=float)
+    t = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
+    order = np.argsort(t, kind="stable")
+    frame, t, y_obs = frame.iloc[order].reset_index(drop=True), t[order], y_obs[order]
+    post = t >= float(break_at)
+    n_pre, n_post = int((~post).sum()), int(post.sum())
+    tc = t - float(break_at)
+
+    names = ["baseline", "pre_slope", "level_change"]
+    cols_x = [np.ones(len(t)), tc, post.astype(float)]
+    fit_slope = slope_change and n_post >= 2
+    if slope_change:
+        names.append("slope_change")
+        if fit_slope:
+            cols_x.append(tc * post)
+    seasonal = []
+    if season:
+        s = pd.to_numeric(frame[season], errors="coerce").to_numpy(dtype=float)
+        for k in range(1, int(harmonics) + 1):
+            seasonal += [f"sin{k}", f"cos{k}"]
+            cols_x += [np.sin(2 * np.pi * k * s / period), np.cos(2 * np.pi * k * s / period)]
+    all_names = [*names, *(["post_slope"] if slope_change else []), *seasonal]
+
+    fitted = pd.DataFrame(
+        {
+            "time": t,
+            "post": post,
+            "observed": y_obs,
+            "fitted": np.nan,
+            "fit_lower": np.nan,
+            "fit_upper": np.nan,
+            "counterfactual": np.nan,
+        }
+    )
+    if n_pre < 3 or n_post < 3:
+        warnings.warn(
+            f"{n_pre} point(s) before and {n_post} after the break at {break_at}: segmented "
+            "regression needs at least 3 on each side",
+            QualityKitWarning,
+            stacklevel=2,
+        )
+    if slope_change and not fit_slope and n_post >= 1:
+        warnings.warn(
+            "fewer than 2 post-break points: the slope change is not estimable (NaN)",
+            QualityKitWarning,
+            stacklevel=2,
+        )
+    exog = np.column_stack(cols_x)
+    n_par = exog.shape[1]
+    empty = SegmentedResult(
+        terms=_nan_terms(all_names, _SEG_EXTRA),
+        fitted=fitted,
+        family=family,
+        phi=np.nan,
+        scale=np.nan,
+        df_resid=float(len(t) - n_par),
+        n_pre=n_pre,
+        n_post=n_post,
+        conf=conf,
+    )
+    if n_pre < 2 or n_post < 1 or len(t) < n_par or np.linalg.matrix_rank(exog) < n_par:
+        warnings.warn(
+            "too few points around the break to fit the segmented model: terms are NaN",
+            QualityKitWarning,
+            stacklevel=2,
+        )
+        return empty
+
+    phi = np.nan
+    if family == "gaussian":
+        model = sm.OLS(y_obs, exog)
+        with warnings.catch_warnings():
+            if len(t) <= n_par:  # saturated: statsmodels divides by df_resid = 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+            if hac_lags is not None:
+                res = model.fit(cov_type="HAC", cov_kwds={"maxlags": int(hac_lags)}, use_t=True)
+            else:
+                res = model.fit()
+        params = np.asarray(res.params, dtype=float)
+        cov = np.asarray(res.cov_params(), dtype=float)
+        df_resid = float(res.df_resid)
+        scale = float(res.scale)
+        qv = stats.t.ppf(1.0 - (1.0 - conf) / 2.0, df_resid) if df_resid > 0 else np.nan
+        dist_sf = (lambda z: 2.0 * stats.t.sf(abs(z), df_resid)) if df_resid > 0 else None
+    else:
+        if family == "binomial":
+            endog = np.column_stack([frame["passed"], frame["batches"] - frame["passed"]]).astype(
+                float
+            )
+            fam = sm.families.Binomial()
+            offset = None
+        else:
+            endog = frame[events].to_numpy(dtype=float)
+            fam = sm.families.Poisson()
+            offset = np.log(frame[exposure].to_numpy(dtype=float)) if exposure else None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PerfectSeparationWarning)
+            if len(t) <= n_par:  # saturated: statsmodels divides by df_resid = 0
+                warnings.simplefilter("ignore", RuntimeWarning)
+            res = sm.GLM(endog, exog, family=fam, offset=offset).fit()
+        df_resid = float(res.df_resid)
+        phi = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
+        scale = _scale_from_phi(phi, dispersion)
+        params = np.asarray(res.params, dtype=float)
+        cov = np.asarray(res.cov_params(), dtype=float) * scale
+        qv = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
+        dist_sf = lambda z: 2.0 * stats.norm.sf(abs(z))  # noqa: E731
+
+    se = np.sqrt(np.diag(cov))
+    est_map: dict[str, tuple[float, float]] = {}
+    fitted_names = [n for n in names if n != "slope_change" or fit_slope] + seasonal
+    for i, nm in enumerate(fitted_names):
+        est_map[nm] = (params[i], se[i])
+    if slope_change and fit_slope:
+        g = np.zeros(n_par)
+        g[fitted_names.index("pre_slope")] = 1.0
+        g[fitted_names.index("slope_change")] = 1.0
+        est_map["post_slope"] = (float(g @ params), float(np.sqrt(g @ cov @ g)))
+    rows = []
+    for nm in all_names:
+        if nm not in est_map:
+            rows.append((nm, *([np.nan] * 8)))
+            continue
+        est, s = est_map[nm]
+        lo, hi = est - qv * s, est + qv * s
+        pval = dist_sf(est / s) if (dist_sf is not None and s > 0) else np.nan
+        if family == "gaussian":
+            ratio = (np.nan, np.nan, np.nan)
+        else:
+            ratio = (np.exp(est), np.exp(lo), np.exp(hi))
+        rows.append((nm, est, s, lo, hi, pval, *ratio))
+    terms = pd.DataFrame(rows, columns=[*TERM_COLUMNS, *_SEG_EXTRA])
+    terms["term"] = terms["term"].astype("string")
+
+    eta = exog @ params
+    se_eta = np.sqrt(np.einsum("ij,jk,ik->i", exog, cov, exog))
+    cf = exog.copy()
+    for nm in ("level_change", "slope_change"):
+        if nm in fitted_names:
+            cf[:, fitted_names.index(nm)] = 0.0
+    eta_cf = cf @ params
+    inv = {
+        "binomial": special.expit,
+        "poisson": np.exp,
+        "gaussian": lambda v: v,
+    }[family]
+    fitted = fitted.assign(
+        fitted=inv(eta),
+        fit_lower=inv(eta - qv * se_eta),
+        fit_upper=inv(eta + qv * se_eta),
+        counterfactual=inv(eta_cf),
+    )
+    return SegmentedResult(
+        terms=terms,
+        fitted=fitted,
+        family=family,
+        phi=phi,
+        scale=scale,
+        df_resid=df_resid,
+        n_pre=n_pre,
+        n_post=n_post,
+        conf=conf,
+    )
