@@ -10,11 +10,9 @@ Published numbers reproduced
 * The significance band of all 303 areas: column ``significance`` of the same package's
   ``tests/testthat/testdata_funnel_prop_inputs.csv`` (``phe_funnel_significance`` /
   ``assign_funnel_significance``), copied as ``phe_funnel_prop_significance.csv``.
-* Newcombe (1998b) Stat Med 17:873, method 10: 56/70 − 48/80 → 0.0524 to 0.3339 and
-  9/10 − 3/10 → 0.1705 to 0.8090; Wilson score intervals of Newcombe (1998a) Stat Med 17:857:
-  81/263 → 0.2553 to 0.3662, 15/148 → 0.0624 to 0.1605 (the values R package propint's tests
-  check, m-Py/propint ``tests/testthat/test_Two_Independent_Props_CI.R`` and
-  ``test_Single_Proportion_CI.R``).
+* The Wilson and Newcombe intervals that ``relative_target`` uses are
+  ``qualitykit.metrics.binomial_ci`` / ``newcombe_diff_ci``; their published values (Newcombe
+  1998a Table I, 1998b Table II) are tested once, in ``tests/test_metrics.py``.
 * Rat-tumour data (Tarone 1982; Gelman et al., BDA3 Table 5.1, 70 historical experiments):
   moment estimates (α, β) = (1.4, 8.6) from mean 0.136 and sd 0.103 (BDA3 §5.1, p. 102); marginal
   maximum-likelihood Beta(2.304768, 14.079707) (R package BayesGOF vignette, ``gMLE.bb``).
@@ -41,11 +39,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from qualitykit import benchmark as bm
+from qualitykit import metrics
 from qualitykit.errors import InputError, NoDataError, ParameterError, QualityKitWarning
 
 TESTS = Path(__file__).parent
@@ -494,10 +493,50 @@ def test_eb_shrinkage_no_overdispersion_warns_and_pools() -> None:
     np.testing.assert_allclose(got["shrunk_rate"], 0.9, atol=1e-6)
 
 
+def test_eb_shrinkage_degenerate_mle_is_bounded() -> None:
+    # Hypothesis found it: two units failing their one batch, one passing both of its two. The
+    # marginal likelihood rises as α, β → 0 (a prior with its mass at 0 and 1); its limit is
+    # (1 − m)²·m, maximal at m = 1/3. Unbounded, the posterior interval of the failing units was
+    # [2.2e-308, 2.2e-308], below their shrunk rate.
+    units = pd.DataFrame({"batches": [1, 1, 2], "passed": [0, 0, 2]})
+    with pytest.warns(QualityKitWarning, match="degenerate prior"):
+        got = bm.eb_shrinkage(units)
+    prior = got.attrs["prior"]
+    assert prior["bounded"]
+    assert min(prior["alpha"], prior["beta"]) == pytest.approx(0.05)
+    assert prior["mean"] == pytest.approx(1 / 3, abs=1e-5)
+    for i, (n, x) in enumerate([(1, 0), (1, 0), (2, 2)]):
+        post = stats.beta(x + prior["alpha"], n - x + prior["beta"])  # independent: scipy
+        assert got["shrunk_rate"].iloc[i] == pytest.approx(post.mean(), rel=1e-12)
+        assert got["ci_lower"].iloc[i] == pytest.approx(post.ppf(0.025), rel=1e-9)
+        assert got["ci_upper"].iloc[i] == pytest.approx(post.ppf(0.975), rel=1e-9)
+        assert got["ci_lower"].iloc[i] < got["shrunk_rate"].iloc[i] < got["ci_upper"].iloc[i]
+
+
+def test_eb_shrinkage_degenerate_moments_is_bounded() -> None:
+    # rates 0.02 and 0.98 (ten units each): mean 0.5, variance 0.2425 (ddof = 1) just below
+    # 0.25, so the moment estimates are α = β = 0.5 × (0.25 / 0.2425 − 1) ≈ 0.015
+    units = pd.DataFrame({"batches": [50] * 20, "passed": [1] * 10 + [49] * 10})
+    with pytest.warns(QualityKitWarning, match="degenerate prior"):
+        got = bm.eb_shrinkage(units, method="moments")
+    prior = got.attrs["prior"]
+    assert prior["bounded"] and prior["alpha"] == pytest.approx(0.05)
+    assert prior["beta"] == pytest.approx(0.05) and prior["mean"] == pytest.approx(0.5)
+    assert ((got["ci_lower"] <= got["shrunk_rate"]) & (got["shrunk_rate"] <= got["ci_upper"])).all()
+
+
+def test_eb_fit_not_bounded_for_ordinary_data() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QualityKitWarning)
+        fit = bm.fit_beta_binomial(rats())
+    assert not fit.bounded
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     data=st.lists(st.tuples(st.integers(1, 300), st.floats(0, 1)), min_size=3, max_size=30),
 )
+@example(data=[(1, 0.0), (1, 0.0), (2, 1.0)])
 def test_shrunk_between_raw_and_prior_mean(data: list[tuple[int, float]]) -> None:
     batches = np.array([d[0] for d in data])
     passed = np.round(np.array([d[1] for d in data]) * batches)
@@ -511,6 +550,7 @@ def test_shrunk_between_raw_and_prior_mean(data: list[tuple[int, float]]) -> Non
     eps = 1e-12
     assert ((shrunk >= np.minimum(raw, m) - eps) & (shrunk <= np.maximum(raw, m) + eps)).all()
     assert ((got["ci_lower"] <= shrunk + eps) & (shrunk <= got["ci_upper"] + eps)).all()
+    assert ((got["ci_lower"] >= 0) & (got["ci_upper"] <= 1)).all()
     assert ((got["shrinkage"] > 0) & (got["shrinkage"] <= 1)).all()
 
 
@@ -524,21 +564,6 @@ def test_fit_rejects_all_pass() -> None:
 # ------------------------------------------------------------------------------------------
 
 
-def test_newcombe_published_examples() -> None:
-    d, lo, hi = bm.newcombe_diff_ci([56, 9], [70, 10], [48, 3], [80, 10])
-    np.testing.assert_allclose(d, [0.2, 0.6])
-    np.testing.assert_allclose(np.round(lo, 4), [0.0524, 0.1705])  # Newcombe 1998 Table II
-    np.testing.assert_allclose(np.round(hi, 4), [0.3339, 0.8090])
-
-
-def test_wilson_interval_published_examples() -> None:
-    # Newcombe (1998a) Stat Med 17:857, score method: 81/263 -> 0.2553 to 0.3662 and
-    # 15/148 -> 0.0624 to 0.1605 (as checked by m-Py/propint test_Single_Proportion_CI.R)
-    lo, hi = bm.wilson_ci([81, 15], [263, 148])
-    np.testing.assert_allclose(np.round(lo, 4), [0.2553, 0.0624])
-    np.testing.assert_allclose(np.round(hi, 4), [0.3662, 0.1605])
-
-
 def test_relative_target_gap_and_ci() -> None:
     units = pd.DataFrame(
         {"city": ["a", "b", "c"], "batches": [400, 1500, 100], "passed": [380, 1290, 88]}
@@ -546,7 +571,7 @@ def test_relative_target_gap_and_ci() -> None:
     excl = bm.relative_target(units, k_pp=2.0, include_self=False)
     incl = bm.relative_target(units, k_pp=2.0)
     # excluded: Newcombe CI of unit vs rest, by hand for city a
-    d, lo, hi = bm.newcombe_diff_ci(380, 400, 1378, 1600)
+    lo = metrics.newcombe_diff_ci(380, 400, 1378, 1600)["ci_lower"].iloc[0]
     assert excl["gap_pp"].iloc[0] == pytest.approx(100 * (0.95 - 1378 / 1600))
     assert excl["gap_lower_pp"].iloc[0] == pytest.approx(100 * float(lo))
     assert excl["parent_rate"].iloc[0] == pytest.approx(1378 / 1600)

@@ -124,6 +124,7 @@ def test_wilson_reproduces_phe_published_values(
         (81, 263, 0.2553, 0.3662),
         (15, 148, 0.0624, 0.1605),
         (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
     ],
 )
 def test_wilson_reproduces_newcombe_table_1(x: int, n: int, lower: float, upper: float) -> None:

@@ -40,9 +40,11 @@ import json
 import multiprocessing
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -241,6 +243,8 @@ _qk_state = _qk_sys.modules["_qualitykit_warm_state"]
 _qk_plt.close("all")
 _qk_mpl.rcParams.update(_qk_state.rc)
 _qk_warnings.filters[:] = _qk_state.filters
+_qk_warnings.onceregistry.clear()
+_qk_warnings._filters_mutated()  # forget which warnings were already shown (per-module registries)
 _qk_os.environ.clear(); _qk_os.environ.update(_qk_state.environ)
 _qk_os.chdir({cwd!r})
 get_ipython().execution_count = 1
@@ -282,6 +286,7 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
         self.km: Any = None
+        self.sock_dir: Path | None = None
         self.pid: int | None = None
         self.killed_by_watchdog = False
         self.start()
@@ -290,7 +295,12 @@ class WarmKernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
+        sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
+        self.sock_dir = sock_dir
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
+        )
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
         provisioner = getattr(self.km, "provisioner", None)
         process = getattr(provisioner, "process", None)
@@ -340,6 +350,8 @@ class WarmKernel:
         if self.pid is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.pid, signal.SIGKILL)
+        if self.sock_dir is not None:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
 
     def restart(self) -> None:
         self.shutdown()
@@ -368,8 +380,21 @@ def _shutdown_warm() -> None:
         _WARM = None
 
 
+def _die_with_parent() -> None:
+    """Linux: deliver SIGKILL to this worker when the run's main process dies (e.g. is killed),
+    so that no orphan worker goes on publishing after the run was stopped."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            libc = ctypes.CDLL("libc.so.6", use_errno=True)
+            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            if os.getppid() == 1:  # the parent died before prctl took effect
+                os._exit(1)
+
+
 def _init_worker(kernel_name: str) -> None:
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    _die_with_parent()
     _warm_kernel(kernel_name)
 
 
@@ -437,6 +462,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     summary = _read_summary(staging / "tables" / "summary.json")
     if status != STATUS_OK and not ipynb.exists():
         _write_error_notebook(ipynb, key, error or status)
+    _point_to_final(ipynb, staging, final)
     outputs = {"ipynb": f"{stem}/{key}/{key}.ipynb"}
     if (staging / "tables").exists():
         outputs["tables"] = f"{stem}/{key}/tables"
@@ -468,6 +494,13 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         "summary": summary,
         "worker": f"{platform.node()}:{os.getpid()}",
     }
+
+
+def _point_to_final(ipynb: Path, staging: Path, final: Path) -> None:
+    """The executed notebook names where its tables end up, not the staging folder."""
+    text = ipynb.read_text(encoding="utf-8")
+    if str(staging) in text:
+        ipynb.write_text(text.replace(str(staging), str(final)), encoding="utf-8")
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
@@ -701,8 +734,6 @@ def run_batch(
             }
             previous.update(Journal.read(journal_path))
         elif opts.overwrite:
-            import shutil
-
             shutil.rmtree(run_dir)
         else:
             raise ParameterError(
@@ -711,8 +742,6 @@ def run_batch(
             )
     run_dir.mkdir(parents=True, exist_ok=True)
     removed = remove_leftovers(run_dir)
-    import shutil
-
     shutil.rmtree(run_dir / ".staging", ignore_errors=True)
 
     shared: dict[str, Any] = {}
@@ -913,7 +942,7 @@ def _execute_dask(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dic
     else:
         client = Client(opts.scheduler)
     try:
-        client.register_plugin(_WarmKernelPlugin(opts.kernel_name), name="qualitykit-warm-kernel")
+        client.register_plugin(_warm_kernel_plugin(opts.kernel_name), name="qualitykit-warm-kernel")
         futures = client.map(
             execute_task,
             specs,
@@ -932,17 +961,19 @@ def _execute_dask(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dic
             cluster.close()
 
 
-class _WarmKernelPlugin:
-    """Dask worker plugin: start the warm kernel with the worker, shut it down with the worker."""
+def _warm_kernel_plugin(kernel_name: str) -> Any:
+    """A Dask worker plugin: start the warm kernel with the worker, shut it down with the worker.
+    (Defined lazily: Dask is an optional extra and slow to import.)"""
+    from distributed.diagnostics.plugin import WorkerPlugin
 
-    def __init__(self, kernel_name: str) -> None:
-        self.kernel_name = kernel_name
+    class WarmKernelPlugin(WorkerPlugin):
+        def setup(self, worker: Any) -> None:
+            _warm_kernel(kernel_name)
 
-    def setup(self, worker: Any) -> None:
-        _warm_kernel(self.kernel_name)
+        def teardown(self, worker: Any) -> None:
+            _shutdown_warm()
 
-    def teardown(self, worker: Any) -> None:
-        _shutdown_warm()
+    return WarmKernelPlugin()
 
 
 class _Progress:

@@ -46,6 +46,7 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
+from qualitykit.metrics import newcombe_diff_ci
 
 __all__ = [
     "DEFAULT_LEVELS",
@@ -59,12 +60,10 @@ __all__ = [
     "funnel_n_grid",
     "funnel_units",
     "level_suffix",
-    "newcombe_diff_ci",
     "overdispersion",
     "pooled_rate",
     "rank_intervals",
     "relative_target",
-    "wilson_ci",
 ]
 
 FunnelMethod = Literal["spiegelhalter", "wilson", "normal"]
@@ -737,6 +736,8 @@ class BetaBinomialFit:
     method: str
     loglik: float
     converged: bool
+    bounded: bool = False
+    """The fit was degenerate and α, β were raised to the floor (see :func:`fit_beta_binomial`)."""
 
     @property
     def mean(self) -> float:
@@ -750,6 +751,27 @@ class BetaBinomialFit:
 
 
 _MAX_PRECISION = 1e9
+_MIN_SHAPE = 0.05
+"""Floor of α and β. Below it a Beta posterior of a unit with no (or only) failures piles so much
+mass at 0 (or 1) that its equal-tailed interval can miss its own mean; at α, β ≥ 0.05 the mean has
+at most 88.3 % of the posterior on either side, so every interval of level ≥ 0.77 contains it."""
+
+
+def _floor_shapes(a: float, b: float) -> tuple[float, float, bool]:
+    """Keep the prior mean and raise α + β until min(α, β) = ``_MIN_SHAPE`` (with a warning)."""
+    if min(a, b) >= _MIN_SHAPE:
+        return a, b, False
+    m = a / (a + b)
+    big = _MIN_SHAPE / min(m, 1.0 - m)
+    warnings.warn(
+        f"fit_beta_binomial: degenerate prior (alpha = {a:.3g}, beta = {b:.3g}): the units look "
+        "all-pass or all-fail (e.g. one or two batches each), so the fit puts the true rates at "
+        f"0 and 1; keeping the prior mean {m:.4g}, alpha + beta is raised so that "
+        f"min(alpha, beta) = {_MIN_SHAPE:g}",
+        QualityKitWarning,
+        stacklevel=3,
+    )
+    return m * big, (1.0 - m) * big, True
 
 
 def _bb_loglik(a: float, b: float, x: np.ndarray, n: np.ndarray) -> float:
@@ -780,6 +802,12 @@ def fit_beta_binomial(
     ignoring binomial noise (Gelman et al., BDA3 §5.1, p. 102) — quick but under-shrinks. When the
     units show no extra-binomial variation the MLE runs to α + β → ∞ (complete pooling); it is
     capped at 1e9 with a :class:`QualityKitWarning`.
+
+    The opposite degenerate case — α or β → 0, a prior with all its mass at 0 and 1, which the
+    MLE approaches when every unit passes all or none of very few batches — gives posteriors whose
+    intervals miss their own means. Either method therefore keeps the fitted mean and raises
+    α + β until min(α, β) = 0.05 (``bounded=True``, with a :class:`QualityKitWarning`); fits with
+    α, β ≥ 0.05 are unchanged.
     """
     batches, passed = _counts(units)
     how = _check_choice(method, "method", ("mle", "moments"))
@@ -791,7 +819,8 @@ def fit_beta_binomial(
                 "method='moments': the observed rates have no usable spread "
                 "(need ≥ 2 units, 0 < mean < 1 and 0 < variance < mean·(1 − mean))"
             )
-        return BetaBinomialFit(mom[0], mom[1], "moments", _bb_loglik(*mom, x, n), True)
+        a, b, bounded = _floor_shapes(*mom)
+        return BetaBinomialFit(a, b, "moments", _bb_loglik(a, b, x, n), True, bounded)
 
     pooled = float(x.sum() / n.sum())
     if pooled <= 0.0 or pooled >= 1.0:
@@ -840,8 +869,11 @@ def fit_beta_binomial(
             QualityKitWarning,
             stacklevel=2,
         )
-    a, b = m * big, (1.0 - m) * big
-    return BetaBinomialFit(a, b, "mle", ll_fit, bool(res.success) or big == _MAX_PRECISION)
+    a, b, bounded = _floor_shapes(m * big, (1.0 - m) * big)
+    if bounded:
+        ll_fit = _bb_loglik(a, b, x, n)
+    converged = bool(res.success) or big == _MAX_PRECISION
+    return BetaBinomialFit(a, b, "mle", ll_fit, converged, bounded)
 
 
 def eb_shrinkage(
@@ -891,45 +923,6 @@ def eb_shrinkage(
 # --------------------------------------------------------------------------------------------
 
 
-def wilson_ci(x: ArrayLike, n: ArrayLike, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson (1927) score interval for x / n (vectorised); PHEindicatormethods ``wilson_lower``."""
-    lev = _check_level(level)
-    xx = np.asarray(x, dtype=float)
-    nn = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(1.0 - (1.0 - lev) / 2.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = xx / nn
-        centre = (2.0 * xx + z**2) / (2.0 * (nn + z**2))
-        half = z * np.sqrt(z**2 + 4.0 * xx * (1.0 - p)) / (2.0 * (nn + z**2))
-    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
-
-
-def newcombe_diff_ci(
-    x1: ArrayLike,
-    n1: ArrayLike,
-    x2: ArrayLike,
-    n2: ArrayLike,
-    level: float = 0.95,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newcombe's hybrid score interval for p1 − p2 of independent samples (vectorised).
-
-    Newcombe (1998), Stat Med 17:873, method 10: with Wilson limits (l_i, u_i),
-    (p1 − p2) − √((p1 − l1)² + (u2 − p2)²) to (p1 − p2) + √((u1 − p1)² + (p2 − l2)²).
-    Returns ``(difference, lower, upper)`` as proportions.
-    """
-    lev = _check_level(level)
-    a1, b1 = np.asarray(x1, dtype=float), np.asarray(n1, dtype=float)
-    a2, b2 = np.asarray(x2, dtype=float), np.asarray(n2, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p1, p2 = a1 / b1, a2 / b2
-    l1, u1 = wilson_ci(a1, b1, lev)
-    l2, u2 = wilson_ci(a2, b2, lev)
-    d = p1 - p2
-    lower = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
-    return d, lower, upper
-
-
 def relative_target(
     units: pd.DataFrame,
     *,
@@ -949,7 +942,8 @@ def relative_target(
     published provincial average includes the city) compares with the whole parent;
     ``include_self=False`` compares with the rest of the parent.
 
-    The CI is Newcombe's hybrid score interval (1998, method 10) for p_unit − p_rest of the two
+    The CI is Newcombe's hybrid score interval (1998, method 10;
+    :func:`qualitykit.metrics.newcombe_diff_ci`) for p_unit − p_rest of the two
     independent samples (unit, rest of parent). With the unit included, the gap equals
     (1 − w)·(p_unit − p_rest), w = batches / parent_batches, so the same interval is scaled by
     (1 − w): the overlap of unit and parent is handled exactly instead of treating them as
@@ -999,8 +993,12 @@ def relative_target(
             QualityKitWarning,
             stacklevel=2,
         )
+    with warnings.catch_warnings():
+        # a unit that is its whole parent was reported above; metrics would warn again (n = 0)
+        warnings.simplefilter("ignore", QualityKitWarning)
+        diff = newcombe_diff_ci(passed, batches, rest_x, rest_n, lev)
+    d, lo, hi = (diff[c].to_numpy() for c in ("diff", "ci_lower", "ci_upper"))
     with np.errstate(divide="ignore", invalid="ignore"):
-        d, lo, hi = newcombe_diff_ci(passed, batches, rest_x, rest_n, lev)
         rest_n_safe = np.where(rest_n > 0, rest_n, np.nan)
         if include_self:
             scale = rest_n_safe / pb

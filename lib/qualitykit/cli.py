@@ -170,5 +170,181 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 
+# ----------------------------------------------------------------------------------------------
+# qualitykit run NOTEBOOK …
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_run_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "notebook",
+        help="the parameterised notebook (.ipynb), e.g. notebooks/05_district_report.ipynb",
+    )
+    sel = p.add_argument_group("which parameter sets (combined: each selection × file × grid)")
+    sel.add_argument(
+        "--each",
+        choices=("district", "city", "province"),
+        help="one run per district (county-level division), city or province …",
+    )
+    sel.add_argument(
+        "--within", metavar="CODE", help="… within this GB/T 2260 code (default: all of China)"
+    )
+    sel.add_argument("--codes", metavar="C1,C2,…", help="one run per region code in this list")
+    sel.add_argument(
+        "--params", metavar="FILE", help="CSV (one row per set) or YAML/JSON list of parameter sets"
+    )
+    sel.add_argument(
+        "--grid",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,…",
+        help="a grid of values (repeatable: the cartesian product is run)",
+    )
+    sel.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="a value for every set, read as the type the notebook declares ('010100' stays a string)",
+    )
+    p.add_argument(
+        "--out", metavar="DIR", help="run folder (default: outputs/<notebook>-<selection>)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="parallel workers (default: 2 or the CPU count if lower)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=600.0, help="per-notebook timeout in seconds (default 600)"
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue a run: skip completed reports, re-run failed or unfinished ones",
+    )
+    p.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on Dask: 'local-dask' for a local cluster or a scheduler address tcp://host:8786",
+    )
+    p.add_argument("--no-html", action="store_true", help="skip the HTML pages and index")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the index page")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--dry-run", action="store_true", help="check and list the parameter sets, run nothing"
+    )
+
+
+def _split_values(text: str) -> list[str]:
+    return [v.strip() for v in text.split(",") if v.strip()]
+
+
+@command(
+    "run",
+    help="run one notebook for many districts or parameter sets (papermill, warm kernels)",
+    arguments=_add_run_arguments,
+)
+def cmd_run(args: argparse.Namespace) -> int:
+    """Check every parameter set, run them all, write manifest and index; exit 1 if any failed."""
+    from pathlib import Path
+
+    from . import batch
+    from .errors import ParameterError
+    from .notebook_params import coerce_text, notebook_parameters
+    from .paths import outputs_dir
+
+    nb = Path(args.notebook)
+    specs = notebook_parameters(nb)
+
+    def typed(name: str, text: str) -> object:
+        if name not in specs:
+            raise ParameterError(
+                f"unknown parameter {name!r} (the notebook declares: {', '.join(sorted(specs))})"
+            )
+        return coerce_text(specs[name], text)
+
+    fixed = {name: typed(name, value) for name, value in args.parameter}
+    grid: dict[str, list[object]] = {}
+    for item in args.grid:
+        name, sep, values = item.partition("=")
+        if not sep or not values:
+            raise ParameterError(f"--grid expects NAME=V1,V2,…, got {item!r}")
+        grid[name.strip()] = [typed(name.strip(), v) for v in _split_values(values)]
+    codes = _split_values(args.codes) if args.codes else None
+    if args.within and not args.each:
+        raise ParameterError("--within needs --each district|city|province")
+    sets = batch.expand_parameter_sets(
+        nb,
+        each=args.each,
+        within=args.within,
+        codes=codes,
+        params_file=args.params,
+        grid=grid or None,
+        fixed=fixed or None,
+    )
+    if args.dry_run:
+        for s in sets:
+            print(json.dumps(s, ensure_ascii=False))
+        print(f"{len(sets)} parameter sets checked against {nb}; nothing run", file=sys.stderr)
+        return EXIT_OK
+    selection = args.within or (args.codes.replace(",", "_")[:40] if args.codes else "run")
+    out = (
+        Path(args.out)
+        if args.out
+        else outputs_dir() / f"{nb.stem}-{args.each or 'set'}-{selection}"
+    )
+    opts = batch.RunOptions(
+        timeout=args.timeout,
+        html=not args.no_html,
+        resume=args.resume,
+        overwrite=args.overwrite,
+        scheduler=args.scheduler,
+        lang=args.lang,
+        progress=not args.no_progress,
+        command=" ".join(["qualitykit", *sys.argv[1:]]) if sys.argv else None,
+    )
+    if args.workers:
+        opts.workers = args.workers
+    result = batch.run_batch(nb, sets, out, opts)
+    counts = result.manifest["counts"]
+    print(
+        f"{len(result.manifest['tasks'])} reports in {out}: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(counts.items()))
+    )
+    for t in result.failed:
+        print(f"  - {t['key']}: {t['status']}: {t.get('error') or ''}", file=sys.stderr)
+    if (out / "index.html").exists():
+        print(f"index: {(out / 'index.html').resolve().as_uri()}")
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+# ----------------------------------------------------------------------------------------------
+# qualitykit sample [--preset NAME | --rows N | --small] [--seed S] [--out DIR] [--force]
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
+    from . import sample
+
+    sample.add_arguments(p)
+
+
+@command(
+    "sample",
+    help="build the synthetic sample data set (once; again only when stale)",
+    arguments=_add_sample_arguments,
+)
+def cmd_sample(args: argparse.Namespace) -> int:
+    """Generate the calibrated synthetic sample into the sample folder (or ``--out``)."""
+    from . import sample
+
+    return sample.run(args)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

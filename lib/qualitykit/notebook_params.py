@@ -142,7 +142,7 @@ def check_value(spec: ParamSpec, value: Any) -> list[str]:
         from .regions import check_code  # lazy: regions loads a table
 
         try:
-            check_code(value, what=f"parameter {spec.name!r}")
+            check_code(value, what=f"region code (parameter {spec.name!r})")
         except ParameterError as exc:
             problems.append(str(exc))
     return problems

@@ -35,6 +35,7 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
+from qualitykit.metrics import binomial_ci, newcombe_diff_ci
 from qualitykit.schema import CAUSES_5M1E, CONTROLLABILITY
 
 __all__ = [
@@ -69,35 +70,25 @@ Ties = Literal["label", "first"]
 
 
 def _wilson(x: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for x / n (Wilson 1927); NaN where n = 0.
-
-    Private on purpose: the project-wide binomial intervals belong in ``qualitykit.metrics``.
-    """
-    x = np.asarray(x, dtype=float)
-    n = np.asarray(n, dtype=float)
-    z = stats.norm.ppf(0.5 + confidence / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        p = x / n
-        denom = 1 + z**2 / n
-        mid = (p + z**2 / (2 * n)) / denom
-        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-        lower = np.where(x == 0, 0.0, np.clip(mid - half, 0.0, 1.0))
-        upper = np.where(x == n, 1.0, np.clip(mid + half, 0.0, 1.0))
-    bad = n <= 0
-    return np.where(bad, np.nan, lower), np.where(bad, np.nan, upper)
+    """Wilson score interval for x / n (Wilson 1927) from :func:`qualitykit.metrics.binomial_ci`;
+    NaN where n = 0 (the callers warn about empty denominators themselves)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QualityKitWarning)
+        ci = binomial_ci(np.asarray(x, dtype=float), np.asarray(n, dtype=float), confidence)
+    return ci["ci_lower"].to_numpy(), ci["ci_upper"].to_numpy()
 
 
 def _newcombe(
     x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """p1 − p2 with Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, method 10)."""
-    p1 = np.asarray(x1, float) / np.asarray(n1, float)
-    p2 = np.asarray(x2, float) / np.asarray(n2, float)
-    l1, u1 = _wilson(x1, n1, confidence)
-    l2, u2 = _wilson(x2, n2, confidence)
-    d = p1 - p2
-    lower = d - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
-    upper = d + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    """p1 − p2 with Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, method 10)
+    from :func:`qualitykit.metrics.newcombe_diff_ci`, for arrays of any (common) shape."""
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x1, n1, x2, n2)))
+    shape = arrays[0].shape
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", QualityKitWarning)
+        ci = newcombe_diff_ci(*(a.ravel() for a in arrays), conf=confidence)
+    d, lower, upper = (ci[c].to_numpy().reshape(shape) for c in ("diff", "ci_lower", "ci_upper"))
     return d, lower, upper
 
 

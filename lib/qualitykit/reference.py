@@ -48,19 +48,30 @@ __all__ = [
 
 COUNT_COLUMNS: frozenset[str] = frozenset(
     {
-        "batches", "enterprises", "pass_batches", "nc_batches", "pass_enterprises",
-        "nc_enterprises", "nc_count", "rank_in_source", "items_tested_count_listed",
+        "batches",
+        "enterprises",
+        "pass_batches",
+        "nc_batches",
+        "pass_enterprises",
+        "nc_enterprises",
+        "nc_count",
+        "rank_in_source",
+        "items_tested_count_listed",
         "record_no_in_excerpt",
     }
-)  # fmt: skip
+)
 """Integer count columns (nullable ``Int64``)."""
 
 FLOAT_COLUMNS: frozenset[str] = frozenset(
     {
-        "value", "target_value", "latest_actual_reported", "qci_value", "quality_index",
+        "value",
+        "target_value",
+        "latest_actual_reported",
+        "qci_value",
+        "quality_index",
         "change_vs_prev_reported",
     }
-)  # fmt: skip
+)
 """Numeric columns whose names do not end in ``_pct`` or start with ``change_pp``."""
 
 
@@ -111,10 +122,15 @@ def _load(path: Path) -> pd.DataFrame:
             bad |= frac
         for i in np.flatnonzero(bad.to_numpy()):
             problems.append(
-                Problem(path.name, f"expected a number ({dtype})", row=int(i) + 2, column=col,
-                        value=raw[col].iat[i])
-            )  # fmt: skip
-        out[col] = num.astype(dtype)
+                Problem(
+                    path.name,
+                    f"expected a number ({dtype})",
+                    row=int(i) + 2,
+                    column=col,
+                    value=raw[col].iat[i],
+                )
+            )
+        out[col] = num.mask(bad).astype(dtype)
     if problems:
         raise InputError(problems)
     return pd.DataFrame(out, index=pd.RangeIndex(len(raw)))
@@ -151,8 +167,15 @@ def list_reference() -> pd.DataFrame:
         documented, description = doc.get(stem, (pd.NA, pd.NA))
         rows.append((stem, str(path), n, documented, description))
     df = pd.DataFrame(rows, columns=["name", "file", "rows", "rows_documented", "description"])
-    return df.astype({"name": "string", "file": "string", "rows": "int64",
-                      "rows_documented": "Int64", "description": "string"})  # fmt: skip
+    return df.astype(
+        {
+            "name": "string",
+            "file": "string",
+            "rows": "int64",
+            "rows_documented": "Int64",
+            "description": "string",
+        }
+    )
 
 
 def _readme_table() -> dict[str, tuple[int, str]]:
@@ -192,7 +215,9 @@ def national_pass_rate_series(derive: bool = False) -> pd.DataFrame:
     out["year"] = out["year"].astype("int64")
     out = out.sort_values("year", kind="stable").reset_index(drop=True)
     if out["year"].duplicated().any():  # pragma: no cover - guards the data file
-        raise InputError([Problem("spot_check_national.csv", "two annual national rows for a year")])
+        raise InputError(
+            [Problem("spot_check_national.csv", "two annual national rows for a year")]
+        )
     out["derived"] = False
     if derive:
         fill_pass = out["pass_rate_pct"].isna() & out["nc_rate_pct"].notna()

@@ -1,0 +1,111 @@
+"""Benchmark of the sample data: generation at scale and reading one district by pushdown.
+
+    python benchmarks/bench_data.py [--rows 10000000] [--district 330303] [--keep]
+
+Prints, each measured in a fresh Python process (so peak RSS is that step's own):
+
+1. generating ``--rows`` batches (default 10 M) as partitioned Parquet into
+   ``benchmarks/_scratch/large`` (git-ignored): wall time and peak RSS (targets: ≤ 2 min);
+2. reading one district's records (three districts) from that set with :func:`qualitykit.dataset.open_records`:
+   time of the read alone, time of the whole process (imports included) and peak RSS
+   (targets: read ≤ 0.2 s, ≤ 300 MB);
+3. generating the default sample (600,000 batches) with content hashes, as ``ensure_sample``
+   does: wall time and peak RSS.
+
+The scratch folder is deleted at the end unless ``--keep`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRATCH = HERE / "_scratch"
+
+_PREAMBLE = """
+import json, resource, sys, time
+t0 = time.perf_counter()
+"""
+_REPORT = """
+print("RESULT " + json.dumps({"seconds": seconds, "total": time.perf_counter() - t0,
+      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}))
+"""
+
+
+def _run(body: str) -> dict[str, float]:
+    code = _PREAMBLE + body + _REPORT
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"benchmark step failed (exit {proc.returncode})")
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT ") :])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=10_000_000, help="batches to generate (10 M)")
+    ap.add_argument(
+        "--district",
+        nargs="+",
+        default=["330303", "421202", "540102"],
+        help="districts to read (default: 龙湾区, the largest; 咸安区; 城关区 Lhasa)",
+    )
+    ap.add_argument("--keep", action="store_true", help="keep benchmarks/_scratch")
+    args = ap.parse_args(argv)
+    large = SCRATCH / "large"
+    default = SCRATCH / "default"
+    shutil.rmtree(large, ignore_errors=True)
+    shutil.rmtree(default, ignore_errors=True)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+
+    gen = _run(f"""
+from qualitykit import sample
+t = time.perf_counter()
+m = sample.write_sample({str(large)!r}, {args.rows}, compute_hash=False)
+seconds = time.perf_counter() - t
+extra = {{"rows": m["rows"]["records"], "nc_rows": m["rows"]["nonconformities"]}}
+""")
+    size_mb = sum(f.stat().st_size for f in large.rglob("*.parquet")) / 2**20
+    print(f"generate {gen['rows']:,} batches (+{gen['nc_rows']:,} NC items) as partitioned "
+          f"Parquet: {gen['seconds']:.1f} s, peak RSS {gen['peak_rss_mb']:.0f} MB, "
+          f"{size_mb:.0f} MB on disk")  # fmt: skip
+
+    for district in args.district:
+        rd = _run(f"""
+from qualitykit import dataset
+t = time.perf_counter()
+df = dataset.open_records({str(large)!r}, region={district!r})
+seconds = time.perf_counter() - t
+extra = {{"rows": len(df)}}
+""")
+        print(f"read district {district} (fresh process): {rd['rows']:,} rows in "
+              f"{rd['seconds'] * 1000:.0f} ms (process incl. imports {rd['total']:.2f} s), "
+              f"peak RSS {rd['peak_rss_mb']:.0f} MB")  # fmt: skip
+
+    df_ = _run(f"""
+from qualitykit import sample
+t = time.perf_counter()
+m = sample.write_sample({str(default)!r}, sample.DEFAULT_N_BATCHES)
+seconds = time.perf_counter() - t
+extra = {{"rows": m["rows"]["records"]}}
+""")
+    print(f"generate the default sample ({df_['rows']:,} batches, with content hashes): "
+          f"{df_['seconds']:.1f} s, peak RSS {df_['peak_rss_mb']:.0f} MB")  # fmt: skip
+
+    if not args.keep:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    t = time.perf_counter()
+    code = main()
+    print(f"(benchmark took {time.perf_counter() - t:.0f} s)")
+    sys.exit(code)

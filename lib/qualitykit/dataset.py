@@ -1,0 +1,464 @@
+"""Reading spot-check records, nonconformities and counts — from the sample or from user data.
+
+* :func:`open_records` — records of a region (any level), years and check levels. From a
+  partitioned Parquet data set in the layout :func:`qualitykit.sample.write_sample` writes
+  (hive partitions ``province=PP0000``, files sorted by ``region_code``) the filter is pushed down
+  to Arrow: the province partition is pruned, then the row groups whose ``region_code`` statistics
+  exclude the district, so one district of a 10 M-row set is read without loading the rest. A
+  single user file (CSV / XLSX / Parquet) or another folder goes through
+  :func:`qualitykit.io.load_records` (validation, encodings) and is filtered in memory.
+* :func:`open_nonconformities` — the failed items of the selected records (joined through
+  ``batch_id``), with the record columns needed to group them and the cause map's columns.
+* :func:`aggregate` — records → counts (``batches``, ``passed``, ``nonconforming``) by any
+  columns, including the derived ``province_code``, ``city_code`` and ``sales_class``.
+* :func:`load_cause_map` — the item → cause map (``data/causes/cause_map.csv`` or the user's own).
+
+``source=None`` means the embedded synthetic sample (:func:`qualitykit.sample.ensure_sample`
+builds it on first use). Returned columns have the dtypes of :mod:`qualitykit.io`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as ds
+
+from . import regions, schema
+from .errors import InputError, NoDataError, ParameterError, Problem
+from .paths import data_dir
+from .sample import ensure_sample, to_frame
+
+__all__ = [
+    "DEFAULT_NC_RECORD_COLUMNS",
+    "RECORD_COLUMNS",
+    "aggregate",
+    "load_cause_map",
+    "open_enterprises",
+    "open_nonconformities",
+    "open_records",
+]
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "batch_id",
+    "year",
+    "quarter",
+    "check_level",
+    "region_code",
+    "industry_code",
+    "product",
+    "enterprise_id",
+    "enterprise_size",
+    "annual_sales",
+    "passed",
+)
+"""The record columns of the sample (``schema.RECORD_COLUMNS`` without ``sampled_on``)."""
+
+DEFAULT_NC_RECORD_COLUMNS: tuple[str, ...] = (
+    "year",
+    "quarter",
+    "check_level",
+    "region_code",
+    "industry_code",
+    "product",
+    "enterprise_size",
+    "annual_sales",
+)
+"""Record columns joined to each nonconformity by default (to group a Pareto analysis by period,
+region, check level, product or enterprise class)."""
+
+_PARTITIONING = ds.partitioning(pa.schema([("province", pa.string())]), flavor="hive")
+PathLike = str | os.PathLike[str]
+Years = int | tuple[int, int] | Iterable[int] | None
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument checking
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_region(region: str | None) -> tuple[str, str] | None:
+    """(code, level) of ``region`` (level: national / province / city / county) or None."""
+    if region is None:
+        return None
+    regions.check_code(region, "region")
+    level = str(regions.lookup(region)["level"])
+    return region, level
+
+
+def _check_years(years: Years) -> tuple[int, int] | list[int] | None:
+    if years is None:
+        return None
+    if isinstance(years, (int, np.integer)) and not isinstance(years, bool):
+        return [int(years)]
+    if isinstance(years, tuple) and len(years) == 2:
+        lo, hi = years
+        if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lo, hi)):
+            raise ParameterError(f"years (first, last) must be integers, got {years!r}")
+        if lo > hi:
+            raise ParameterError(f"years (first, last) must have first <= last, got {years!r}")
+        return (int(lo), int(hi))
+    if isinstance(years, (str, bytes)) or not isinstance(years, Iterable):
+        raise ParameterError(
+            f"years must be a year, a (first, last) tuple or a list of years, got {years!r}"
+        )
+    out = []
+    for v in years:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise ParameterError(f"years must be integers, got {v!r} in {years!r}")
+        out.append(int(v))
+    return sorted(set(out))
+
+
+def _check_levels(check_levels: str | Iterable[str] | None) -> list[str] | None:
+    if check_levels is None:
+        return None
+    items = [check_levels] if isinstance(check_levels, str) else list(check_levels)
+    out = []
+    for lv in items:
+        canon = schema.CHECK_LEVEL_ALIASES.get(
+            str(lv).strip().lower(), schema.CHECK_LEVEL_ALIASES.get(str(lv).strip())
+        )
+        if canon is None:
+            raise ParameterError(
+                f"unknown check level {lv!r}; expected one of {list(schema.CHECK_LEVELS)} "
+                "(or 国家/省/市/县级)"
+            )
+        out.append(canon)
+    return sorted(set(out), key=schema.CHECK_LEVELS.index)
+
+
+def _check_columns(columns: Sequence[str] | None, allowed: Sequence[str]) -> list[str]:
+    if columns is None:
+        return list(allowed)
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in cols if c not in allowed]
+    if unknown:
+        raise ParameterError(f"unknown columns {unknown}; expected some of {list(allowed)}")
+    return cols
+
+
+def _describe(region: tuple[str, str] | None, years: object, levels: object) -> str:
+    parts = []
+    if region is not None:
+        parts.append(f"region {region[0]} ({regions.name(region[0])})")
+    if years is not None:
+        parts.append(f"years {years}")
+    if levels is not None:
+        parts.append(f"check levels {levels}")
+    return ", ".join(parts) or "the whole data set"
+
+
+# ---------------------------------------------------------------------------------------------
+# Source resolution
+# ---------------------------------------------------------------------------------------------
+
+
+def _partitioned(folder: Path) -> bool:
+    return folder.is_dir() and any(p.name.startswith("province=") for p in folder.iterdir())
+
+
+def _resolve(source: PathLike | None, kind: str) -> tuple[str, Path]:
+    """("dataset", folder) for a province-partitioned Parquet folder, ("file", path) otherwise."""
+    if source is None:
+        return "dataset", ensure_sample() / kind
+    path = Path(source)
+    if not path.exists():
+        raise ParameterError(f"source {str(path)!r} does not exist")
+    if path.is_dir():
+        if _partitioned(path / kind):
+            return "dataset", path / kind
+        if kind == "records" and _partitioned(path):
+            return "dataset", path
+    return "file", path
+
+
+def _region_expression(
+    region: tuple[str, str] | None,
+) -> tuple[ds.Expression | None, list[str] | None]:
+    if region is None or region[1] == "national":
+        return None, None
+    code, level = region
+    province = pc.field("province") == f"{code[:2]}0000"
+    if level == "province":
+        return province, None
+    if level == "city":
+        members = regions.children(code, level="county")["region_code"].astype(str).tolist()
+        return province & pc.field("region_code").isin(members), members
+    return province & (pc.field("region_code") == code), [code]
+
+
+def _years_expression(years: tuple[int, int] | list[int] | None) -> ds.Expression | None:
+    if years is None:
+        return None
+    if isinstance(years, tuple):
+        return (pc.field("year") >= years[0]) & (pc.field("year") <= years[1])
+    return pc.field("year").isin(years)
+
+
+def _and(*exprs: ds.Expression | None) -> ds.Expression | None:
+    out = None
+    for e in exprs:
+        if e is not None:
+            out = e if out is None else out & e
+    return out
+
+
+def _read_dataset(folder: Path, columns: list[str], filt: ds.Expression | None) -> pa.Table:
+    dataset = ds.dataset(folder, format="parquet", partitioning=_PARTITIONING)
+    present = [c for c in columns if c in dataset.schema.names]
+    return dataset.to_table(columns=present, filter=filt)
+
+
+def _filter_frame(
+    df: pd.DataFrame, region: tuple[str, str] | None, years: object, levels: list[str] | None
+) -> pd.DataFrame:
+    mask = pd.Series(True, index=df.index)
+    if region is not None and region[1] != "national":
+        mask &= regions.within(df["region_code"].astype("string"), region[0]).to_numpy(bool)
+    if years is not None:
+        y = df["year"]
+        if isinstance(years, tuple):
+            mask &= ((y >= years[0]) & (y <= years[1])).fillna(False).to_numpy(bool)
+        else:
+            mask &= y.isin(years).fillna(False).to_numpy(bool)
+    if levels is not None:
+        mask &= df["check_level"].astype("string").isin(levels).fillna(False).to_numpy(bool)
+    return df[mask.to_numpy(bool)].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+# ---------------------------------------------------------------------------------------------
+
+
+def open_records(
+    source: PathLike | None = None,
+    region: str | None = None,
+    years: Years = None,
+    check_levels: str | Iterable[str] | None = None,
+    columns: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Spot-check records, filtered.
+
+    ``source``: None (the embedded synthetic sample), a sample folder (with ``records/``), a
+    province-partitioned records folder, or a user file / folder read by
+    :func:`qualitykit.io.load_records`. ``region``: a GB/T 2260 code of any level (``"330303"``
+    a district, ``"330300"`` a city, ``"330000"`` a province, ``"000000"`` the country).
+    ``years``: a year, a ``(first, last)`` tuple (inclusive) or a list of years.
+    ``check_levels``: one level or several (national / provincial / municipal / county or
+    国家/省/市/县级). ``columns``: the record columns to return (default all, see
+    :data:`RECORD_COLUMNS`).
+
+    Returns one row per batch with the canonical columns (dtypes of :mod:`qualitykit.io`), in
+    the order of the data set (the sample: by region, year, quarter, check level). Raises
+    ``ParameterError`` for a malformed or unknown code / level / column and ``NoDataError`` if
+    the selection is empty.
+    """
+    reg = _check_region(region)
+    yrs = _check_years(years)
+    levels = _check_levels(check_levels)
+    kind, path = _resolve(source, "records")
+    if kind == "file":
+        from . import io  # lazily: io is only needed for user files
+
+        df = io.load_records(path)
+        cols = _check_columns(columns, list(df.columns))
+        out = _filter_frame(df, reg, yrs, levels)[cols]
+    else:
+        cols = _check_columns(columns, RECORD_COLUMNS)
+        expr, _ = _region_expression(reg)
+        filt = _and(
+            expr,
+            _years_expression(yrs),
+            None if levels is None else pc.field("check_level").isin(levels),
+        )
+        table = _read_dataset(path, cols, filt)
+        out = to_frame(table.select([c for c in cols if c in table.column_names]))
+    if out.empty:
+        raise NoDataError(f"no records for {_describe(reg, years, levels)} in {path}")
+    return out
+
+
+def open_nonconformities(
+    source: PathLike | None = None,
+    region: str | None = None,
+    years: Years = None,
+    check_levels: str | Iterable[str] | None = None,
+    record_columns: Sequence[str] | None = DEFAULT_NC_RECORD_COLUMNS,
+    cause_map: bool | PathLike | pd.DataFrame = True,
+) -> pd.DataFrame:
+    """Nonconforming test items of the selected records (same filters as :func:`open_records`).
+
+    ======================  ===============================================================
+    batch_id, item          one row per failed item of a failed batch
+    <record_columns>        the batch's record columns (default
+                            :data:`DEFAULT_NC_RECORD_COLUMNS`), joined through ``batch_id``
+    category, cause_5m1e,   from the cause map (``cause_map=True``: ``data/causes/
+    controllable            cause_map.csv``; a path or DataFrame: the user's own map; False:
+                            no cause columns). Items missing from the map get NA.
+    ======================  ===============================================================
+
+    A user file is read with :func:`qualitykit.io.load_nonconformities`; the region / year /
+    level filters then need ``records`` with the same batch ids, so for user files only the
+    unfiltered table is supported (pass the filters as None).
+    """
+    reg = _check_region(region)
+    yrs = _check_years(years)
+    levels = _check_levels(check_levels)
+    rec_cols = _check_columns(record_columns or [], RECORD_COLUMNS)
+    kind, path = _resolve(source, "nonconformities")
+    if kind == "file":
+        from . import io
+
+        if reg is not None or yrs is not None or levels is not None:
+            raise ParameterError(
+                "filters on a nonconformities file need the records: open_records(...) and "
+                "join on batch_id (or use a partitioned sample folder)"
+            )
+        nc = io.load_nonconformities(path)
+    else:
+        rec_path = path.parent / "records"
+        needed = ["batch_id", *[c for c in rec_cols if c != "batch_id"]]
+        if levels is not None and "check_level" not in needed:
+            needed.append("check_level")
+        expr, _ = _region_expression(reg)
+        rec_filter = _and(
+            expr,
+            _years_expression(yrs),
+            None if levels is None else pc.field("check_level").isin(levels),
+        )
+        nc_filter = _and(expr, _years_expression(yrs))
+        nc_table = _read_dataset(path, ["batch_id", "item"], nc_filter)
+        if rec_cols or levels is not None:
+            rec_table = _read_dataset(rec_path, needed, rec_filter)
+            keep = pc.is_in(nc_table.column("batch_id"), value_set=rec_table.column("batch_id"))
+            nc_table = nc_table.filter(keep)
+            nc = to_frame(nc_table)
+            if rec_cols:
+                recs = to_frame(
+                    rec_table.select(["batch_id", *[c for c in rec_cols if c != "batch_id"]])
+                )
+                nc = nc.merge(recs, on="batch_id", how="left", sort=False, validate="many_to_one")
+        else:
+            nc = to_frame(nc_table)
+    if cause_map is not False:
+        cm = load_cause_map(None if cause_map is True else cause_map)
+        nc = nc.drop(columns=[c for c in ("category", "cause_5m1e", "controllable") if c in nc])
+        nc = nc.merge(
+            cm[["item", "category", "cause_5m1e", "controllable"]],
+            on="item",
+            how="left",
+            sort=False,
+        )
+        nc["cause_5m1e"] = nc["cause_5m1e"].astype(pd.CategoricalDtype(list(schema.CAUSES_5M1E)))
+        nc["controllable"] = nc["controllable"].astype(
+            pd.CategoricalDtype(list(schema.CONTROLLABILITY))
+        )
+    if nc.empty:
+        raise NoDataError(f"no nonconformities for {_describe(reg, years, levels)} in {path}")
+    return nc.reset_index(drop=True)
+
+
+def open_enterprises(source: PathLike | None = None, region: str | None = None) -> pd.DataFrame:
+    """The enterprises of a sample folder (default the embedded sample), optionally of one region:
+    ``enterprise_id, region_code, industry_code, product, enterprise_size, annual_sales,
+    sales_class``."""
+    reg = _check_region(region)
+    folder = ensure_sample() if source is None else Path(source)
+    path = folder / "enterprises.parquet"
+    if not path.is_file():
+        raise ParameterError(f"{str(folder)!r} holds no enterprises.parquet (not a sample folder)")
+    filt = None
+    if reg is not None and reg[1] != "national":
+        if reg[1] == "province":
+            filt = pc.starts_with(pc.field("region_code"), reg[0][:2])
+        else:
+            members = (
+                regions.children(reg[0], level="county")["region_code"].astype(str).tolist()
+                if reg[1] == "city"
+                else [reg[0]]
+            )
+            filt = pc.field("region_code").isin(members)
+    out = to_frame(ds.dataset(path, format="parquet").to_table(filter=filt))
+    if out.empty:
+        raise NoDataError(f"no enterprises for {_describe(reg, None, None)} in {folder}")
+    return out
+
+
+def aggregate(records: pd.DataFrame, by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Counts of ``records`` (or re-summed counts) by the columns ``by``.
+
+    Besides the record columns, ``by`` may name the derived ``province_code`` and ``city_code``
+    (from ``region_code``, :func:`qualitykit.regions.add_parents`) and ``sales_class`` (Longwan
+    A/B/C from ``annual_sales``, :func:`qualitykit.schema.sales_class`).
+
+    ===============  =============================================
+    <by columns>     the groups (sorted; missing keys form a group)
+    batches          batches (int64)
+    passed           passing batches (int64)
+    nonconforming    batches − passed (int64)
+    ===============  =============================================
+
+    Counting is :func:`qualitykit.metrics.aggregate_counts` (which checks the input and collects
+    every problem into one ``InputError``).
+    """
+    from .metrics import aggregate_counts  # lazily: scipy.stats is slow to import
+
+    keys = [by] if isinstance(by, str) else list(by or [])
+    frame = records
+    derived: dict[str, pd.Series] = {}
+    for k in keys:
+        if k in frame.columns:
+            continue
+        if k in ("province_code", "city_code") and "region_code" in frame.columns:
+            parents = regions.add_parents(frame[["region_code"]])
+            derived[k] = parents[k].astype("string")
+        elif k == "sales_class" and "annual_sales" in frame.columns:
+            derived[k] = schema.sales_class(frame["annual_sales"])
+        else:
+            raise ParameterError(
+                f"cannot group by {k!r}: not a column of the data (and not derivable: "
+                "province_code / city_code need region_code, sales_class needs annual_sales)"
+            )
+    if derived:
+        frame = frame.assign(**derived)
+    return aggregate_counts(frame, keys, source="records")
+
+
+def load_cause_map(path: PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
+    """The item → cause map: ``item, category, cause_5m1e, controllable`` (+ ``rule``,
+    ``reasoning`` and any other columns of the file).
+
+    Default ``data/causes/cause_map.csv`` (reasoning in ``data/causes/README.md``). A user map
+    (CSV path or DataFrame) needs the same four columns; it is checked with
+    :func:`qualitykit.pareto.validate_cause_map` (unique items, 5M1E and controllability from
+    ``schema``), every problem reported in one ``InputError``.
+    """
+    from .pareto import validate_cause_map  # lazily: scipy.stats is slow to import
+
+    if isinstance(path, pd.DataFrame):
+        raw = path.copy()
+        name = "cause map"
+    else:
+        file = Path(path) if path is not None else data_dir() / "causes" / "cause_map.csv"
+        if not file.is_file():
+            raise ParameterError(f"cause map {str(file)!r} does not exist")
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        name = file.name
+    try:
+        clean = validate_cause_map(raw)
+    except InputError as e:
+        raise InputError(
+            [Problem(name, p.message, p.row, p.column, p.value) for p in e.problems]
+        ) from None
+    extra = [c for c in raw.columns if c not in clean.columns]
+    out = clean.copy()
+    for c in extra:
+        out[c] = raw[c].astype("string").reset_index(drop=True)
+    return out
