@@ -337,6 +337,7 @@ def test_sigkill_midway_then_resume_equals_a_clean_run(tmp_path):
     clean = batch.run_batch(
         NB, sets, tmp_path / "clean", batch.RunOptions(workers=2, progress=False)
     )
+    assert clean.ok
     got, want = _published_files(run_dir), _published_files(tmp_path / "clean")
     assert got.keys() == want.keys()
     for rel in got:
