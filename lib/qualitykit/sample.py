@@ -107,7 +107,7 @@ __all__ = [
 GENERATOR_VERSION = "1"
 """Bumped whenever the generator's output for a given seed and size changes."""
 DEFAULT_SEED = 2006
-DEFAULT_N_BATCHES = 600_000
+DEFAULT_N_BATCHES = 1_000_000
 YEARS: tuple[int, int] = (2005, 2024)
 PRESETS: dict[str, int] = {
     "tiny": 20_000,
@@ -148,7 +148,7 @@ LOCAL_GROWTH = 1.5
 POPULATION_SIZE_SHARES: tuple[float, float, float] = (0.03, 0.12, 0.85)
 ENTERPRISES_PER_BATCH = 1 / 6
 MIN_ENTERPRISES_PER_COUNTY = 2
-SIGMA_PROVINCE, SIGMA_COUNTY, SIGMA_COUNTY_SLOPE, SIGMA_ENTERPRISE = 0.25, 0.45, 0.03, 0.6
+SIGMA_PROVINCE, SIGMA_COUNTY, SIGMA_COUNTY_SLOPE, SIGMA_ENTERPRISE = 0.25, 0.6, 0.03, 0.6
 MACRO_EFFECT: dict[str, float] = {"east": -0.10, "central": 0.05, "west": 0.30}
 LOCAL_FLATTEN = 0.6
 """Local checks spread over districts as (enterprise share) ** LOCAL_FLATTEN: every district's own
