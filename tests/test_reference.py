@@ -24,12 +24,30 @@ import pytest
 from qualitykit import reference
 from qualitykit.errors import InputError, ParameterError
 
-PUBLISHED_PASS = {2000: 78.9, 2011: 87.5, 2012: 89.8, 2013: 88.9, 2014: 92.3, 2015: 91.1,
-                  2016: 91.6, 2017: 91.5}  # fmt: skip
+PUBLISHED_PASS = {
+    2000: 78.9,
+    2011: 87.5,
+    2012: 89.8,
+    2013: 88.9,
+    2014: 92.3,
+    2015: 91.1,
+    2016: 91.6,
+    2017: 91.5,
+}
 PUBLISHED_NC = {2018: 10.3, 2021: 12.2, 2022: 9.4, 2023: 12.3, 2024: 14.3}
-PUBLISHED_BATCHES = {2000: 9700, 2011: 20965, 2012: 20355, 2015: 25345, 2016: 23851,
-                     2017: 20192, 2018: 28771, 2021: 25636, 2022: 19440, 2023: 28265,
-                     2024: 25250}  # fmt: skip
+PUBLISHED_BATCHES = {
+    2000: 9700,
+    2011: 20965,
+    2012: 20355,
+    2015: 25345,
+    2016: 23851,
+    2017: 20192,
+    2018: 28771,
+    2021: 25636,
+    2022: 19440,
+    2023: 28265,
+    2024: 25250,
+}
 
 
 def _raw(name: str) -> tuple[list[str], list[list[str]]]:
@@ -103,9 +121,7 @@ def test_unknown_name_is_a_parameter_error() -> None:
 
 def test_text_in_a_numeric_column_reports_every_cell(tmp_path, monkeypatch) -> None:
     (tmp_path / "bad.csv").write_text(
-        "year,batches,pass_rate_pct,source_url,note\n"
-        "2019,12,90.5,u,\n"
-        "20x9,1.5,ninety,u,\n",
+        "year,batches,pass_rate_pct,source_url,note\n2019,12,90.5,u,\n20x9,1.5,ninety,u,\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(reference, "reference_dir", lambda: tmp_path)
@@ -132,8 +148,13 @@ def test_national_series_has_the_published_values() -> None:
     assert not s["derived"].any()
     assert s["source_url"].str.startswith("http").all()
     assert list(s.columns) == [
-        "year", "pass_rate_pct", "nc_rate_pct", "batches", "source_url", "derived",
-    ]  # fmt: skip
+        "year",
+        "pass_rate_pct",
+        "nc_rate_pct",
+        "batches",
+        "source_url",
+        "derived",
+    ]
 
 
 def test_national_series_leaves_out_sub_annual_and_all_level_rows() -> None:

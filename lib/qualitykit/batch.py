@@ -855,6 +855,12 @@ def run_batch(
     return RunResult(run_dir, final)
 
 
+def can_resume(run_dir: str | Path, notebook: str | Path) -> bool:
+    """True if ``run_dir`` holds a run of this very notebook (same content hash) to continue."""
+    old = _load_manifest(Path(run_dir) / "manifest.json")
+    return bool(old) and old.get("run", {}).get("notebook_sha256") == file_sha256(notebook)
+
+
 def _load_manifest(path: Path) -> dict[str, Any] | None:
     try:
         with path.open(encoding="utf-8") as f:

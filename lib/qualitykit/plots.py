@@ -359,7 +359,9 @@ def _pct(value: float) -> str:
 
 def _finish(fig: Figure, ax: Any, title: str | None) -> Figure:
     if title:
-        ax.set_title(title)
+        text = _text(title, fallback="")
+        if text != "?":
+            ax.set_title(text)
     return fig
 
 
@@ -457,32 +459,30 @@ def trend_figure(
 
     fig, ax = _new_figure()
     conf_txt = f"{conf:.0%} " if conf else ""
-    if {"pred_lower", "pred_upper"} <= set(frame.columns):
-        lo, hi = _num(frame, "pred_lower"), _num(frame, "pred_upper")
-        if np.isfinite(lo).any():
-            ax.fill_between(
-                x,
-                lo,
-                hi,
-                color=_BLUE,
-                alpha=0.12,
-                linewidth=0,
-                label=conf_txt + label("prediction_band", lang),
-            )
-    if {"fit_lower", "fit_upper"} <= set(frame.columns):
-        lo, hi = _num(frame, "fit_lower"), _num(frame, "fit_upper")
-        if np.isfinite(lo).any():
-            ax.fill_between(
-                x,
-                lo,
-                hi,
-                color=_BLUE,
-                alpha=0.28,
-                linewidth=0,
-                label=conf_txt + label("confidence_band", lang),
-            )
+    # bands and the fitted line are broken at a segmented regression's break
+    pieces = [np.ones(len(frame), dtype=bool)] if post is None else [~post, post]
+    for key, lo_col, hi_col, alpha in (
+        ("prediction_band", "pred_lower", "pred_upper", 0.12),
+        ("confidence_band", "fit_lower", "fit_upper", 0.28),
+    ):
+        if not {lo_col, hi_col} <= set(frame.columns):
+            continue
+        lo, hi = _num(frame, lo_col), _num(frame, hi_col)
+        text = conf_txt + label(key, lang)
+        for piece in pieces:
+            if piece.any() and np.isfinite(lo[piece]).any():
+                ax.fill_between(
+                    x[piece],
+                    lo[piece],
+                    hi[piece],
+                    color=_BLUE,
+                    alpha=alpha,
+                    linewidth=0,
+                    label=text,
+                )
+                text = None
 
-    # fitted line: solid over the data (broken at a segmented break), dashed into the forecast
+    # fitted line: solid over the data, dashed into the forecast
     segments = [~is_fc] if post is None else [~post, post]
     first = True
     for seg in segments:
@@ -562,8 +562,9 @@ def trend_figure(
         _percent_axis(ax.yaxis)
     if xcol != "t" or np.allclose(x, np.round(x)):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel(label("year" if xcol in ("t", "year") else "time", lang))
-    ax.set_ylabel(ylabel or label("pass_rate", lang))
+    yearly = xcol in ("t", "year") or bool(np.all((x >= 1900) & (x <= 2100)))
+    ax.set_xlabel(label("year" if yearly else "time", lang))
+    ax.set_ylabel(_text(ylabel, "") if ylabel else label("pass_rate", lang))
     ax.legend(loc="best")
     return _finish(fig, ax, title)
 
@@ -733,6 +734,9 @@ def pareto_figure(
     ax2.plot(pos, _num(t, "cum_share"), "-o", color=_ORANGE, markersize=4, zorder=3)
     if cut is not None:
         ax2.axhline(float(cut), color=_RED, linestyle="--", linewidth=1.0)
+    # the count axis runs to the total, so bar tops and the cumulative line share one scale
+    total = float(np.nansum(_num(t, "count")))
+    ax.set_ylim(0.0, 1.05 * total if total > 0 else 1.0)
     ax2.set_ylim(0.0, 1.05)
     _percent_axis(ax2.yaxis)
     ax2.set_ylabel(label("cum_share", lang))
@@ -827,12 +831,15 @@ def funnel_figure(
                 label=f"{label(key, lang)} ({_level_text(outer)})",
             )
 
+    hi = _match(units, names, highlight, label_column)
     if label_outliers:
         flags = [f"flag_{outer}"] + ([f"flag_{inner}"] if label_inner else [])
         out = np.zeros(len(units), dtype=bool)
         for col in flags:
             if col in units.columns:
                 out |= (units[col].astype("string").fillna("within") != "within").to_numpy()
+        if hi >= 0:
+            out[hi] = False  # named below, in bold
         idx = np.flatnonzero(out)
         if "z" in units.columns and idx.size > max_labels:
             z = np.abs(_num(units, "z"))[idx]
@@ -845,7 +852,6 @@ def funnel_figure(
                 textcoords="offset points",
                 fontsize=8,
             )
-    hi = _match(units, names, highlight, label_column)
     if hi >= 0:
         ax.scatter(
             [n[hi]],
@@ -877,7 +883,7 @@ def funnel_figure(
     _percent_axis(ax.yaxis)
     ax.set_xlabel(label("batches", lang))
     ax.set_ylabel(label("pass_rate", lang))
-    ax.legend(loc="lower right")
+    fig.legend(loc="outside lower center", ncols=3)
     return _finish(fig, ax, title)
 
 
