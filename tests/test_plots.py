@@ -421,7 +421,7 @@ def test_caterpillar_of_shrunk_rates_sorted_with_highlight(districts: pd.DataFra
     order = shrunk.sort_values("shrunk_rate", ascending=False)
     ticks = ax.get_yticklabels()
     # best at the top: tick positions descend with the order
-    by_pos = sorted(zip([t.get_position()[1] for t in ticks], [t.get_text() for t in ticks]))
+    by_pos = sorted((t.get_position()[1], t.get_text()) for t in ticks)
     assert [name for _, name in reversed(by_pos)] == order["name_zh"].tolist()
     hl = next(t for t in ticks if t.get_text() == "龙湾区")
     assert to_hex(hl.get_color()) == plots._ORANGE

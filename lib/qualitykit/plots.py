@@ -273,7 +273,9 @@ def _text(value: object, fallback: object = None) -> str:
     if cjk_available() or _renderable(text):
         return text
     alt = "" if fallback is None else str(fallback)
-    return alt if alt and _renderable(alt) else "".join(c for c in text if _renderable(c)) or "?"
+    if alt and _renderable(alt):
+        return alt
+    return "".join(c for c in text if _renderable(c)).strip() or "?"
 
 
 def _texts(values: pd.Series, fallback: pd.Series | None = None) -> list[str]:
