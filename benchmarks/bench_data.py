@@ -9,7 +9,7 @@ Prints, each measured in a fresh Python process (so peak RSS is that step's own)
 2. reading one district's records (three districts) from that set with :func:`qualitykit.dataset.open_records`:
    time of the read alone, time of the whole process (imports included) and peak RSS
    (targets: read ≤ 0.2 s, ≤ 300 MB);
-3. generating the default sample (600,000 batches) with content hashes, as ``ensure_sample``
+3. generating the default sample (1,000,000 batches) with content hashes, as ``ensure_sample``
    does: wall time and peak RSS.
 
 The scratch folder is deleted at the end unless ``--keep`` is given.

@@ -45,6 +45,11 @@ def texts(fig: Figure) -> set[str]:
     return {t.get_text() for t in fig.findobj(mpl.text.Text) if t.get_text()}
 
 
+def _name(name_zh: str, code: str) -> str:
+    """How a Chinese region name is drawn: itself, or its code without a CJK font."""
+    return name_zh if plots.cjk_available() else code
+
+
 def legend_texts(ax) -> list[str]:
     legend = ax.get_legend()
     return [t.get_text() for t in legend.get_texts()] if legend else []
@@ -268,6 +273,12 @@ def test_control_chart_figure_phases_signals_and_excluded(oj_chart: spc.ControlC
     ucl = by_label["控制限"]
     assert ucl.get_drawstyle() == "steps-mid"
     np.testing.assert_allclose(ucl.get_ydata(), pts["ucl"])
+    lcl = [
+        ln
+        for ln in ax.get_lines()
+        if len(ln.get_ydata()) == len(pts) and np.allclose(ln.get_ydata(), pts["lcl"])
+    ]
+    assert len(lcl) == 1 and lcl[0].get_drawstyle() == "steps-mid"
     np.testing.assert_allclose(by_label["中心线"].get_ydata(), pts["center"])
     excluded = by_label["已剔除 (不参与计算)"]
     assert list(excluded.get_xdata()) == [14.0, 22.0]  # samples 15 and 23 (Montgomery Ex. 7.1)
@@ -396,6 +407,11 @@ def test_funnel_figure_inner_labels_limit_and_errors(
     fig = plots.funnel_figure(units, grid, label_inner=True, max_labels=2, lang="en")
     render(fig)
     assert len(fig.axes[0].texts) == 2
+    worst = units["name_zh"].iloc[0]  # an outlier (70 %) named once, in bold, when highlighted
+    fig = plots.funnel_figure(units, grid, highlight=worst)
+    render(fig)
+    named = [a.get_text() for a in fig.axes[0].texts]
+    assert named.count(_name(worst, "330302")) == 1
     fig = plots.funnel_figure(units, grid, label_outliers=False, sized=True, lang="en")
     render(fig)
     assert not fig.axes[0].texts

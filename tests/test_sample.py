@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -241,14 +242,15 @@ def test_footwear_vital_few_are_the_published_main_problems(default: sample.Samp
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 99])
-def test_national_pass_rate_within_1pp_of_every_published_year(seed: int) -> None:
-    r = sample.generate(60_000, seed=seed).records
+@pytest.mark.parametrize(
+    ("n", "seed"), [(60_000, 0), (60_000, 1), (60_000, 2), (60_000, 99), (20_000, 5)]
+)
+def test_national_pass_rate_within_1pp_of_every_published_year(n: int, seed: int) -> None:
+    r = sample.generate(n, seed=seed).records
     rate = _national(r).groupby("year")["passed"].mean() * 100
     for year, pct in PUBLISHED_PASS.items():
         assert abs(rate[year] - pct) <= 1.0, (seed, year, rate[year], pct)
     # years without a published figure: a smooth interpolation between the neighbours
-    pub = sorted(PUBLISHED_PASS)
     for year in (2019, 2020):
         lo = min(PUBLISHED_PASS[2018], PUBLISHED_PASS[2021]) - 1.0
         hi = max(PUBLISHED_PASS[2018], PUBLISHED_PASS[2021]) + 1.0
@@ -256,7 +258,6 @@ def test_national_pass_rate_within_1pp_of_every_published_year(seed: int) -> Non
     for year in range(2005, 2011):  # between 2000 (78.9 %) and 2011 (87.5 %)
         assert 78.9 - 1.0 <= rate[year] <= PUBLISHED_PASS[2011] + 1.0
     assert rate.loc[2005:2011].is_monotonic_increasing
-    assert pub[0] == 2011
 
 
 def test_calibration_targets_flag_published_and_interpolated_years() -> None:
@@ -350,7 +351,7 @@ def test_longwan_is_a_shoe_cluster_with_enough_batches(default: sample.SampleDat
 
 def _fit(
     x: pd.DataFrame, break_at: float, window: tuple[float, float], quarterly: bool, pre_slope: bool
-) -> sm.GLM:
+) -> Any:
     """Segmented binomial regression (Wagner et al. 2002) with quasi-binomial scale."""
     t = x["year"].astype(float) + ((x["quarter"].astype(float) - 0.5) / 4 if quarterly else 0.5)
     x = x.assign(t=t.round(4))

@@ -218,38 +218,15 @@ def expand_parameter_sets(
 # Warm kernels (one per worker process)
 # --------------------------------------------------------------------------------------------
 
-_BASELINE_CODE = r"""
-import sys as _qk_sys, types as _qk_types, warnings as _qk_warnings, os as _qk_os
+_BASELINE_CODE = """\
 %matplotlib inline
-import matplotlib as _qk_mpl
-import matplotlib.pyplot as _qk_plt
-for _qk_mod in {preload!r}:
-    try:
-        __import__(_qk_mod)
-    except Exception:
-        pass
-_qk_state = _qk_types.ModuleType("_qualitykit_warm_state")
-_qk_state.rc = dict(_qk_mpl.rcParams)
-_qk_state.filters = list(_qk_warnings.filters)
-_qk_state.environ = dict(_qk_os.environ)
-_qk_sys.modules["_qualitykit_warm_state"] = _qk_state
+import qualitykit._warm
+qualitykit._warm.baseline(get_ipython(), {preload!r})
+del qualitykit
 """
 
-_RESET_CODE = r"""
-%reset -f
-import sys as _qk_sys, os as _qk_os, gc as _qk_gc, warnings as _qk_warnings
-import matplotlib as _qk_mpl, matplotlib.pyplot as _qk_plt
-_qk_state = _qk_sys.modules["_qualitykit_warm_state"]
-_qk_plt.close("all")
-_qk_mpl.rcParams.update(_qk_state.rc)
-_qk_warnings.filters[:] = _qk_state.filters
-_qk_warnings.onceregistry.clear()
-_qk_warnings._filters_mutated()  # forget which warnings were already shown (per-module registries)
-_qk_os.environ.clear(); _qk_os.environ.update(_qk_state.environ)
-_qk_os.chdir({cwd!r})
-get_ipython().execution_count = 1
-_qk_gc.collect()
-%reset -f
+_RESET_CODE = """\
+__import__("qualitykit._warm")._warm.reset(get_ipython(), {cwd!r})
 """
 
 PRELOAD = (
@@ -286,6 +263,8 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
         self.km: Any = None
+        self.kc: Any = None
+        self.control: Any = None
         self.sock_dir: Path | None = None
         self.pid: int | None = None
         self.killed_by_watchdog = False
@@ -306,20 +285,22 @@ class WarmKernel:
         process = getattr(provisioner, "process", None)
         self.pid = getattr(process, "pid", None)
         self.killed_by_watchdog = False
+        # Two long-lived clients: a blocking one for our own set-up/reset code and an async one
+        # that papermill/nbclient reuse (a new client per notebook costs a 0.2 s IOPub flush).
+        self.control = self.km.blocking_client()
+        self.control.start_channels()
+        self.control.wait_for_ready(timeout=self.startup_timeout)
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
         self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
 
     def _execute(self, code: str, timeout: float) -> None:
-        kc = self.km.blocking_client()
-        kc.start_channels()
-        try:
-            kc.wait_for_ready(timeout=timeout)
-            reply = kc.execute_interactive(
-                code, timeout=timeout, store_history=False, output_hook=lambda m: None
-            )
-            if reply["content"]["status"] != "ok":
-                raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
-        finally:
-            kc.stop_channels()
+        reply = self.control.execute_interactive(
+            code, timeout=timeout, store_history=False, output_hook=lambda m: None
+        )
+        if reply["content"]["status"] != "ok":
+            raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -345,6 +326,9 @@ class WarmKernel:
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
+        for client in (self.control, self.kc):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
         if self.pid is not None:
@@ -356,6 +340,47 @@ class WarmKernel:
     def restart(self) -> None:
         self.shutdown()
         self.start()
+
+
+WARM_ENGINE = "qualitykit-warm"
+
+
+def _register_engine() -> None:
+    """A papermill engine that executes on a :class:`WarmKernel` (its manager and client)."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.log import logger
+
+    class WarmKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            log_output: bool = False,
+            stdout_file: Any = None,
+            stderr_file: Any = None,
+            start_timeout: float = 60,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            warm: WarmKernel = kwargs.pop("warm")
+            kwargs.pop("input_path", None)
+            client = PapermillNotebookClient(
+                nb_man,
+                km=warm.km,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
+            client.kc = warm.kc  # reuse the connected client: no new channels, no IOPub flush
+            return client.execute()
+
+    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
 
 
 _WARM: WarmKernel | None = None
@@ -410,7 +435,11 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     Returns a result dict (status, error, duration, outputs, summary). Never raises for a failure of
     the notebook itself: failures are results."""
     import papermill as pm
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
+
+    if WARM_ENGINE not in papermill_engines._engines:
+        _register_engine()
 
     started = time.time()
     key = spec["key"]
@@ -436,7 +465,8 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
             str(notebook),
             str(ipynb),
             parameters=params,
-            km=warm.km,
+            engine_name=WARM_ENGINE,
+            warm=warm,
             kernel_name=warm.kernel_name,
             progress_bar=False,
             request_save_on_cell_execute=False,
