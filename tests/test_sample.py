@@ -188,7 +188,7 @@ def test_enterprises_match_their_records(default: sample.SampleData) -> None:
         ent, on="enterprise_id", how="left", suffixes=("", "_ent"), validate="many_to_one"
     )
     for col in cols:
-        assert (joined[col].astype(str) == joined[f"{col}_ent"].astype(str)).all(), col
+        assert joined[col].eq(joined[f"{col}_ent"]).all(), col
     pdt.assert_series_equal(
         schema.sales_class(ent["annual_sales"]), ent["sales_class"], check_names=False
     )

@@ -593,14 +593,13 @@ def forecast(attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *,
             else f"No forecast to {year}: the trend could not be estimated."
         )
     fci = interval(a["fit_lower"], a["fit_upper"], lang, conf=conf)
-    pci = interval(
-        a["pred_lower"], a["pred_upper"], lang, conf=conf, what="预测区间" if lang == "zh" else "PI"
-    )
+    level = f"{100 * conf:g}%"
     has_target = _ok(a.get("target"))
     if lang == "zh":
         text = (
-            f"若拟合趋势不变，{year} 年的期望合格率为 {pct(a['fit_lower'] if False else a['fitted'])}{fci}；"
-            f"抽查 {count(a['batches'])} 批次时，观测合格率预计落在{pci.strip('（）') if pci else '–'}。"
+            f"若拟合趋势不变，{year} 年的期望合格率为 {pct(a['fitted'])}{fci}；抽查 "
+            f"{count(a['batches'])} 批次时，观测合格率的 {level} 预测区间为 {pct(a['pred_lower'])} 至 "
+            f"{pct(a['pred_upper'])}。"
         )
         if has_target:
             p_obs, p_exp = a["prob_observed_meets"], a["prob_expected_meets"]
@@ -612,7 +611,8 @@ def forecast(attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *,
         return text
     text = (
         f"If the fitted trend continues, the expected pass rate in {year} is {pct(a['fitted'])}{fci}; "
-        f"a check of {count(a['batches'])} batches would give an observed rate{pci}."
+        f"a check of {count(a['batches'])} batches would give an observed rate between "
+        f"{pct(a['pred_lower'])} and {pct(a['pred_upper'])} ({level} prediction interval)."
     )
     if has_target:
         p_obs, p_exp = a["prob_observed_meets"], a["prob_expected_meets"]
@@ -630,29 +630,43 @@ def forecast(attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *,
 # --------------------------------------------------------------------------------------------
 
 
-_CAUSE_NAMES: dict[str, dict[str, str]] = {
-    "man": {"zh": "人", "en": "man"},
-    "machine": {"zh": "机", "en": "machine"},
-    "material": {"zh": "料", "en": "material"},
-    "method": {"zh": "法", "en": "method"},
-    "measurement": {"zh": "测", "en": "measurement"},
-    "environment": {"zh": "环", "en": "environment"},
-    "management": {"zh": "管理者可控", "en": "management-controllable"},
-    "operator": {"zh": "操作者可控", "en": "operator-controllable"},
-    "safety": {"zh": "安全", "en": "safety"},
-    "performance": {"zh": "性能", "en": "performance"},
-    "labelling": {"zh": "标识", "en": "labelling"},
-    "material_": {"zh": "材料", "en": "material"},
-    "workmanship": {"zh": "工艺", "en": "workmanship"},
+_VALUE_NAMES: dict[str, dict[str, dict[str, str]]] = {
+    "cause_5m1e": {
+        "man": {"zh": "人", "en": "man"},
+        "machine": {"zh": "机", "en": "machine"},
+        "material": {"zh": "料", "en": "material"},
+        "method": {"zh": "法", "en": "method"},
+        "measurement": {"zh": "测", "en": "measurement"},
+        "environment": {"zh": "环", "en": "environment"},
+    },
+    "controllable": {
+        "management": {"zh": "管理者可控", "en": "management-controllable"},
+        "operator": {"zh": "操作者可控", "en": "operator-controllable"},
+    },
+    "category": {
+        "safety": {"zh": "安全", "en": "safety"},
+        "performance": {"zh": "性能", "en": "performance"},
+        "labelling": {"zh": "标识", "en": "labelling"},
+        "material": {"zh": "材料成分", "en": "material"},
+        "workmanship": {"zh": "做工", "en": "workmanship"},
+        "hygiene": {"zh": "卫生", "en": "hygiene"},
+        "emc": {"zh": "电磁兼容", "en": "EMC"},
+        "quantity": {"zh": "数量", "en": "quantity"},
+    },
+}
+_COMMON_VALUES: dict[str, dict[str, str]] = {
     "Other": {"zh": "其他", "en": "Other"},
+    "(unmapped)": {"zh": "（未归类）", "en": "(unmapped)"},
+    "(unspecified)": {"zh": "（未指定）", "en": "(unspecified)"},
 }
 
 
-def label_value(value: object, lang: Lang = "zh") -> str:
-    """A category value in the chosen language (5M1E causes, controllability, item categories,
-    "Other"); other values (item names, region names) unchanged."""
+def label_value(value: object, lang: Lang = "zh", kind: str | None = None) -> str:
+    """A value of a cause column (``kind``: ``category``, ``cause_5m1e`` or ``controllable``) or
+    the "Other" / unmapped buckets in the chosen language; other values (item and region names)
+    unchanged."""
     key = str(value)
-    entry = _CAUSE_NAMES.get(key)
+    entry = _VALUE_NAMES.get(kind or "", {}).get(key) or _COMMON_VALUES.get(key)
     return entry[lang] if entry else key
 
 
@@ -670,8 +684,12 @@ def pareto(table: pd.DataFrame, lang: Lang = "zh", *, cut: float = 0.8, what: st
     if total == 0:
         return no_data("不合格项次" if lang == "zh" else "nonconformities", lang)
     vital = table[table["vital_few"].astype(bool)]
-    names = [f"{label_value(r[label_col], lang)}（{pct(r['share'])}）" if lang == "zh" else
-             f"{label_value(r[label_col], lang)} ({pct(r['share'])})" for _, r in vital.iterrows()]
+    names = [
+        f"{label_value(r[label_col], lang, label_col)}（{pct(r['share'])}）"
+        if lang == "zh"
+        else f"{label_value(r[label_col], lang, label_col)} ({pct(r['share'])})"
+        for _, r in vital.iterrows()
+    ]
     ranked = table[table["rank"].notna()]
     n_cat = int(table["merged"].sum())
     cum = float(vital["share"].sum()) if len(vital) else float("nan")
@@ -766,7 +784,7 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
         )
         if len(sig):
             parts = [
-                f"{r[group]} 的 {label_value(r[category], lang)} 占比 {pct(r['share'])}，比 {r['reference']} "
+                f"{r[group]} 的 {label_value(r[category], lang, category)} 占比 {pct(r['share'])}，比 {r['reference']} "
                 f"{pp(r['diff_pp'], lang)}{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
                 for _, r in sig.iterrows()
             ]
@@ -782,7 +800,7 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
     )
     if len(sig):
         parts = [
-            f"{label_value(r[category], lang)} in {r[group]}: {pct(r['share'])}, "
+            f"{label_value(r[category], lang, category)} in {r[group]}: {pct(r['share'])}, "
             f"{pp(r['diff_pp'], lang)} vs {r['reference']}"
             f"{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
             for _, r in sig.iterrows()

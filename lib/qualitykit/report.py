@@ -1,0 +1,574 @@
+"""The notebook framework: parameters checked first, data opened once, tables and text shown.
+
+Every notebook of ``notebooks/`` starts with::
+
+    ctx = report.start("01_quality_trends", region_code=region_code, years=(year_from, year_to),
+                       lang=lang, data_source=data_source, output_dir=output_dir)
+
+:func:`start` checks every parameter before anything is read (an unknown region code, a year
+outside the data, a region of the wrong level, an unknown language or check level) and raises one
+:class:`ParameterError` listing every problem — shown in a notebook as that message alone, without
+a traceback (IPython calls its ``_render_traceback_``). It then applies the figure style
+(:func:`qualitykit.plots.use_style`), resolves the data source, creates the output folder and shows
+one line saying what the report covers. The returned :class:`Report` offers
+
+* ``ctx.records()`` / ``ctx.nonconformities()`` — the selection (region, years, check levels,
+  product) read once, through the data set's pushdown (:mod:`qualitykit.dataset`); an empty
+  selection is an empty table, and ``ctx.has_data`` says whether there is any;
+* ``ctx.section(key)`` — shows the section heading in the chosen language and returns
+  ``ctx.has_data``: a region without data becomes a short "no data" report instead of a crash;
+* ``ctx.table(df, name)`` — writes ``<output_dir>/<name>.csv`` atomically
+  (:func:`qualitykit.atomic.write_csv`) and shows the table with translated headers and
+  percentages; ``ctx.show(fig)``, ``ctx.say(markdown)``, ``ctx.t(key)``;
+* ``ctx.save_summary(dict)`` — ``summary.json`` (read by the batch runner's index page).
+
+``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.sample.ensure_sample`);
+``"sample:tiny"`` / ``"sample:small"`` a smaller preset of it, built once under the sample folder
+(used by the notebook tests); anything else a path read by :mod:`qualitykit.dataset`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import errors, narrative, regions, schema
+from .atomic import write_csv, write_text
+from .narrative import Lang
+from .paths import outputs_dir, sample_dir
+
+__all__ = [
+    "NOTEBOOKS",
+    "ParameterError",
+    "Report",
+    "data_years",
+    "decimal_year",
+    "programme_start",
+    "resolve_source",
+    "start",
+    "time_counts",
+]
+
+NOTEBOOKS: tuple[str, ...] = (
+    "00_national_context",
+    "01_quality_trends",
+    "02_pareto_causes",
+    "03_regional_benchmark",
+    "04_policy_targets",
+    "05_district_report",
+)
+SAMPLE_PREFIX = "sample:"
+_LEVEL_ZH = {"national": "全国", "province": "省级", "city": "地级", "county": "县级"}
+
+
+class ParameterError(errors.ParameterError):
+    """A bad notebook parameter. In a notebook only the message is shown, no traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows these lines instead of a traceback (InteractiveShell.showtraceback)
+        return [f"\x1b[0;31mParameterError\x1b[0m: {line}" if i == 0 else line
+                for i, line in enumerate(str(self).splitlines())]
+
+
+# --------------------------------------------------------------------------------------------
+# data source, years, programme start
+# --------------------------------------------------------------------------------------------
+
+
+def resolve_source(data_source: str | None) -> Path | None:
+    """The data source a notebook parameter names: ``""`` → None (the default sample),
+    ``"sample:<preset>"`` → that preset of the sample (built on first use), else an existing path."""
+    from . import sample
+
+    text = (data_source or "").strip()
+    if not text:
+        return None
+    if text.startswith(SAMPLE_PREFIX):
+        preset = text[len(SAMPLE_PREFIX) :]
+        if preset not in sample.PRESETS:
+            raise ParameterError(
+                f"data_source {text!r}: unknown sample preset {preset!r}; expected one of "
+                + ", ".join(f"'{SAMPLE_PREFIX}{p}'" for p in sample.PRESETS)
+            )
+        if preset == "default":
+            return None
+        return sample.ensure_sample(sample.PRESETS[preset], path=sample_dir() / "presets" / preset)
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ParameterError(
+            f"data_source {text!r} does not exist (give a data file or folder, '' for the sample, "
+            f"or '{SAMPLE_PREFIX}tiny')"
+        )
+    return path.resolve()
+
+
+@cache
+def _years_of(source: Path | None) -> tuple[int, int]:
+    from . import dataset, sample
+
+    folder = sample.ensure_sample() if source is None else source
+    manifest = sample.read_manifest(folder) if folder.is_dir() else None
+    if manifest and manifest.get("years"):
+        lo, hi = manifest["years"]
+        return int(lo), int(hi)
+    years = dataset.open_records(source, columns=["year"])["year"]
+    return int(years.min()), int(years.max())
+
+
+def data_years(source: Path | None) -> tuple[int, int]:
+    """First and last year of the records of ``source`` (None: the default sample); from the
+    sample manifest when there is one, else from the ``year`` column."""
+    return _years_of(None if source is None else Path(source).resolve())
+
+
+def decimal_year(date: str) -> float:
+    """``"2006-09-05"`` → 2006.677 (year + (day of year − 1) / days in year), as the sample's
+    programme starts; ``"2006-09"`` → the first of the month; ``"2006"`` → 2006.0."""
+    parts = [int(p) for p in str(date).split("-")]
+    year = parts[0]
+    if len(parts) == 1:
+        return float(year)
+    day = dt.date(year, parts[1], parts[2] if len(parts) > 2 else 1)
+    days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    return year + (day.timetuple().tm_yday - 1) / days
+
+
+def programme_start(region_code: str) -> tuple[float, str] | None:
+    """The start of the quality programme covering ``region_code`` from the target registry:
+    (decimal year of the document's date, document id) of the most local dated document whose
+    region is the region or contains it (national documents excluded); None if there is none."""
+    from . import targets
+
+    regions.check_code(region_code)
+    docs = targets.documents_table()
+    docs = docs[docs["region_code"].notna() & docs["date"].notna()]
+    docs = docs[docs["admin_level"] != "national"]
+    best: tuple[int, float, str] | None = None
+    for code, date, doc in zip(docs["region_code"], docs["date"], docs["document_id"], strict=True):
+        code = str(code)
+        if code == region_code:
+            depth = 0
+        elif regions.within(pd.Series([region_code]), code).iloc[0]:
+            depth = 1 if regions.lookup(code)["level"] == "city" else 2
+        else:
+            continue
+        cand = (depth, decimal_year(str(date)), str(doc))
+        if best is None or cand[:1] < best[:1]:
+            best = cand
+    return None if best is None else (best[1], best[2])
+
+
+def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFrame:
+    """Counts per period with a decimal time ``t``: by ``year`` and ``quarter`` (t = year +
+    (quarter − 1)/4) when ``quarterly`` and the records have quarters, else by ``year`` (t = year).
+
+    Columns: ``year`` [, ``quarter``], ``t``, ``batches``, ``passed``, ``nonconforming``."""
+    from .dataset import aggregate
+
+    by = ["year", "quarter"] if quarterly and "quarter" in records and records["quarter"].notna().all() else ["year"]
+    counts = aggregate(records, by=by)
+    t = counts["year"].astype("float64")
+    if "quarter" in by:
+        t = t + (counts["quarter"].astype("float64") - 1.0) / 4.0
+    counts.insert(len(by), "t", t.to_numpy())
+    return counts
+
+
+# --------------------------------------------------------------------------------------------
+# the report context
+# --------------------------------------------------------------------------------------------
+
+
+def _display(obj: Any) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
+        print(obj)
+        return
+    display(obj)
+
+
+def _markdown(text: str) -> Any:
+    from IPython.display import Markdown
+
+    return Markdown(text)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass
+class Report:
+    """What a notebook works with after :func:`start` (see the module docstring)."""
+
+    notebook: str
+    lang: Lang
+    region_code: str | None
+    years: tuple[int, int] | None
+    check_levels: list[str] | None
+    product: str | None
+    source: Path | None
+    output_dir: Path
+    params: dict[str, Any]
+    record_columns: tuple[str, ...] | None = None
+    _cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    # ---- names ------------------------------------------------------------------------------
+    @property
+    def region_name(self) -> str:
+        """The region's name in the report's language (Chinese where no English name is known)."""
+        if self.region_code is None:
+            return "全国" if self.lang == "zh" else "China"
+        return regions.name(self.region_code, self.lang)
+
+    @property
+    def region_level(self) -> str | None:
+        return None if self.region_code is None else str(regions.lookup(self.region_code)["level"])
+
+    @property
+    def province_name(self) -> str | None:
+        if self.region_code is None or self.region_level == "national":
+            return None
+        return regions.name(self.region_code[:2] + "0000", self.lang)
+
+    @property
+    def is_sample(self) -> bool:
+        """The data are (a preset of) the synthetic sample."""
+        from . import sample
+
+        if self.source is None:
+            return True
+        manifest = sample.read_manifest(self.source) if self.source.is_dir() else None
+        return bool(manifest and manifest.get("synthetic"))
+
+    def t(self, key: str) -> str:
+        """A heading, phrase or column label in the report's language (:func:`narrative.t`)."""
+        return narrative.t(key, self.lang)
+
+    # ---- data ------------------------------------------------------------------------------
+    def _region_arg(self) -> str | None:
+        if self.region_code in (None, regions.NATIONAL_CODE):
+            return None
+        return self.region_code
+
+    def records(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The records of the selection (read once per column set; empty if there are none)."""
+        from . import dataset
+
+        cols = tuple(columns) if columns is not None else self.record_columns
+        key = ("records", cols)
+        if key not in self._cache:
+            read = None if cols is None else list(dict.fromkeys([*cols, *(["product"] if self.product else [])]))
+            try:
+                df = dataset.open_records(
+                    self.source, self._region_arg(), self.years, self.check_levels, read
+                )
+            except errors.NoDataError:
+                df = pd.DataFrame({c: pd.Series(dtype="object") for c in (read or dataset.RECORD_COLUMNS)})
+            if self.product:
+                df = df[df["product"] == self.product].reset_index(drop=True)
+                if cols is not None and "product" not in cols:
+                    df = df.drop(columns="product")
+            self._cache[key] = df
+        return self._cache[key]
+
+    def nonconformities(self) -> pd.DataFrame:
+        """The failed test items of the selection with the record columns and the cause map's
+        ``category``, ``cause_5m1e``, ``controllable`` (empty if there are none)."""
+        from . import dataset
+
+        key = ("nonconformities",)
+        if key not in self._cache:
+            try:
+                nc = dataset.open_nonconformities(
+                    self.source, self._region_arg(), self.years, self.check_levels
+                )
+            except errors.NoDataError:
+                nc = pd.DataFrame(
+                    {c: pd.Series(dtype="object") for c in ("batch_id", "item", "year", "category", "cause_5m1e", "controllable")}
+                )
+            if self.product and "product" in nc:
+                nc = nc[nc["product"] == self.product].reset_index(drop=True)
+            self._cache[key] = nc
+        return self._cache[key]
+
+    @property
+    def has_data(self) -> bool:
+        """True if the selection holds at least one record."""
+        return len(self.records()) > 0
+
+    # ---- output ----------------------------------------------------------------------------
+    def say(self, markdown: str) -> None:
+        """Show generated Markdown (nothing for an empty string)."""
+        if markdown:
+            _display(_markdown(markdown))
+
+    def show(self, fig: Any, name: str | None = None) -> None:
+        """Show a figure (and save it as ``<output_dir>/<name>.png`` if ``name`` is given)."""
+        if fig is None:
+            return
+        if name:
+            from .plots import save_figure
+
+            save_figure(fig, self.output_dir / f"{name}.png")
+        _display(fig)
+
+    def section(self, key: str, *, needs_data: bool = True, level: int = 2) -> bool:
+        """Show the heading of a section (``narrative.TEXT[key]`` in the report's language) and
+        return whether it has data to show; a section of a region without data is left out."""
+        ok = self.has_data if needs_data else True
+        if ok:
+            self.say(f"{'#' * level} {self.t(key)}")
+        return ok
+
+    def save_table(self, df: pd.DataFrame, name: str) -> Path:
+        """Write ``<output_dir>/<name>.csv`` atomically (UTF-8, no index)."""
+        return write_csv(self.output_dir / f"{name}.csv", df)
+
+    def table(
+        self,
+        df: pd.DataFrame,
+        name: str | None = None,
+        *,
+        columns: Sequence[str] | None = None,
+        percent: Iterable[str] = (),
+        pp: Iterable[str] = (),
+        digits: int = 1,
+        max_rows: int = 30,
+        show: bool = True,
+    ) -> pd.DataFrame:
+        """Save ``df`` as ``<name>.csv`` (all columns) and show ``columns`` of it with percentages
+        (``percent``: proportions) and percentage points (``pp``) formatted and headers translated.
+        Returns ``df`` unchanged."""
+        if name:
+            self.save_table(df, name)
+        if show:
+            view = df[list(columns)] if columns is not None else df
+            view = view.head(max_rows)
+            shown = {}
+            for c in view.columns:
+                s = view[c]
+                if c in set(percent):
+                    shown[c] = s.map(lambda v: narrative.pct(v, digits))
+                elif c in set(pp):
+                    shown[c] = s.map(lambda v: narrative.pp(v, self.lang, digits).split(" ")[0])
+                elif pd.api.types.is_float_dtype(s.dtype):
+                    shown[c] = s.map(lambda v: "–" if not narrative._ok(v) else f"{float(v):.3g}")
+                else:
+                    shown[c] = s.astype("string").fillna("–")
+            out = pd.DataFrame(shown, index=view.index)
+            out.columns = [self.t(c) for c in out.columns]
+            out.index = range(1, len(out) + 1)
+            _display(out)
+            if len(df) > max_rows:
+                more = len(df) - max_rows
+                self.say(
+                    f"*（另有 {more} 行见 {name}.csv）*" if self.lang == "zh" else f"*({more} more rows in {name}.csv)*"
+                )
+        return df
+
+    def save_summary(self, summary: Mapping[str, Any]) -> Path:
+        """Write ``<output_dir>/summary.json`` (NaN → null) and return its path."""
+        text = json.dumps(_jsonable(dict(summary)), ensure_ascii=False, indent=1) + "\n"
+        return write_text(self.output_dir / "summary.json", text)
+
+    def scope(self) -> str:
+        """One line saying what the report covers (region, years, levels, product, data)."""
+        zh = self.lang == "zh"
+        parts = []
+        if self.region_code is not None:
+            lv = self.region_level or ""
+            where = self.region_name
+            if self.region_code != regions.NATIONAL_CODE:
+                where += f"（{self.region_code}）" if zh else f" ({self.region_code})"
+            parts.append(where)
+        if self.years is not None:
+            a, b = self.years
+            parts.append((f"{a}–{b} 年" if a != b else f"{a} 年") if zh else (f"{a}–{b}" if a != b else str(a)))
+        if self.check_levels is not None:
+            parts.append(
+                "、".join(schema.CHECK_LEVEL_ZH[c] for c in self.check_levels)
+                if zh
+                else ", ".join(f"{c} checks" for c in self.check_levels)
+            )
+        elif self.region_code is not None:
+            parts.append(self.t("all_levels"))
+        if self.product:
+            parts.append(self.product)
+        text = " · ".join(parts)
+        del lv
+        if self.is_sample and self.region_code is not None:
+            text += "  \n*" + self.t("synthetic") + "*"
+        return text
+
+
+# --------------------------------------------------------------------------------------------
+# start
+# --------------------------------------------------------------------------------------------
+
+
+def _check_levels(check_level: str) -> tuple[list[str] | None, str | None]:
+    text = (check_level or "all").strip()
+    if text.lower() in ("all", "", "全部"):
+        return None, None
+    out = []
+    for part in text.replace("，", ",").split(","):
+        canon = schema.CHECK_LEVEL_ALIASES.get(part.strip().lower()) or schema.CHECK_LEVEL_ALIASES.get(
+            part.strip()
+        )
+        if canon is None:
+            return None, (
+                f"check_level {check_level!r}: unknown level {part.strip()!r}; expected 'all' or "
+                f"one or more of {', '.join(schema.CHECK_LEVELS)} (comma-separated)"
+            )
+        out.append(canon)
+    return sorted(set(out), key=schema.CHECK_LEVELS.index), None
+
+
+def _check_product(product: str, source: Path | None) -> str | None:
+    from . import sample
+
+    if source is not None:
+        manifest = sample.read_manifest(source) if source.is_dir() else None
+        if not manifest:
+            return None  # user data: an unknown product is simply a selection without records
+    known = set(sample.products()["product"].astype(str))
+    if product in known:
+        return None
+    close = difflib.get_close_matches(product, sorted(known), n=3, cutoff=0.4)
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return f"product {product!r} is not a product of the sample data{hint} ('' = all products)"
+
+
+def start(
+    notebook: str,
+    *,
+    lang: str = "zh",
+    region_code: str | None = None,
+    levels: Sequence[str] | None = None,
+    years: tuple[int, int] | None = None,
+    check_level: str = "all",
+    product: str = "",
+    data_source: str = "",
+    output_dir: str = "",
+    record_columns: Sequence[str] | None = None,
+    show_scope: bool = True,
+    **params: Any,
+) -> Report:
+    """Check a notebook's parameters, open its data, create its output folder; return a
+    :class:`Report`.
+
+    ``levels`` lists the region levels the notebook accepts (``national``, ``province``,
+    ``city``, ``county``); ``years`` is ``(first, last)`` and must overlap the data;
+    ``check_level`` is ``"all"`` or levels such as ``"national,provincial"``; ``product`` ``""``
+    means all products. Every problem is collected into one :class:`ParameterError`. Other
+    keyword arguments are recorded in ``Report.params``.
+    """
+    problems: list[str] = []
+    try:
+        lang_ = narrative.check_lang(lang)
+    except errors.ParameterError as exc:
+        problems.append(str(exc))
+        lang_ = "en"
+    if region_code is not None:
+        try:
+            regions.check_code(region_code, "region_code")
+            level = str(regions.lookup(region_code)["level"])
+            if levels is not None and level not in levels:
+                kinds = " or ".join(levels)
+                problems.append(
+                    f"region_code {region_code!r} ({regions.name(region_code)}) is a {level}-level "
+                    f"division; {notebook} needs a {kinds}-level one"
+                )
+        except errors.ParameterError as exc:
+            problems.append(str(exc))
+    source: Path | None = None
+    source_ok = True
+    try:
+        source = resolve_source(data_source)
+    except errors.ParameterError as exc:
+        problems.append(str(exc))
+        source_ok = False
+    if years is not None:
+        y0, y1 = years
+        bad = [n for n, v in (("year_from", y0), ("year_to", y1)) if isinstance(v, bool) or not isinstance(v, int | np.integer)]
+        if bad:
+            problems.append(f"{' and '.join(bad)} must be whole years, got {years!r}")
+        elif y0 > y1:
+            problems.append(f"year_from ({y0}) is after year_to ({y1})")
+        elif source_ok:
+            first, last = data_years(source)
+            if y1 < first or y0 > last:
+                problems.append(
+                    f"years {y0}–{y1} lie outside the data, which cover {first}–{last}"
+                )
+            elif y0 < first or y1 > last:
+                problems.append(
+                    f"years {y0}–{y1} reach beyond the data, which cover {first}–{last}: choose "
+                    f"year_from ≥ {first} and year_to ≤ {last}"
+                )
+    levels_, msg = _check_levels(check_level)
+    if msg:
+        problems.append(msg)
+    if product and source_ok:
+        msg = _check_product(product, source)
+        if msg:
+            problems.append(msg)
+    if problems:
+        n = len(problems)
+        raise ParameterError(
+            (problems[0] if n == 1 else f"{n} parameter problems:\n" + "\n".join(f"  - {p}" for p in problems))
+        )
+
+    if output_dir:
+        out = Path(output_dir).expanduser()
+    else:
+        out = outputs_dir() / "interactive" / notebook / (region_code or "national")
+    out.mkdir(parents=True, exist_ok=True)
+    from .plots import use_style
+
+    use_style()
+    ctx = Report(
+        notebook=notebook,
+        lang=lang_,
+        region_code=region_code,
+        years=None if years is None else (int(years[0]), int(years[1])),
+        check_levels=levels_,
+        product=product or None,
+        source=source,
+        output_dir=out,
+        params=dict(params),
+        record_columns=None if record_columns is None else tuple(record_columns),
+    )
+    if show_scope:
+        ctx.say(ctx.scope())
+        if region_code is not None and not ctx.has_data:
+            what = ctx.region_name
+            ctx.say(
+                narrative.no_data(
+                    f"{what}在所选范围内没有抽查记录" if lang_ == "zh" else f"{what} has no spot-check records in this selection",
+                    lang_,
+                )
+            )
+    return ctx
