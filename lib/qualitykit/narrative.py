@@ -36,6 +36,8 @@ __all__ = [
     "count",
     "district_position",
     "district_summary",
+    "documents",
+    "targets_compared",
     "forecast",
     "funnel",
     "interval",
@@ -51,6 +53,11 @@ __all__ = [
     "relative_target",
     "scorecard",
     "segmented",
+    "source_list",
+    "status_label",
+    "flag_label",
+    "verdict_label",
+    "label_value",
     "shrinkage",
     "standardised",
     "t",
@@ -76,7 +83,7 @@ TEXT: dict[str, dict[str, str]] = {
     "pareto_items": {"zh": "不合格项目排列图", "en": "Pareto of nonconforming items"},
     "pareto_categories": {"zh": "按项目类别", "en": "By item category"},
     "pareto_5m1e": {"zh": "按 5M1E 原因", "en": "By 5M1E cause"},
-    "management_share": {
+    "management_vs_operator": {
         "zh": "管理者可控与操作者可控（朱兰 80/20）",
         "en": "Management- vs operator-controllable (Juran's 80/20)",
     },
@@ -84,8 +91,13 @@ TEXT: dict[str, dict[str, str]] = {
     "funnel": {"zh": "漏斗图", "en": "Funnel plot"},
     "overdispersion": {"zh": "超离散", "en": "Overdispersion"},
     "ranks": {"zh": "排名区间", "en": "Rank intervals"},
-    "shrinkage": {"zh": "收缩估计（经验贝叶斯）", "en": "Shrunken estimates (empirical Bayes)"},
+    "eb_shrinkage": {"zh": "收缩估计（经验贝叶斯）", "en": "Shrunken estimates (empirical Bayes)"},
     "map": {"zh": "地图（质心）", "en": "Map (centroids)"},
+    "map_note": {
+        "zh": "每个点是一个单位的质心：颜色表示收缩后的合格率，大小表示抽查批次数。",
+        "en": "Each point is a unit's centroid: its colour is the shrunken pass rate, its size the "
+        "number of batches.",
+    },
     "relative_target": {"zh": "高于上级平均水平 k 个百分点", "en": "k pp above the parent average"},
     "position": {"zh": "在全省的位置", "en": "Position in the province"},
     "targets": {"zh": "政策目标", "en": "Policy targets"},
@@ -106,6 +118,11 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "The data are the synthetic sample (qualitykit.sample), not real spot-check results.",
     },
     "all_products": {"zh": "全部产品", "en": "all products"},
+    "no_programme": {
+        "zh": "目标登记表中没有覆盖该地区的政策文件；请用参数 policy_start 给出政策实施时点",
+        "en": "no programme document of the target registry covers this region; give the start "
+        "as the parameter policy_start",
+    },
     "all_levels": {"zh": "全部抽查级别", "en": "all check levels"},
     # table column headers (report.Report.table; plots.LABELS covers the canonical columns)
     "ci_lower": {"zh": "下限", "en": "Lower"},
@@ -116,14 +133,57 @@ TEXT: dict[str, dict[str, str]] = {
     "status": {"zh": "状态", "en": "Status"},
     "verdict": {"zh": "结论", "en": "Verdict"},
     "source_url": {"zh": "来源链接", "en": "Source"},
+    "target_id": {"zh": "目标编号", "en": "Target"},
+    "document_id": {"zh": "文件", "en": "Document"},
+    "indicator": {"zh": "指标", "en": "Indicator"},
+    "indicator_zh": {"zh": "指标", "en": "Indicator"},
+    "deadline_year": {"zh": "期限", "en": "Deadline"},
+    "obs_year": {"zh": "观测年份", "en": "Year observed"},
+    "status_reason_zh": {"zh": "说明", "en": "Reason"},
+    "status_reason_en": {"zh": "说明", "en": "Reason"},
+    "source_sentence": {"zh": "原文", "en": "Source sentence"},
+    "threshold": {"zh": "阈值", "en": "Threshold"},
+    "unit": {"zh": "单位", "en": "Unit"},
+    "prob_meet": {"zh": "达成概率", "en": "P(met)"},
+    "area": {"zh": "范围", "en": "Area"},
+    "management": {"zh": "管理者可控", "en": "Management"},
+    "operator": {"zh": "操作者可控", "en": "Operator"},
+    "classified": {"zh": "已归类", "en": "Classified"},
+    "management_share": {"zh": "管理者可控占比", "en": "Management share"},
+    "group": {"zh": "组", "en": "Group"},
+    "reference_share": {"zh": "参照组占比", "en": "Reference share"},
+    "diff_pp": {"zh": "差（百分点）", "en": "Difference (pp)"},
+    "ci_lower_pp": {"zh": "下限", "en": "Lower"},
+    "ci_upper_pp": {"zh": "上限", "en": "Upper"},
+    "gap_lower_pp": {"zh": "下限", "en": "Lower"},
+    "gap_upper_pp": {"zh": "上限", "en": "Upper"},
+    "parent_rate": {"zh": "上级平均", "en": "Parent average"},
+    "rank_lower": {"zh": "排名下限", "en": "Best rank"},
+    "rank_upper": {"zh": "排名上限", "en": "Worst rank"},
+    "shrunk_lower": {"zh": "下限", "en": "Lower"},
+    "shrunk_upper": {"zh": "上限", "en": "Upper"},
+    "shrinkage": {"zh": "收缩系数", "en": "Shrinkage"},
+    "flag_998": {"zh": "漏斗图（99.8%）", "en": "Funnel (99.8%)"},
+    "flag_95": {"zh": "漏斗图（95%）", "en": "Funnel (95%)"},
+    "phi": {"zh": "φ", "en": "φ"},
+    "tau2": {"zh": "τ²", "en": "τ²"},
+    "k": {"zh": "单位数", "en": "Units"},
+    "p_value": {"zh": "p 值", "en": "p-value"},
+    "overdispersed": {"zh": "超离散", "en": "Overdispersed"},
+    "qci": {"zh": "QCI", "en": "QCI"},
+    "small_share": {"zh": "小型企业占比", "en": "Share of small firms"},
+    "period": {"zh": "期间", "en": "Period"},
+    "publisher": {"zh": "发布者", "en": "Publisher"},
+    "measure": {"zh": "指标", "en": "Measure"},
+    "required": {"zh": "要求", "en": "Required"},
 }
 """Headings, phrases and table headers in Chinese and English, by key."""
 
-_STATUS: dict[str, dict[str, str]] = {
-    "met": {"zh": "已达成", "en": "met"},
-    "not_met": {"zh": "未达成", "en": "not met"},
-    "on_track": {"zh": "有望达成", "en": "on track"},
-    "off_track": {"zh": "难以达成", "en": "off track"},
+_STATUS: dict[str, dict[str, str]] = {  # the Chinese as qualitykit.scorecard.STATUS_ZH
+    "met": {"zh": "已达标", "en": "met"},
+    "not_met": {"zh": "未达标", "en": "not met"},
+    "on_track": {"zh": "进度正常", "en": "on track"},
+    "off_track": {"zh": "进度滞后", "en": "off track"},
     "no_data": {"zh": "无数据", "en": "no data"},
     "qualitative": {"zh": "定性目标", "en": "qualitative"},
 }
@@ -520,13 +580,13 @@ def control_chart(
         over = _ok(pval) and float(pval) < 0.05  # type: ignore[arg-type]
         if lang == "zh":
             why = (
-                f"各期不合格率的方差是二项分布的 {_num(ratio, 1)} 倍（离散检验 p = {_pval(pval)}），"
+                f"各期不合格率的方差是二项分布的 {_num(ratio, 1)} 倍（离散检验 {_pval(pval)}），"
                 + ("超离散明显，故用 Laney p′ 图放宽控制限。" if over else "未见超离散，故用 p 图。")
             )
         else:
             why = (
                 f"The period-to-period variance is {_num(ratio, 1)} times the binomial (dispersion "
-                f"test p = {_pval(pval)}): "
+                f"test {_pval(pval)}): "
                 + (
                     "overdispersed, so the Laney p′ chart widens the limits. "
                     if over
@@ -573,10 +633,11 @@ def control_chart(
 
 
 def _pval(p: object) -> str:
+    """``"p < 0.001"`` or ``"p = 0.012"``."""
     if not _ok(p):
-        return "–"
+        return "p = –"
     v = float(p)  # type: ignore[arg-type]
-    return "< 0.001" if v < 0.001 else f"{v:.3f}"
+    return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
 
 
 def forecast(attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *, conf: float = 0.95) -> str:
@@ -670,10 +731,14 @@ def label_value(value: object, lang: Lang = "zh", kind: str | None = None) -> st
     return entry[lang] if entry else key
 
 
-def pareto(table: pd.DataFrame, lang: Lang = "zh", *, cut: float = 0.8, what: str | None = None) -> str:
+def pareto(
+    table: pd.DataFrame | None, lang: Lang = "zh", *, cut: float = 0.8, what: str | None = None
+) -> str:
     """A :func:`qualitykit.pareto.pareto_table` (or ``pareto_by_cause``): the vital few at
-    ``cut`` with their shares, and the share of the single largest category."""
+    ``cut`` with their shares (None or empty: no nonconformities)."""
     lang = check_lang(lang)
+    if table is None or len(table) == 0:
+        return no_data("没有不合格项目记录" if lang == "zh" else "no nonconforming items recorded", lang)
     label_col = next(
         c
         for c in table.columns
@@ -690,28 +755,34 @@ def pareto(table: pd.DataFrame, lang: Lang = "zh", *, cut: float = 0.8, what: st
         else f"{label_value(r[label_col], lang, label_col)} ({pct(r['share'])})"
         for _, r in vital.iterrows()
     ]
-    ranked = table[table["rank"].notna()]
     n_cat = int(table["merged"].sum())
     cum = float(vital["share"].sum()) if len(vital) else float("nan")
+    reached = len(vital) > 0 and cum >= cut - 1e-9
     what = what or ("类别" if lang == "zh" else "categories")
     if lang == "zh":
         text = f"共 {count(total)} 项次不合格，分布在 {n_cat} 个{what}中。"
-        if len(vital):
+        if reached:
             text += (
                 f"关键少数（累计达到 {pct(cut, 0)} 所需）为 {len(vital)} 个：{_join(names, lang)}，"
                 f"合计占 {pct(cum)}。"
             )
-        if len(ranked) and len(vital) == len(ranked):
-            text += "不合格分布较分散，没有明显的少数主因。"
+        elif len(vital):
+            text += (
+                f"列出的前 {len(vital)} 个（{_join(names, lang)}）合计只占 {pct(cum)}，未达到 "
+                f"{pct(cut, 0)}：不合格分布较分散，没有少数几个主因。"
+            )
         return text
     text = f"{count(total)} nonconformities fall into {n_cat} {what}."
-    if len(vital):
+    if reached:
         text += (
             f" The vital few (needed to reach {pct(cut, 0)}) are {len(vital)}: "
             f"{_join(names, lang)} — together {pct(cum)}."
         )
-    if len(ranked) and len(vital) == len(ranked):
-        text += " The nonconformities are spread out: no small set of causes dominates."
+    elif len(vital):
+        text += (
+            f" The {len(vital)} listed ({_join(names, lang)}) account for only {pct(cum)}, short of "
+            f"{pct(cut, 0)}: the nonconformities are spread out, no small set of causes dominates."
+        )
     return text
 
 
@@ -779,7 +850,7 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
         text = (
             f"{int(test['groups'])} 组的不合格结构"
             + ("差异显著" if significant else "没有显著差异")
-            + f"（χ² = {_num(test['statistic'], 1)}，自由度 {int(test['df'])}，p = {_pval(test['p_value'])}，"
+            + f"（χ² = {_num(test['statistic'], 1)}，自由度 {int(test['df'])}，{_pval(test['p_value'])}，"
             f"Cramér V = {_num(test['cramers_v'], 2)}）。"
         )
         if len(sig):
@@ -788,14 +859,14 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
                 f"{pp(r['diff_pp'], lang)}{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
                 for _, r in sig.iterrows()
             ]
-            text += "变化最大的：" + "；".join(parts) + "。"
+            text += "单项比较中区间不含 0 的变化：" + "；".join(parts) + "。"
         if float(test["share_expected_below_5"]) > 0.2:
             text += "期望频数小于 5 的格子超过 20%，χ² 近似可能不准。"
         return text
     text = (
         f"The nonconformity mix of the {int(test['groups'])} groups "
         + ("differs significantly" if significant else "does not differ significantly")
-        + f" (χ² = {_num(test['statistic'], 1)}, df {int(test['df'])}, p = {_pval(test['p_value'])}, "
+        + f" (χ² = {_num(test['statistic'], 1)}, df {int(test['df'])}, {_pval(test['p_value'])}, "
         f"Cramér's V = {_num(test['cramers_v'], 2)})."
     )
     if len(sig):
@@ -805,7 +876,7 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
             f"{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
             for _, r in sig.iterrows()
         ]
-        text += " Largest changes: " + "; ".join(parts) + "."
+        text += " Changes whose interval excludes 0, taken one at a time: " + "; ".join(parts) + "."
     if float(test["share_expected_below_5"]) > 0.2:
         text += " More than 20 % of expected counts are below 5: the χ² approximation may be poor."
     return text
@@ -835,7 +906,7 @@ def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
     if lang == "zh":
         text = (
             f"{int(o['k'])} 个单位围绕平均水平 {pct(o['target'])} 的离散度 φ = {_num(o['phi'], 2)}"
-            f"（χ² 检验 p = {_pval(o['p_value'])}）："
+            f"（χ² 检验 {_pval(o['p_value'])}）："
         )
         if o["overdispersed"]:
             text += (
@@ -847,7 +918,7 @@ def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
         return text
     text = (
         f"The {int(o['k'])} units vary around the average {pct(o['target'])} with dispersion "
-        f"φ = {_num(o['phi'], 2)} (χ² test p = {_pval(o['p_value'])}): "
+        f"φ = {_num(o['phi'], 2)} (χ² test {_pval(o['p_value'])}): "
     )
     if o["overdispersed"]:
         text += (
@@ -1007,6 +1078,18 @@ def status_label(status: object, lang: Lang = "zh") -> str:
     return entry[lang] if entry else str(status)
 
 
+def flag_label(flag: object, lang: Lang = "zh") -> str:
+    """A funnel flag (``high`` / ``low`` / ``within``) in words."""
+    entry = _FLAG.get(str(flag))
+    return entry[lang] if entry else str(flag)
+
+
+def verdict_label(verdict: object, lang: Lang = "zh") -> str:
+    """A :func:`qualitykit.benchmark.relative_target` verdict in words."""
+    entry = _VERDICTS.get(str(verdict))
+    return entry[lang] if entry else str(verdict)
+
+
 def scorecard(evaluated: pd.DataFrame, lang: Lang = "zh") -> str:
     """A scorecard (one row per target with a ``status`` column): counts by status."""
     lang = check_lang(lang)
@@ -1018,6 +1101,61 @@ def scorecard(evaluated: pd.DataFrame, lang: Lang = "zh") -> str:
     if lang == "zh":
         return f"共 {len(evaluated)} 项目标：" + "，".join(parts) + "。"
     return f"{len(evaluated)} targets: " + ", ".join(parts) + "."
+
+
+def documents(docs: pd.DataFrame, targets: pd.DataFrame, lang: Lang = "zh") -> str:
+    """The documents and targets of a selection of the registry: how many, how many
+    quantitative, the span of deadlines."""
+    lang = check_lang(lang)
+    if len(docs) == 0:
+        return no_data("没有符合条件的政策文件" if lang == "zh" else "no document matches", lang)
+    quant = targets[~targets["qualitative"].astype(bool)]
+    years = targets["deadline_year"].dropna()
+    span = _span(int(years.min()), int(years.max()), lang) if len(years) else "–"
+    if lang == "zh":
+        return (
+            f"{len(docs)} 份文件共 {len(targets)} 项目标，其中 {len(quant)} 项为定量目标、"
+            f"{len(targets) - len(quant)} 项为定性目标；期限为 {span}。"
+        )
+    return (
+        f"{len(docs)} document(s) with {len(targets)} targets: {len(quant)} quantitative, "
+        f"{len(targets) - len(quant)} qualitative aims; deadlines {span}."
+    )
+
+
+def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
+    """Spot-check pass-rate targets across documents (:func:`qualitykit.targets.targets_table`
+    rows): the range of absolute thresholds and the relative ("above the average") targets."""
+    lang = check_lang(lang)
+    if len(targets) == 0:
+        return no_data("没有抽查合格率目标" if lang == "zh" else "no spot-check pass-rate target", lang)
+    absolute = targets[targets["comparator"].isin([">=", "==", "range"]) & (targets["unit"] == "pct")]
+    lows = absolute["lower"].astype("float64")
+    relative = targets[targets["comparator"].astype(str).str.startswith("above_reference")]
+    docs = targets["document_id"].nunique()
+    years = targets["deadline_year"].dropna()
+    span = _span(int(years.min()), int(years.max()), lang) if len(years) else "–"
+    if lang == "zh":
+        text = f"{docs} 份文件设定了 {len(targets)} 项抽查合格率目标，期限 {span}。"
+        if len(absolute):
+            lo, hi = absolute.loc[lows.idxmin()], absolute.loc[lows.idxmax()]
+            text += (
+                f"绝对目标 {len(absolute)} 项，要求从 {lows.min():g}%（{lo['target_id']}）到 "
+                f"{lows.max():g}%（{hi['target_id']}）。"
+            )
+        if len(relative):
+            text += f"相对目标 {len(relative)} 项，要求高于某一上级平均水平。"
+        return text
+    text = f"{docs} document(s) set {len(targets)} spot-check pass-rate targets, deadlines {span}."
+    if len(absolute):
+        lo, hi = absolute.loc[lows.idxmin()], absolute.loc[lows.idxmax()]
+        text += (
+            f" {len(absolute)} are absolute, asking for {lows.min():g}% ({lo['target_id']}) up to "
+            f"{lows.max():g}% ({hi['target_id']})."
+        )
+    if len(relative):
+        text += f" {len(relative)} are relative: above the average of a parent region."
+    return text
 
 
 def national_series(series: pd.DataFrame, lang: Lang = "zh") -> str:
@@ -1148,4 +1286,5 @@ def source_list(urls: Iterable[object], lang: Lang = "zh") -> str:
         if isinstance(u, str) and u and u not in seen:
             seen.append(u)
     head = "来源：" if lang == "zh" else "Sources:"
-    return head + "\n\n" + "\n".join(f"- <{u}>" for u in seen) if seen else ""
+    items = [f"- <{u}>" if u.startswith(("http://", "https://")) else f"- {u}" for u in seen]
+    return head + "\n\n" + "\n".join(items) if seen else ""

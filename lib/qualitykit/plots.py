@@ -669,7 +669,7 @@ def control_chart_figure(
         _percent_axis(ax.yaxis)
         ax.set_ylabel(label("nc_rate", lang))
     ax.set_xlabel(label("subgroup", lang))
-    ax.legend(loc="best")
+    fig.legend(loc="outside lower center", ncols=3)
     default = {"np": "np_chart", "laney": "laney_chart"}.get(kind, "p_chart")
     return _finish(fig, ax, title if title is not None else label(default, lang))
 
@@ -834,6 +834,7 @@ def funnel_figure(
             )
 
     hi = _match(units, names, highlight, label_column)
+    right_side = 0.8 * float(np.nanmax(gn))
     if label_outliers:
         flags = [f"flag_{outer}"] + ([f"flag_{inner}"] if label_inner else [])
         out = np.zeros(len(units), dtype=bool)
@@ -847,11 +848,13 @@ def funnel_figure(
             z = np.abs(_num(units, "z"))[idx]
             idx = idx[np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")]
         for i in idx[:max_labels]:
+            left = n[i] > right_side  # keep labels near the right edge inside the axes
             ax.annotate(
                 names[i],
                 (n[i], rate[i]),
-                xytext=(3, 3),
+                xytext=(-3 if left else 3, 3),
                 textcoords="offset points",
+                ha="right" if left else "left",
                 fontsize=8,
             )
     if hi >= 0:
@@ -864,11 +867,13 @@ def funnel_figure(
             linewidths=2,
             zorder=4,
         )
+        left = n[hi] > right_side
         ax.annotate(
             names[hi],
             (n[hi], rate[hi]),
-            xytext=(6, -12),
+            xytext=(-6 if left else 6, -12),
             textcoords="offset points",
+            ha="right" if left else "left",
             fontsize=9,
             fontweight="bold",
             color=_DARK,

@@ -48,7 +48,18 @@ from .narrative import Lang
 from .paths import outputs_dir, sample_dir
 
 __all__ = [
+    "COMPARE_BY",
     "NOTEBOOKS",
+    "add_group",
+    "control_chart_auto",
+    "national_qci",
+    "national_rpq",
+    "national_spot_checks",
+    "one_row",
+    "policy_start",
+    "policy_targets",
+    "small_firm_share",
+    "with_intervals",
     "ParameterError",
     "Report",
     "data_years",
@@ -68,7 +79,23 @@ NOTEBOOKS: tuple[str, ...] = (
     "05_district_report",
 )
 SAMPLE_PREFIX = "sample:"
+_UNSET: Any = object()
+FIGURE_DPI = 100.0
+"""Resolution of the figures shown in notebooks (the inline backend's default)."""
 _LEVEL_ZH = {"national": "全国", "province": "省级", "city": "地级", "county": "县级"}
+
+
+_VALUE_COLUMNS = {
+    "status": narrative.status_label,
+    "item": narrative.label_value,
+    "category": lambda v, lang: narrative.label_value(v, lang, "category"),
+    "cause_5m1e": lambda v, lang: narrative.label_value(v, lang, "cause_5m1e"),
+    "controllable": lambda v, lang: narrative.label_value(v, lang, "controllable"),
+    "flag_95": narrative.flag_label,
+    "flag_998": narrative.flag_label,
+    "verdict": narrative.verdict_label,
+}
+"""Columns whose values :meth:`Report.table` shows in the report's language."""
 
 
 class ParameterError(errors.ParameterError):
@@ -182,6 +209,198 @@ def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFram
         t = t + (counts["quarter"].astype("float64") - 1.0) / 4.0
     counts.insert(len(by), "t", t.to_numpy())
     return counts
+
+
+def policy_start(region_code: str, value: float = 0.0) -> tuple[float, str] | None:
+    """The programme start used by a segmented regression: ``value`` when positive (a decimal
+    year given as a parameter), else :func:`programme_start` from the registry (or None)."""
+    if value and value > 0:
+        return float(value), "policy_start"
+    return programme_start(region_code)
+
+
+def with_intervals(fitted: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
+    """A trend's per-year rows (``TrendResult.fitted`` / ``ForecastResult.table``) with each
+    year's Wilson interval (``ci_lower``, ``ci_upper`` of :func:`qualitykit.metrics.rates` by
+    ``year``) for the error bars of :func:`qualitykit.plots.trend_figure`."""
+    keep = yearly[["year", "ci_lower", "ci_upper"]]
+    return fitted.drop(columns=["ci_lower", "ci_upper"], errors="ignore").merge(
+        keep, on="year", how="left"
+    )
+
+
+def control_chart_auto(counts: pd.DataFrame, *, subgroup: str = "year") -> tuple[Any, pd.DataFrame]:
+    """The control chart of a series of counts and the dispersion test that chose it: a Laney
+    p′ chart when the Wetherill–Brown test finds overdispersion at 5 % (Laney 2002), else a p
+    chart (Montgomery 2013 §7.2). Returns (``spc.ControlChart``, dispersion test row)."""
+    from . import spc
+
+    disp = spc.dispersion_test(counts["nonconforming"], counts["batches"])
+    over = bool(disp["p_value"].iloc[0] < 0.05) if len(counts) > 1 else False
+    chart = spc.control_chart(counts, chart="laney" if over else "p", subgroup=subgroup)
+    return chart, disp
+
+
+COMPARE_BY: tuple[str, ...] = ("period", "sales_class", "enterprise_size", "check_level", "region")
+"""Groupings of :func:`add_group`."""
+
+
+def add_group(
+    frame: pd.DataFrame,
+    by: str,
+    *,
+    split_year: int | None = None,
+    category: str | None = None,
+    lang: Lang = "zh",
+) -> tuple[pd.DataFrame, str | None]:
+    """``frame`` (nonconformities with their record columns) with a ``group`` column for
+    :func:`qualitykit.pareto.compare_groups`, and the reference group's label.
+
+    ``by``: ``period`` (before / from ``split_year``; reference: before), ``sales_class``
+    (Longwan A/B/C from ``annual_sales``, :func:`qualitykit.schema.sales_class`; reference A),
+    ``enterprise_size`` (reference large), ``check_level`` (reference national) or ``region``
+    (the county-level division, by name; reference: the first). Rows without a group are left
+    out. ``category``: a cause column whose missing values (items the cause map does not list)
+    become ``"(unmapped)"`` (:data:`qualitykit.pareto.UNMAPPED`) so that they stay counted."""
+    if by not in COMPARE_BY:
+        raise ParameterError(f"compare_by must be one of {', '.join(COMPARE_BY)}, got {by!r}")
+    zh = lang == "zh"
+    if by == "period":
+        if split_year is None:
+            raise ParameterError("compare_by='period' needs split_year")
+        before = f"{split_year} 年前" if zh else f"before {split_year}"
+        after = f"{split_year} 年起" if zh else f"{split_year} on"
+        year = frame["year"].astype("float64")
+        group = pd.Series(np.where(year < split_year, before, after), index=frame.index)
+        ref: str | None = before
+    elif by == "sales_class":
+        group = schema.sales_class(frame["annual_sales"]).astype("string")
+        ref = "A"
+    elif by == "region":
+        names = regions.regions().drop_duplicates("region_code").set_index("region_code")["name_zh"]
+        group = frame["region_code"].astype("string").map(names)
+        ref = None
+    else:
+        group = frame[by].astype("string")
+        ref = "large" if by == "enterprise_size" else "national"
+    out = frame.assign(group=pd.array(group, dtype="string"))
+    if category is not None:
+        from .pareto import UNMAPPED
+
+        out[category] = out[category].astype("string").fillna(UNMAPPED)
+    out = out[out["group"].notna()].reset_index(drop=True)
+    present = set(out["group"])
+    if ref not in present:
+        ref = min(present) if present else None
+    return out, ref
+
+
+def policy_targets(
+    document_id: str = "", region_code: str = "", *, quantitative_only: bool = False
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(documents, targets) of the target registry (:func:`qualitykit.targets.documents_table`,
+    :func:`~qualitykit.targets.targets_table`): of one document; or of every document whose
+    region is ``region_code`` or contains it (its city, province and the nation); or all."""
+    from . import targets
+
+    docs = targets.documents_table()
+    if document_id:
+        tt = targets.targets_table(document=document_id)
+    elif region_code:
+        regions.check_code(region_code)
+        tt = targets.targets_table()
+        inside = [
+            isinstance(rc, str)
+            and (rc == region_code or bool(regions.within(pd.Series([region_code]), rc).iloc[0]))
+            for rc in tt["region_code"].astype(object).where(tt["region_code"].notna(), None)
+        ]
+        tt = tt[np.asarray(inside, dtype=bool)].reset_index(drop=True)
+    else:
+        tt = targets.targets_table()
+    if quantitative_only:
+        tt = tt[~tt["qualitative"]].reset_index(drop=True)
+    docs = docs[docs["document_id"].isin(set(tt["document_id"]))].reset_index(drop=True)
+    return docs, tt
+
+
+def one_row(values: Mapping[str, Any] | Any) -> pd.DataFrame:
+    """A one-row table of a mapping or a dataclass result (e.g. ``Overdispersion``)."""
+    data = values if isinstance(values, Mapping) else vars(values)
+    return pd.DataFrame([dict(data)])
+
+
+# ---- the published national series (00_national_context) ----------------------------------
+
+
+def national_spot_checks() -> pd.DataFrame:
+    """Annual national supervisory spot checks as published
+    (:func:`qualitykit.reference.national_pass_rate_series`), as proportions: ``year``,
+    ``batches``, ``pass_rate`` (batch pass rate, published to 2017), ``nc_rate`` (NC rate,
+    published from 2018), ``measure`` (which of the two was published), ``source_url``."""
+    from .reference import national_pass_rate_series
+
+    s = national_pass_rate_series()
+    out = pd.DataFrame(
+        {
+            "year": s["year"].astype("int64"),
+            "batches": s["batches"],
+            "pass_rate": s["pass_rate_pct"] / 100.0,
+            "nc_rate": s["nc_rate_pct"] / 100.0,
+        }
+    )
+    out["measure"] = pd.array(
+        np.where(s["pass_rate_pct"].notna(), "pass_rate", "nc_rate"), dtype="string"
+    )
+    out["source_url"] = s["source_url"]
+    return out
+
+
+def national_rpq() -> pd.DataFrame:
+    """The national manufacturing product-quality pass rate (RPQ, 制造业产品质量合格率) as
+    published, annual values only: ``year``, ``rpq`` (proportion), ``publisher``,
+    ``source_url``."""
+    from .reference import load_reference
+
+    r = load_reference("rpq_national")
+    r = r[(r["period"] == "annual") & r["rpq_pct"].notna()]
+    return pd.DataFrame(
+        {
+            "year": r["year"].astype("int64"),
+            "rpq": r["rpq_pct"] / 100.0,
+            "publisher": r["publisher"],
+            "source_url": r["source_url"],
+        }
+    ).reset_index(drop=True)
+
+
+def national_qci() -> pd.DataFrame:
+    """The national manufacturing quality competitiveness index (QCI) as published, dated
+    national values: ``year``, ``qci`` (index points), ``source_url``."""
+    from .reference import load_reference
+
+    q = load_reference("qci_manufacturing_quality_competitiveness")
+    q = q[(q["entity_type"] == "national") & q["year"].notna() & (q["comparator"] == "=")]
+    return pd.DataFrame(
+        {"year": q["year"].astype("int64"), "qci": q["qci_value"], "source_url": q["source_url"]}
+    ).sort_values("year", kind="stable").reset_index(drop=True)
+
+
+def small_firm_share() -> pd.DataFrame:
+    """Share of small firms among the enterprises of national spot checks, as published
+    (``spot_check_by_enterprise_size.csv``, rows for 全国 with a share): ``year``, ``period``,
+    ``small_share`` (proportion), ``source_url``."""
+    from .reference import load_reference
+
+    z = load_reference("spot_check_by_enterprise_size")
+    z = z[(z["region"] == "全国") & (z["size_class"] == "small") & z["share_of_enterprises_pct"].notna()]
+    return pd.DataFrame(
+        {
+            "year": z["year"].astype("int64"),
+            "period": z["period"],
+            "small_share": z["share_of_enterprises_pct"] / 100.0,
+            "source_url": z["source_url"],
+        }
+    ).reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,23 +543,56 @@ class Report:
         if markdown:
             _display(_markdown(markdown))
 
-    def show(self, fig: Any, name: str | None = None) -> None:
-        """Show a figure (and save it as ``<output_dir>/<name>.png`` if ``name`` is given)."""
+    def show(self, fig: Any, name: str | None = None, *, dpi: float = FIGURE_DPI) -> None:
+        """Show a figure as one PNG (drawn once, fixed metadata: the same figure gives the same
+        bytes) and save it as ``<output_dir>/<name>.png`` if ``name`` is given."""
         if fig is None:
             return
+        import io
+
+        from IPython.display import Image
+
+        from .plots import save_figure
+
+        buf = io.BytesIO()
+        save_figure(fig, buf, format="png", dpi=dpi)
+        data = buf.getvalue()
         if name:
-            from .plots import save_figure
+            from .atomic import write_bytes
 
-            save_figure(fig, self.output_dir / f"{name}.png")
-        _display(fig)
+            write_bytes(self.output_dir / f"{name}.png", data)
+        _display(Image(data=data, format="png"))
 
-    def section(self, key: str, *, needs_data: bool = True, level: int = 2) -> bool:
+    def section(
+        self,
+        key: str,
+        *,
+        needs_data: bool = True,
+        data: Any = _UNSET,
+        reason: str | None = None,
+        level: int = 2,
+    ) -> bool:
         """Show the heading of a section (``narrative.TEXT[key]`` in the report's language) and
-        return whether it has data to show; a section of a region without data is left out."""
-        ok = self.has_data if needs_data else True
-        if ok:
-            self.say(f"{'#' * level} {self.t(key)}")
-        return ok
+        return whether it has something to show. A report without data leaves its sections out;
+        ``data`` (a table, a result or None) narrows the test to what this section needs — when
+        it is None or an empty table the heading is shown with a short "no data" note (saying
+        ``reason`` if given)."""
+        if needs_data and not self.has_data:
+            return False
+        self.say(f"{'#' * level} {self.t(key)}")
+        if data is _UNSET or (data is not None and (not hasattr(data, "__len__") or len(data) > 0)):
+            return True
+        self.say(narrative.no_data(reason or self.t(key), self.lang))
+        return False
+
+    def attempt(self, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """``func(*args, **kwargs)``, or None with a short "no data" note when it raises
+        :class:`~qualitykit.errors.NoDataError` (e.g. a comparison with fewer than two groups)."""
+        try:
+            return func(*args, **kwargs)
+        except errors.NoDataError as exc:
+            self.say(narrative.no_data(str(exc), self.lang))
+            return None
 
     def save_table(self, df: pd.DataFrame, name: str) -> Path:
         """Write ``<output_dir>/<name>.csv`` atomically (UTF-8, no index)."""
@@ -348,7 +600,7 @@ class Report:
 
     def table(
         self,
-        df: pd.DataFrame,
+        df: pd.DataFrame | None,
         name: str | None = None,
         *,
         columns: Sequence[str] | None = None,
@@ -357,10 +609,12 @@ class Report:
         digits: int = 1,
         max_rows: int = 30,
         show: bool = True,
-    ) -> pd.DataFrame:
+    ) -> pd.DataFrame | None:
         """Save ``df`` as ``<name>.csv`` (all columns) and show ``columns`` of it with percentages
         (``percent``: proportions) and percentage points (``pp``) formatted and headers translated.
-        Returns ``df`` unchanged."""
+        Returns ``df`` unchanged (None: nothing is saved or shown)."""
+        if df is None:
+            return None
         if name:
             self.save_table(df, name)
         if show:
@@ -369,7 +623,9 @@ class Report:
             shown = {}
             for c in view.columns:
                 s = view[c]
-                if c in set(percent):
+                if c in _VALUE_COLUMNS:
+                    shown[c] = s.map(lambda v, c=c: "–" if pd.isna(v) else _VALUE_COLUMNS[c](v, self.lang))
+                elif c in set(percent):
                     shown[c] = s.map(lambda v: narrative.pct(v, digits))
                 elif c in set(pp):
                     shown[c] = s.map(lambda v: narrative.pp(v, self.lang, digits).split(" ")[0])
@@ -398,7 +654,6 @@ class Report:
         zh = self.lang == "zh"
         parts = []
         if self.region_code is not None:
-            lv = self.region_level or ""
             where = self.region_name
             if self.region_code != regions.NATIONAL_CODE:
                 where += f"（{self.region_code}）" if zh else f" ({self.region_code})"
@@ -417,7 +672,6 @@ class Report:
         if self.product:
             parts.append(self.product)
         text = " · ".join(parts)
-        del lv
         if self.is_sample and self.region_code is not None:
             text += "  \n*" + self.t("synthetic") + "*"
         return text
@@ -473,6 +727,12 @@ def start(
     data_source: str = "",
     output_dir: str = "",
     record_columns: Sequence[str] | None = None,
+    proportions: Mapping[str, float] | None = None,
+    years_inside: Mapping[str, int] | None = None,
+    future_years: Mapping[str, int] | None = None,
+    choices: Mapping[str, tuple[object, Sequence[object]]] | None = None,
+    codes: Mapping[str, str] | None = None,
+    document_id: str | None = None,
     show_scope: bool = True,
     **params: Any,
 ) -> Report:
@@ -482,8 +742,13 @@ def start(
     ``levels`` lists the region levels the notebook accepts (``national``, ``province``,
     ``city``, ``county``); ``years`` is ``(first, last)`` and must overlap the data;
     ``check_level`` is ``"all"`` or levels such as ``"national,provincial"``; ``product`` ``""``
-    means all products. Every problem is collected into one :class:`ParameterError`. Other
-    keyword arguments are recorded in ``Report.params``.
+    means all products. Further checks: ``proportions`` (name → value in (0, 1]),
+    ``years_inside`` (name → a year after ``year_from`` and not after ``year_to``, e.g. a split
+    year), ``future_years`` (name → a year not before ``year_from``, e.g. a deadline),
+    ``choices`` (name → (value, allowed values)), ``codes`` (name → a region code or ``""``),
+    ``document_id`` (a document of the target
+    registry). Every problem is collected into one :class:`ParameterError`. Other keyword
+    arguments are recorded in ``Report.params``.
     """
     problems: list[str] = []
     try:
@@ -535,6 +800,38 @@ def start(
         msg = _check_product(product, source)
         if msg:
             problems.append(msg)
+    for name, value in (proportions or {}).items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
+            problems.append(
+                f"{name} must be a proportion in (0, 1] (0.95 for 95 %), got {value!r}"
+            )
+    for name, value in (years_inside or {}).items():
+        if years is not None and not (years[0] < value <= years[1]):
+            problems.append(
+                f"{name} ({value}) must lie after year_from ({years[0]}) and not after year_to "
+                f"({years[1]}), so that both sides have years"
+            )
+    for name, value in (future_years or {}).items():
+        if not schema.YEAR_MIN <= value <= schema.YEAR_MAX or (years is not None and value < years[0]):
+            problems.append(f"{name} ({value}) must be a year not before year_from")
+    for name, (value, allowed) in (choices or {}).items():
+        if value not in allowed:
+            problems.append(
+                f"{name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}"
+            )
+    for name, value in (codes or {}).items():
+        if value:
+            try:
+                regions.check_code(value, name)
+            except errors.ParameterError as exc:
+                problems.append(str(exc))
+    if document_id:
+        from . import targets
+
+        try:
+            targets.load_registry().document(document_id)
+        except errors.ParameterError as exc:
+            problems.append(str(exc))
     if problems:
         n = len(problems)
         raise ParameterError(
@@ -558,7 +855,7 @@ def start(
         product=product or None,
         source=source,
         output_dir=out,
-        params=dict(params),
+        params={"data_source": data_source, "check_level": check_level, **params},
         record_columns=None if record_columns is None else tuple(record_columns),
     )
     if show_scope:

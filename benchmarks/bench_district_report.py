@@ -1,0 +1,92 @@
+"""Compute time of ``notebooks/05_district_report`` per district, in a warm interpreter.
+
+Runs the notebook's code cells (the parameters cell replaced by the parameters of each district)
+in one IPython shell with the inline backend, so figures are rendered to PNG exactly as in a
+kernel; the shared context is prepared once first (``qualitykit.district.prepare``), as a batch
+run does. Kernel start-up, papermill and HTML rendering are not included (see the batch
+runner's manifest for the end-to-end time per report).
+
+    python benchmarks/bench_district_report.py [--within 330000] [--limit N] [--data-source S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "05_district_report.ipynb"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--within", default="330000", help="province or city (default 330000 浙江省)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N districts")
+    p.add_argument("--data-source", default="", help="data_source parameter (default the sample)")
+    args = p.parse_args(argv)
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from qualitykit import district, regions
+    from qualitykit.notebook_params import notebook_parameters
+
+    nb = nbformat.read(str(NOTEBOOK), as_version=4)
+    cells = [
+        c.source
+        for c in nb.cells
+        if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", [])
+    ]
+    defaults = {k: s.default for k, s in notebook_parameters(NOTEBOOK).items()}
+    codes = regions.children(args.within, level="county")["region_code"].astype(str).tolist()
+    codes = codes[: args.limit] if args.limit else codes
+    class Shell(InteractiveShell):
+        def enable_gui(self, gui=None):  # the inline backend needs no GUI event loop
+            return None
+
+    shell = Shell.instance()
+    shell.enable_matplotlib("inline")
+    with tempfile.TemporaryDirectory() as tmp:
+        sets = [{"region_code": c, "data_source": args.data_source} for c in codes]
+        t0 = time.perf_counter()
+        shared = district.prepare(run_dir=tmp, parameter_sets=sets)
+        t_prepare = time.perf_counter() - t0
+        times = []
+        for i, code in enumerate(["warm-up", *codes]):
+            rc = codes[0] if i == 0 else code
+            params = {
+                **defaults,
+                **shared,
+                "region_code": rc,
+                "data_source": args.data_source,
+                "output_dir": f"{tmp}/out/{rc}",
+            }
+            shell.user_ns.update(params)
+            t0 = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()):
+                for src in cells:
+                    result = shell.run_cell(src, store_history=False, silent=True)
+                    if not result.success:
+                        result.raise_error()
+            if i:
+                times.append(time.perf_counter() - t0)
+    times.sort()
+    print(f"05_district_report, {len(times)} districts of {args.within}:")
+    print(f"  prepare (once per run): {t_prepare:.2f} s")
+    print(
+        f"  per district: median {statistics.median(times):.3f} s, "
+        f"p90 {times[int(0.9 * (len(times) - 1))]:.3f} s, max {times[-1]:.3f} s, "
+        f"total {sum(times):.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: qualitykit,-jupytext.text_representation.jupytext_version
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 政策目标 / Policy targets
+#
+# 一份政策文件（或涉及某地区的全部文件）承诺了什么、期限何时、现在是否达成：目标登记表（`data/targets/`，每项目标附原文）、
+# 目标记分卡（已达标 / 未达标 / 进度正常 / 进度滞后 / 无数据 / 定性目标，附趋势外推的达成概率），以及各文件之间抽查合格率目标的比较。
+# 记分卡的规则见 `qualitykit.scorecard` 的说明。
+#
+# What a policy document (or every document concerning a region) promised, by when, and whether it
+# is met: the target registry (`data/targets/`, each target with its source sentence), the
+# scorecard (met / not met / on track / off track / no data / qualitative, with the probability
+# of meeting a target from the trend forecast) and the spot-check pass-rate targets compared
+# across documents. The scorecard's rules are in the docstring of `qualitykit.scorecard`.
+
+# %% tags=["parameters"]
+document_id: str = "longwan_2006"  # a document of the target registry (file name in data/targets); empty: by region_code
+region_code: str = ""  # with document_id empty: the region whose targets are listed (its own, its city's, province's, national)
+as_of: int = 0  # evaluate as if in this year (0: use all years of the data)
+quantitative_only: bool = False  # leave out the qualitative aims
+lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
+data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
+output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
+
+# %%
+from qualitykit import narrative, report, scorecard, targets
+
+ctx = report.start(
+    "04_policy_targets",
+    region_code=region_code or None,
+    lang=lang,
+    data_source=data_source,
+    output_dir=output_dir,
+    document_id=document_id,
+    future_years={"as_of": as_of} if as_of else None,
+    show_scope=False,
+)
+docs, selected = report.policy_targets(document_id, region_code, quantitative_only=quantitative_only)
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if ctx.section("documents", needs_data=False, data=docs):
+    ctx.table(
+        docs,
+        "documents",
+        columns=["document_id", "title", "doc_number", "region_name", "date", "n_targets", "n_quantitative"],
+    )
+    ctx.say(narrative.documents(docs, selected, lang))
+
+# %%
+if ctx.section("targets", needs_data=False, data=selected):
+    ctx.table(
+        selected,
+        "targets",
+        columns=["target_id", "indicator_zh" if lang == "zh" else "indicator", "comparator", "threshold", "unit", "deadline", "source_sentence"],
+        max_rows=60,
+    )
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if ctx.section("scorecard", needs_data=False, data=selected):
+    card = scorecard.evaluate(selected, scorecard.default_provider(ctx.source), as_of=as_of or None)
+    ctx.table(
+        card,
+        "scorecard",
+        columns=["target_id", "deadline_year", "obs_year", "observed", "prob_meet", "status", f"status_reason_{lang}"],
+        percent=["observed", "prob_meet"],
+        max_rows=60,
+    )
+    ctx.table(scorecard.scorecard_summary(card), "scorecard_summary", show=False)
+    ctx.say(narrative.scorecard(card, lang))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if ctx.section("targets_compared", needs_data=False):
+    rates = targets.targets_table(indicator="spot_check_pass_rate", qualitative=False)
+    ctx.table(
+        rates,
+        "targets_compared",
+        columns=["target_id", "region_code", "comparator", "lower", "upper", "unit", "reference_level", "deadline_year", "check_level", "product"],
+    )
+    ctx.say(narrative.targets_compared(rates, lang))
