@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     defaults = {k: s.default for k, s in notebook_parameters(NOTEBOOK).items()}
     codes = regions.children(args.within, level="county")["region_code"].astype(str).tolist()
     codes = codes[: args.limit] if args.limit else codes
+
     class Shell(InteractiveShell):
         def enable_gui(self, gui=None):  # the inline backend needs no GUI event loop
             return None

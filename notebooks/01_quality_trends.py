@@ -21,13 +21,17 @@
 # the text is generated from the data.
 
 # %% tags=["parameters"]
-region_code: str = "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
+region_code: str = (
+    "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
+)
 product: str = "皮鞋"  # product name as in the data, e.g. 皮鞋; empty for all products
 year_from: int = 2005  # first year
 year_to: int = 2024  # last year
 check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
 policy_start: float = 0.0  # programme start as a decimal year (2006.68 is Sep 2006); 0 takes it from the target registry
-target_pass_rate: float = 0.95  # target batch pass rate for the forecast, a proportion (0.95 is 95 %)
+target_pass_rate: float = (
+    0.95  # target batch pass rate for the forecast, a proportion (0.95 is 95 %)
+)
 deadline: int = 2027  # year by which the target should be met
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
 data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
@@ -68,14 +72,20 @@ if ctx.section("standardised"):
         records, strata=["industry_code", "enterprise_size"], by="year", empty="renormalise"
     )
     ctx.table(std, "standardised", show=False)
-    ctx.show(plots.rates_figure(std, "year", value="std_pass_rate", title=ctx.region_name, lang=lang))
+    ctx.show(
+        plots.rates_figure(std, "year", value="std_pass_rate", title=ctx.region_name, lang=lang)
+    )
     ctx.say(narrative.standardised(std, lang))
 
 # %%
 if ctx.section("trend"):
     trend = trends.glm_trend(records)
     ctx.table(trend.terms, "trend_terms", show=False)
-    ctx.show(plots.trend_figure(report.with_intervals(trend.fitted, yearly), title=ctx.region_name, lang=lang))
+    ctx.show(
+        plots.trend_figure(
+            report.with_intervals(trend.fitted, yearly), title=ctx.region_name, lang=lang
+        )
+    )
     ctx.say(narrative.trend(trend, lang, name=ctx.region_name))
 
 # %%
@@ -99,5 +109,9 @@ if ctx.section("forecast"):
     fc = trends.forecast(trend, deadline, target=target_pass_rate)
     ctx.table(fc.table, "forecast", show=False)
     ctx.table(fc.attainment, "attainment", show=False)
-    ctx.show(plots.trend_figure(report.with_intervals(fc.table, yearly), target=target_pass_rate, lang=lang))
+    ctx.show(
+        plots.trend_figure(
+            report.with_intervals(fc.table, yearly), target=target_pass_rate, lang=lang
+        )
+    )
     ctx.say(narrative.forecast(fc.attainment, lang))

@@ -23,7 +23,9 @@
 # (reasoning in `data/causes/README.md`).
 
 # %% tags=["parameters"]
-region_code: str = "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
+region_code: str = (
+    "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
+)
 product: str = "皮鞋"  # product name as in the data, e.g. 皮鞋; empty for all products
 year_from: int = 2005  # first year
 year_to: int = 2024  # last year
@@ -94,7 +96,14 @@ if ctx.section("management_vs_operator", data=nc):
     ctx.table(
         share,
         "management_share",
-        columns=["management", "operator", "classified", "management_share", "ci_lower", "ci_upper"],
+        columns=[
+            "management",
+            "operator",
+            "classified",
+            "management_share",
+            "ci_lower",
+            "ci_upper",
+        ],
         percent=["management_share", "ci_lower", "ci_upper"],
     )
     ctx.say(narrative.management_share(share, lang))
@@ -111,7 +120,15 @@ if ctx.section("comparison", data=nc):
         ctx.table(
             cmp.differences,
             "comparison_differences",
-            columns=["group", compare_on, "share", "reference_share", "diff_pp", "ci_lower_pp", "ci_upper_pp"],
+            columns=[
+                "group",
+                compare_on,
+                "share",
+                "reference_share",
+                "diff_pp",
+                "ci_lower_pp",
+                "ci_upper_pp",
+            ],
             percent=["share", "reference_share"],
             pp=["diff_pp", "ci_lower_pp", "ci_upper_pp"],
         )

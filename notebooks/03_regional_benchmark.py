@@ -24,11 +24,15 @@
 # rank intervals first.
 
 # %% tags=["parameters"]
-region_code: str = "330000"  # parent region: 000000 (China), a province or a city (6 digits, a string)
+region_code: str = (
+    "330000"  # parent region: 000000 (China), a province or a city (6 digits, a string)
+)
 year_from: int = 2020  # first year
 year_to: int = 2024  # last year
 check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
-unit_level: str = "child"  # child (the level below the parent) or county (every county-level division in it)
+unit_level: str = (
+    "child"  # child (the level below the parent) or county (every county-level division in it)
+)
 k_pp: float = 2.0  # margin in percentage points for "k pp above the parent average"
 highlight: str = ""  # region code of a unit to highlight in the figures (empty: none)
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
@@ -60,7 +64,16 @@ if ctx.has_data:
 # %%
 if ctx.section("funnel"):
     ctx.table(cmp.table, "units", show=False)
-    ctx.show(plots.funnel_figure(cmp.table, cmp.grid, highlight=mark, label_column=names, title=ctx.region_name, lang=lang))
+    ctx.show(
+        plots.funnel_figure(
+            cmp.table,
+            cmp.grid,
+            highlight=mark,
+            label_column=names,
+            title=ctx.region_name,
+            lang=lang,
+        )
+    )
     ctx.say(narrative.funnel(cmp.table, lang, label_column=names))
 
 # %%
@@ -87,7 +100,11 @@ if ctx.section("eb_shrinkage"):
 
 # %%
 if ctx.section("map"):
-    ctx.show(plots.map_figure(cmp.table, "shrunk_rate", label_column=names, highlight=mark, sized=True, lang=lang))
+    ctx.show(
+        plots.map_figure(
+            cmp.table, "shrunk_rate", label_column=names, highlight=mark, sized=True, lang=lang
+        )
+    )
     ctx.say(ctx.t("map_note"))
 
 # %%
@@ -96,7 +113,16 @@ if ctx.section("relative_target"):
     ctx.table(
         cmp.relative,
         "relative_target",
-        columns=[names, "batches", "pass_rate", "parent_rate", "gap_pp", "gap_lower_pp", "gap_upper_pp", "verdict"],
+        columns=[
+            names,
+            "batches",
+            "pass_rate",
+            "parent_rate",
+            "gap_pp",
+            "gap_lower_pp",
+            "gap_upper_pp",
+            "verdict",
+        ],
         percent=["pass_rate", "parent_rate"],
         pp=["gap_pp", "gap_lower_pp", "gap_upper_pp"],
     )

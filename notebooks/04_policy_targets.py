@@ -44,7 +44,9 @@ ctx = report.start(
     future_years={"as_of": as_of} if as_of else None,
     show_scope=False,
 )
-docs, selected = report.policy_targets(document_id, region_code, quantitative_only=quantitative_only)
+docs, selected = report.policy_targets(
+    document_id, region_code, quantitative_only=quantitative_only
+)
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -52,7 +54,15 @@ if ctx.section("documents", needs_data=False, data=docs):
     ctx.table(
         docs,
         "documents",
-        columns=["document_id", "title", "doc_number", "region_name", "date", "n_targets", "n_quantitative"],
+        columns=[
+            "document_id",
+            "title",
+            "doc_number",
+            "region_name",
+            "date",
+            "n_targets",
+            "n_quantitative",
+        ],
     )
     ctx.say(narrative.documents(docs, selected, lang))
 
@@ -61,7 +71,15 @@ if ctx.section("targets", needs_data=False, data=selected):
     ctx.table(
         selected,
         "targets",
-        columns=["target_id", "indicator_zh" if lang == "zh" else "indicator", "comparator", "threshold", "unit", "deadline", "source_sentence"],
+        columns=[
+            "target_id",
+            "indicator_zh" if lang == "zh" else "indicator",
+            "comparator",
+            "threshold",
+            "unit",
+            "deadline",
+            "source_sentence",
+        ],
         max_rows=60,
     )
 
@@ -72,7 +90,15 @@ if ctx.section("scorecard", needs_data=False, data=selected):
     ctx.table(
         card,
         "scorecard",
-        columns=["target_id", "deadline_year", "obs_year", "observed", "prob_meet", "status", f"status_reason_{lang}"],
+        columns=[
+            "target_id",
+            "deadline_year",
+            "obs_year",
+            "observed",
+            "prob_meet",
+            "status",
+            f"status_reason_{lang}",
+        ],
         percent=["observed", "prob_meet"],
         max_rows=60,
     )
@@ -86,6 +112,17 @@ if ctx.section("targets_compared", needs_data=False):
     ctx.table(
         rates,
         "targets_compared",
-        columns=["target_id", "region_code", "comparator", "lower", "upper", "unit", "reference_level", "deadline_year", "check_level", "product"],
+        columns=[
+            "target_id",
+            "region_code",
+            "comparator",
+            "lower",
+            "upper",
+            "unit",
+            "reference_level",
+            "deadline_year",
+            "check_level",
+            "product",
+        ],
     )
     ctx.say(narrative.targets_compared(rates, lang))

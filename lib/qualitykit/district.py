@@ -153,7 +153,10 @@ def compare_units(
             ri = base.assign(rank_observed=1, rank=1.0, rank_lower=1.0, rank_upper=1.0)
             rate = base["passed"] / base["batches"]
             eb = base.assign(
-                shrunk_rate=rate, ci_lower=ci["ci_lower"], ci_upper=ci["ci_upper"], shrinkage=0.0,
+                shrunk_rate=rate,
+                ci_lower=ci["ci_lower"],
+                ci_upper=ci["ci_upper"],
+                shrinkage=0.0,
                 prior_mean=rate,
             )
             prior = {}
@@ -231,7 +234,10 @@ def child_counts(
 
 
 def context_key(
-    data_source: str = "", year_from: int = 2015, year_to: int = 2024, check_level: str = "all",
+    data_source: str = "",
+    year_from: int = 2015,
+    year_to: int = 2024,
+    check_level: str = "all",
     k_pp: float = 2.0,
 ) -> str:
     """A short key naming the parameters that shape the context (one run may mix several)."""
@@ -295,25 +301,49 @@ def build_context(
             source, None, (year_from, year_to), levels, columns=["region_code", "passed"]
         )
     except NoDataError:
-        recs = pd.DataFrame({"region_code": pd.Series(dtype="string"), "passed": pd.Series(dtype=bool)})
+        recs = pd.DataFrame(
+            {"region_code": pd.Series(dtype="string"), "passed": pd.Series(dtype=bool)}
+        )
     by_district = dataset.aggregate(recs, by="region_code")
     by_district["region_code"] = by_district["region_code"].astype("string")
-    by_district = by_district.assign(province_code=by_district["region_code"].str.slice(0, 2) + "0000")
+    by_district = by_district.assign(
+        province_code=by_district["region_code"].str.slice(0, 2) + "0000"
+    )
     unit_tables, grids, areas = [], [], []
     national = by_district[["batches", "passed"]].sum()
-    areas.append({"region_code": regions.NATIONAL_CODE, **national.to_dict(), "phi": np.nan, "overdispersed": False})
+    areas.append(
+        {
+            "region_code": regions.NATIONAL_CODE,
+            **national.to_dict(),
+            "phi": np.nan,
+            "overdispersed": False,
+        }
+    )
     info = regions.regions().drop_duplicates("region_code").set_index("region_code")
     for prov in provinces:
         units = by_district[(by_district["province_code"] == prov) & (by_district["batches"] > 0)]
         units = units.drop(columns="province_code").reset_index(drop=True)
         total = units[["batches", "passed"]].sum()
         if units.empty:
-            areas.append({"region_code": prov, "batches": 0, "passed": 0, "phi": np.nan, "overdispersed": False})
+            areas.append(
+                {
+                    "region_code": prov,
+                    "batches": 0,
+                    "passed": 0,
+                    "phi": np.nan,
+                    "overdispersed": False,
+                }
+            )
             continue
         cmp = compare_units(units, k_pp=k_pp)
         od = cmp.overdispersion
         areas.append(
-            {"region_code": prov, **total.to_dict(), "phi": od.get("phi", np.nan), "overdispersed": bool(od.get("overdispersed", False))}
+            {
+                "region_code": prov,
+                **total.to_dict(),
+                "phi": od.get("phi", np.nan),
+                "overdispersed": bool(od.get("overdispersed", False)),
+            }
         )
         tab = cmp.table
         codes = tab["region_code"]
@@ -335,7 +365,9 @@ def build_context(
     area.insert(5, "ci_upper", ci["ci_upper"].to_numpy())
     units_all = pd.concat(unit_tables, ignore_index=True) if unit_tables else pd.DataFrame()
     grid_all = pd.concat(grids, ignore_index=True) if grids else pd.DataFrame()
-    card = _district_scorecards(provinces, data_source, (year_from, year_to)) if scorecards else None
+    card = (
+        _district_scorecards(provinces, data_source, (year_from, year_to)) if scorecards else None
+    )
     frames = [units_all, grid_all, area] + ([card] if card is not None else [])
     for f in frames:
         f.insert(0, "context", key)
@@ -447,7 +479,9 @@ def read_context(folder: str | Path, key: str, province: str | None = None) -> C
     )
 
 
-def prepare(*, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]], **_: Any) -> dict[str, Any]:
+def prepare(
+    *, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]], **_: Any
+) -> dict[str, Any]:
     """The batch runner's once-per-run hook (``qualitykit.prepare: "qualitykit.district:prepare"``).
 
     Groups the parameter sets by the parameters that shape the context (missing ones take
@@ -612,7 +646,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     if len(prov_row):
         summary["province_pass_rate"] = float(prov_row["pass_rate"].iloc[0])
     if not ctx.has_data:
-        return DistrictBrief(None, None, None, None, None, None, siblings, grid, None, card, summary)
+        return DistrictBrief(
+            None, None, None, None, None, None, siblings, grid, None, card, summary
+        )
 
     records = ctx.records()
     rate = metrics.rates(records)
@@ -625,7 +661,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     if siblings is not None and len(siblings):
         row = siblings[siblings["region_code"] == code]
         if len(row):
-            pos = row.drop(columns=["context"]).reset_index(drop=True).assign(province_name=prov_name)
+            pos = (
+                row.drop(columns=["context"]).reset_index(drop=True).assign(province_name=prov_name)
+            )
     own = rate.assign(area="district", region_code=code, name=name)
     rows = [own]
     for area, rc in (("province", province), ("national", regions.NATIONAL_CODE)):
@@ -643,7 +681,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     slope = trend.terms[trend.terms["term"] == "slope_logit"].iloc[0]
     direction = None
     if np.isfinite(slope["ci_lower"]):
-        direction = "rising" if slope["ci_lower"] > 0 else "falling" if slope["ci_upper"] < 0 else "flat"
+        direction = (
+            "rising" if slope["ci_lower"] > 0 else "falling" if slope["ci_upper"] < 0 else "flat"
+        )
     summary.update(
         batches=int(r0["batches"]),
         passed=int(r0["passed"]),
@@ -671,4 +711,6 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     if items is not None and len(items):
         top = items.iloc[0]
         summary.update(top_item=str(top["item"]), top_item_share=float(top["share"]))
-    return DistrictBrief(rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card, summary)
+    return DistrictBrief(
+        rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card, summary
+    )

@@ -36,6 +36,8 @@ __all__ = [
     "count",
     "district_position",
     "district_summary",
+    "published",
+    "size_mix",
     "documents",
     "targets_compared",
     "forecast",
@@ -110,6 +112,16 @@ TEXT: dict[str, dict[str, str]] = {
     "qci": {"zh": "制造业质量竞争力指数（QCI）", "en": "Quality competitiveness index (QCI)"},
     "size_mix": {"zh": "样本构成：小型企业占比", "en": "Sample composition: share of small firms"},
     "national_targets": {"zh": "2025 年国家目标", "en": "National targets for 2025"},
+    "pass_rate_published": {
+        "zh": "批次合格率（公布至 2017 年）",
+        "en": "Batch pass rate (published to 2017)",
+    },
+    "nc_rate_published": {
+        "zh": "不合格发现率（2018 年起公布，口径不同）",
+        "en": "NC rate (published from 2018, another definition)",
+    },
+    "pass_rate_measure": {"zh": "批次合格率", "en": "pass rate"},
+    "nc_rate_measure": {"zh": "不合格发现率", "en": "NC rate"},
     "sources": {"zh": "来源", "en": "Sources"},
     # phrases
     "no_data": {"zh": "无数据", "en": "no data"},
@@ -170,12 +182,22 @@ TEXT: dict[str, dict[str, str]] = {
     "k": {"zh": "单位数", "en": "Units"},
     "p_value": {"zh": "p 值", "en": "p-value"},
     "overdispersed": {"zh": "超离散", "en": "Overdispersed"},
-    "qci": {"zh": "QCI", "en": "QCI"},
     "small_share": {"zh": "小型企业占比", "en": "Share of small firms"},
     "period": {"zh": "期间", "en": "Period"},
     "publisher": {"zh": "发布者", "en": "Publisher"},
     "measure": {"zh": "指标", "en": "Measure"},
     "required": {"zh": "要求", "en": "Required"},
+    "title": {"zh": "标题", "en": "Title"},
+    "doc_number": {"zh": "文号", "en": "Number"},
+    "region_name": {"zh": "地区", "en": "Region"},
+    "date": {"zh": "日期", "en": "Date"},
+    "n_targets": {"zh": "目标数", "en": "Targets"},
+    "n_quantitative": {"zh": "定量目标数", "en": "Quantitative"},
+    "comparator": {"zh": "比较", "en": "Comparator"},
+    "lower": {"zh": "下限", "en": "Lower"},
+    "upper": {"zh": "上限", "en": "Upper"},
+    "reference_level": {"zh": "参照", "en": "Reference"},
+    "deadline": {"zh": "期限", "en": "Deadline"},
 }
 """Headings, phrases and table headers in Chinese and English, by key."""
 
@@ -306,7 +328,11 @@ def no_data(what: str, lang: Lang = "zh", reason: str | None = None) -> str:
     """A short note that a section has no data: ``"**无数据：** 龙湾区 2015–2024 年无抽查记录。"``."""
     lang = check_lang(lang)
     head = "**无数据：**" if lang == "zh" else "**No data:**"
-    body = what if reason is None else (f"{what}（{reason}）" if lang == "zh" else f"{what} ({reason})")
+    body = (
+        what
+        if reason is None
+        else (f"{what}（{reason}）" if lang == "zh" else f"{what} ({reason})")
+    )
     return f"{head} {_end(body, lang)}"
 
 
@@ -497,7 +523,9 @@ def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
     return text
 
 
-def segmented(result: Any, break_at: float, lang: Lang = "zh", *, document: str | None = None) -> str:
+def segmented(
+    result: Any, break_at: float, lang: Lang = "zh", *, document: str | None = None
+) -> str:
     """A :class:`qualitykit.trends.SegmentedResult` (binomial): the level change at the break
     (odds ratio with its interval) and the change of slope."""
     lang = check_lang(lang)
@@ -532,7 +560,9 @@ def segmented(result: Any, break_at: float, lang: Lang = "zh", *, document: str 
             f"实施时{lv}：合格的优势比为 {_num(level['ratio'], 2)}{lci}。"
         )
         if has_slope:
-            sv = {1: "变得更陡（改善加快）", -1: "变得更缓或转为下降", 0: "没有统计上明确的变化"}[ds]
+            sv = {1: "变得更陡（改善加快）", -1: "变得更缓或转为下降", 0: "没有统计上明确的变化"}[
+                ds
+            ]
             text += f"实施后的年度趋势{sv}，斜率的优势比变化为 {_num(slope['ratio'], 3)}{sci}。"
         return text
     lv = {
@@ -581,7 +611,11 @@ def control_chart(
         if lang == "zh":
             why = (
                 f"各期不合格率的方差是二项分布的 {_num(ratio, 1)} 倍（离散检验 {_pval(pval)}），"
-                + ("超离散明显，故用 Laney p′ 图放宽控制限。" if over else "未见超离散，故用 p 图。")
+                + (
+                    "超离散明显，故用 Laney p′ 图放宽控制限。"
+                    if over
+                    else "未见超离散，故用 p 图。"
+                )
             )
         else:
             why = (
@@ -640,7 +674,9 @@ def _pval(p: object) -> str:
     return "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
 
 
-def forecast(attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *, conf: float = 0.95) -> str:
+def forecast(
+    attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *, conf: float = 0.95
+) -> str:
     """The attainment row of :func:`qualitykit.trends.forecast`: the expected rate at the
     deadline with its interval, the prediction interval for a check of that size, and both
     probabilities of meeting the target."""
@@ -738,12 +774,23 @@ def pareto(
     ``cut`` with their shares (None or empty: no nonconformities)."""
     lang = check_lang(lang)
     if table is None or len(table) == 0:
-        return no_data("没有不合格项目记录" if lang == "zh" else "no nonconforming items recorded", lang)
+        return no_data(
+            "没有不合格项目记录" if lang == "zh" else "no nonconforming items recorded", lang
+        )
     label_col = next(
         c
         for c in table.columns
         if c
-        not in {"rank", "count", "share", "cum_count", "cum_share", "vital_few", "is_other", "merged"}
+        not in {
+            "rank",
+            "count",
+            "share",
+            "cum_count",
+            "cum_share",
+            "vital_few",
+            "is_other",
+            "merged",
+        }
     )
     total = int(table["count"].sum())
     if total == 0:
@@ -830,7 +877,9 @@ def management_share(share: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh")
             f"claim; the data do not support exactly {pct(claim, 0)}."
         )
     else:
-        text += f" The whole interval lies below {pct(claim, 0)}: the data do not support the claim."
+        text += (
+            f" The whole interval lies below {pct(claim, 0)}: the data do not support the claim."
+        )
     if unclassified:
         text += f" {count(unclassified)} nonconformities could not be classified and are left out."
     text += " The classification follows the cause map (data/causes), itself a judgement."
@@ -901,7 +950,10 @@ def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
     lang = check_lang(lang)
     o = od if isinstance(od, Mapping) else od.__dict__
     if not _ok(o.get("phi")):
-        return no_data("超离散需要至少 2 个单位" if lang == "zh" else "overdispersion needs 2 units or more", lang)
+        return no_data(
+            "超离散需要至少 2 个单位" if lang == "zh" else "overdispersion needs 2 units or more",
+            lang,
+        )
     tau = math.sqrt(float(o["tau2"])) if _ok(o.get("tau2")) else float("nan")
     if lang == "zh":
         text = (
@@ -961,7 +1013,9 @@ def funnel(
         text += f" Above: {_join(_names(high, label_column), lang)}."
     if len(low):
         text += f" Below: {_join(_names(low, label_column), lang)}."
-    text += " Units inside the limits may differ from the average by chance alone: do not rank them."
+    text += (
+        " Units inside the limits may differ from the average by chance alone: do not rank them."
+    )
     return text
 
 
@@ -1044,9 +1098,7 @@ def relative_target(
     conf = table[table["verdict"] == "met with confidence"].sort_values("gap_pp", ascending=False)
     parent = float(table["parent_rate"].iloc[0]) if n else float("nan")
     parts = [
-        f"{_VERDICTS[v][lang]} {int(counts.get(v, 0))}"
-        for v in _VERDICTS
-        if int(counts.get(v, 0))
+        f"{_VERDICTS[v][lang]} {int(counts.get(v, 0))}" for v in _VERDICTS if int(counts.get(v, 0))
     ]
     if lang == "zh":
         text = (
@@ -1096,7 +1148,9 @@ def scorecard(evaluated: pd.DataFrame, lang: Lang = "zh") -> str:
     if evaluated is None or len(evaluated) == 0:
         return no_data("没有适用的目标" if lang == "zh" else "no target applies", lang)
     counts = evaluated["status"].astype(str).value_counts()
-    order = [s for s in _STATUS if s in counts.index] + [s for s in counts.index if s not in _STATUS]
+    order = [s for s in _STATUS if s in counts.index] + [
+        s for s in counts.index if s not in _STATUS
+    ]
     parts = [f"{status_label(s, lang)} {int(counts[s])}" for s in order]
     if lang == "zh":
         return f"共 {len(evaluated)} 项目标：" + "，".join(parts) + "。"
@@ -1128,8 +1182,12 @@ def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
     rows): the range of absolute thresholds and the relative ("above the average") targets."""
     lang = check_lang(lang)
     if len(targets) == 0:
-        return no_data("没有抽查合格率目标" if lang == "zh" else "no spot-check pass-rate target", lang)
-    absolute = targets[targets["comparator"].isin([">=", "==", "range"]) & (targets["unit"] == "pct")]
+        return no_data(
+            "没有抽查合格率目标" if lang == "zh" else "no spot-check pass-rate target", lang
+        )
+    absolute = targets[
+        targets["comparator"].isin([">=", "==", "range"]) & (targets["unit"] == "pct")
+    ]
     lows = absolute["lower"].astype("float64")
     relative = targets[targets["comparator"].astype(str).str.startswith("above_reference")]
     docs = targets["document_id"].nunique()
@@ -1181,15 +1239,15 @@ def national_series(series: pd.DataFrame, lang: Lang = "zh") -> str:
     if len(nc):
         a, b = nc.iloc[0], nc.iloc[-1]
         parts.append(
-            (
-                f"不合格发现率 {int(a['year'])} 年为 {a['nc_rate_pct']:.1f}%，{int(b['year'])} 年为 {b['nc_rate_pct']:.1f}%"
-                if lang == "zh"
-                else f"the NC rate was {a['nc_rate_pct']:.1f}% in {int(a['year'])} and {b['nc_rate_pct']:.1f}% in {int(b['year'])}"
-            )
+            f"不合格发现率 {int(a['year'])} 年为 {a['nc_rate_pct']:.1f}%，{int(b['year'])} 年为 {b['nc_rate_pct']:.1f}%"
+            if lang == "zh"
+            else f"the NC rate was {a['nc_rate_pct']:.1f}% in {int(a['year'])} and {b['nc_rate_pct']:.1f}% in {int(b['year'])}"
         )
     if lang == "zh":
         return (
-            "国家监督抽查公布的数字：" + "；".join(parts) + "。2018 年起市场监管总局改为公布不合格发现率，"
+            "国家监督抽查公布的数字："
+            + "；".join(parts)
+            + "。2018 年起市场监管总局改为公布不合格发现率，"
             "两者口径不同，不能直接拼接成一条序列；样本是风险导向的，并非随机样本。"
         )
     return (
@@ -1197,6 +1255,108 @@ def national_series(series: pd.DataFrame, lang: Lang = "zh") -> str:
         "the NC rate instead of the pass rate; the two are defined differently and are not joined "
         "into one series. The samples are risk-targeted, not random."
     )
+
+
+def published(
+    table: pd.DataFrame,
+    value: str,
+    lang: Lang = "zh",
+    *,
+    name: str,
+    target: float | None = None,
+    target_year: int | None = None,
+    kind: Literal["pct", "index"] = "pct",
+) -> str:
+    """A published series (one row per year, ``value`` a proportion or index points): first and
+    latest value and, with ``target``, the distance of the latest value to it."""
+    lang = check_lang(lang)
+    t = table[table[value].notna()].sort_values("year")
+    if t.empty:
+        return no_data(name, lang)
+
+    def fmt(v: float) -> str:
+        return pct(v, 2) if kind == "pct" else f"{float(v):.2f}"
+
+    a, b = t.iloc[0], t.iloc[-1]
+    gap = None if target is None else float(b[value]) - target
+    if lang == "zh":
+        text = (
+            f"{name}：{int(a['year'])} 年 {fmt(a[value])}，最新为 {int(b['year'])} 年 {fmt(b[value])}"
+            f"（共 {len(t)} 个公布值）。"
+        )
+        if gap is not None:
+            diff = pp(100 * gap, lang, 2) if kind == "pct" else f"{gap:+.2f} 点"
+            when = f"{target_year} 年" if target_year else ""
+            text += f"{when}目标为 ≥ {fmt(target)}，最新值与目标相差 {diff}（{'已达到' if gap >= 0 else '尚未达到'}）。"
+        return text
+    text = (
+        f"{name}: {fmt(a[value])} in {int(a['year'])}, latest {fmt(b[value])} in {int(b['year'])} "
+        f"({len(t)} published values)."
+    )
+    if gap is not None:
+        diff = pp(100 * gap, lang, 2) if kind == "pct" else f"{gap:+.2f} points"
+        when = f" for {target_year}" if target_year else ""
+        text += (
+            f" The target{when} is ≥ {fmt(target)}; the latest value is {diff} from it "
+            f"({'reached' if gap >= 0 else 'not yet reached'})."
+        )
+    return text
+
+
+def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang = "zh") -> str:
+    """The published share of small firms among the enterprises of national spot checks
+    (:func:`qualitykit.report.small_firm_share`), and — from the latest year of ``rates``
+    (:func:`qualitykit.report.size_class_rates`) with an NC rate for every size — how much more
+    often small firms fail."""
+    lang = check_lang(lang)
+    t = table.sort_values("year")
+    if t.empty:
+        return no_data("小型企业占比" if lang == "zh" else "share of small firms", lang)
+    a, b = t.iloc[0], t.iloc[-1]
+    zh = lang == "zh"
+    text = (
+        f"受检企业中小型企业的占比从 {int(a['year'])} 年（{a['period']}）的 {pct(a['small_share'])} "
+        f"升至 {int(b['year'])} 年的 {pct(b['small_share'])}。"
+        if zh
+        else f"Small firms made up {pct(a['small_share'])} of the enterprises checked in "
+        f"{int(a['year'])} ({a['period']}) and {pct(b['small_share'])} in {int(b['year'])}."
+    )
+    if rates is None:
+        return text
+    nc = rates.dropna(subset=["nc_rate"]).pivot_table(
+        index="year", columns="size_class", values="nc_rate", aggfunc="first"
+    )
+    nc = nc.dropna(subset=[c for c in ("large", "medium", "small") if c in nc.columns])
+    if nc.empty or not {"large", "medium", "small"} <= set(nc.columns):
+        return text
+    year = int(nc.index.max())
+    r = nc.loc[year]
+    worse = r["small"] > max(r["large"], r["medium"])
+    if zh:
+        text += (
+            f"{year} 年小型企业的不合格发现率为 {pct(r['small'])}，大型 {pct(r['large'])}、中型 "
+            f"{pct(r['medium'])}。"
+        )
+        text += (
+            "小型企业不合格更多，样本向小企业倾斜本身就会拉低全国的粗合格率：不同年份的粗合格率不宜直接比较，"
+            "应按固定的行业 × 规模结构标准化（见 01_quality_trends）。"
+            if worse
+            else "小型企业的不合格发现率并不最高，样本结构的变化对粗合格率的影响方向不确定。"
+        )
+        return text
+    text += (
+        f" In {year} the NC rate of small firms was {pct(r['small'])}, of large {pct(r['large'])} "
+        f"and medium {pct(r['medium'])}."
+    )
+    text += (
+        " Small firms fail more often, so the shift towards them alone lowers the national crude "
+        "rate: compare years only after standardising to a fixed industry × size mix (see "
+        "01_quality_trends)."
+        if worse
+        else " Small firms do not have the highest NC rate, so the direction of the composition "
+        "effect is unclear."
+    )
+    return text
 
 
 def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh") -> str:
@@ -1241,7 +1401,9 @@ def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     name = s.get("name") or s.get("region_code")
     if s.get("data_status") == "no_data":
         return no_data(
-            f"{name}在所选年份没有抽查记录" if lang == "zh" else f"{name} has no spot-check records in the chosen years",
+            f"{name}在所选年份没有抽查记录"
+            if lang == "zh"
+            else f"{name} has no spot-check records in the chosen years",
             lang,
         )
     years = (s["year_from"], s["year_to"])

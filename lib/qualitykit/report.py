@@ -58,6 +58,7 @@ __all__ = [
     "one_row",
     "policy_start",
     "policy_targets",
+    "size_class_rates",
     "small_firm_share",
     "with_intervals",
     "ParameterError",
@@ -94,6 +95,10 @@ _VALUE_COLUMNS = {
     "flag_95": narrative.flag_label,
     "flag_998": narrative.flag_label,
     "verdict": narrative.verdict_label,
+    "measure": lambda v, lang: narrative.t(f"{v}_measure", lang),
+    "check_level": lambda v, lang: "、".join(
+        schema.CHECK_LEVEL_ZH.get(x, x) if lang == "zh" else x for x in str(v).split("、")
+    ),
 }
 """Columns whose values :meth:`Report.table` shows in the report's language."""
 
@@ -103,8 +108,10 @@ class ParameterError(errors.ParameterError):
 
     def _render_traceback_(self) -> list[str]:
         # IPython shows these lines instead of a traceback (InteractiveShell.showtraceback)
-        return [f"\x1b[0;31mParameterError\x1b[0m: {line}" if i == 0 else line
-                for i, line in enumerate(str(self).splitlines())]
+        return [
+            f"\x1b[0;31mParameterError\x1b[0m: {line}" if i == 0 else line
+            for i, line in enumerate(str(self).splitlines())
+        ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -202,7 +209,11 @@ def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFram
     Columns: ``year`` [, ``quarter``], ``t``, ``batches``, ``passed``, ``nonconforming``."""
     from .dataset import aggregate
 
-    by = ["year", "quarter"] if quarterly and "quarter" in records and records["quarter"].notna().all() else ["year"]
+    by = (
+        ["year", "quarter"]
+        if quarterly and "quarter" in records and records["quarter"].notna().all()
+        else ["year"]
+    )
     counts = aggregate(records, by=by)
     t = counts["year"].astype("float64")
     if "quarter" in by:
@@ -373,6 +384,26 @@ def national_rpq() -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def size_class_rates() -> pd.DataFrame:
+    """Published pass / NC rates of national spot checks by enterprise size, national annual
+    rows only (``spot_check_by_enterprise_size.csv``): ``year``, ``period``, ``size_class``,
+    ``pass_rate``, ``nc_rate`` (proportions, NaN where not published), ``source_url``."""
+    from .reference import load_reference
+
+    z = load_reference("spot_check_by_enterprise_size")
+    z = z[(z["region"] == "全国") & (z["period"] == "annual")]
+    return pd.DataFrame(
+        {
+            "year": z["year"].astype("int64"),
+            "period": z["period"],
+            "size_class": z["size_class"],
+            "pass_rate": z["pass_rate_pct"] / 100.0,
+            "nc_rate": z["nc_rate_pct"] / 100.0,
+            "source_url": z["source_url"],
+        }
+    ).reset_index(drop=True)
+
+
 def national_qci() -> pd.DataFrame:
     """The national manufacturing quality competitiveness index (QCI) as published, dated
     national values: ``year``, ``qci`` (index points), ``source_url``."""
@@ -380,9 +411,17 @@ def national_qci() -> pd.DataFrame:
 
     q = load_reference("qci_manufacturing_quality_competitiveness")
     q = q[(q["entity_type"] == "national") & q["year"].notna() & (q["comparator"] == "=")]
-    return pd.DataFrame(
-        {"year": q["year"].astype("int64"), "qci": q["qci_value"], "source_url": q["source_url"]}
-    ).sort_values("year", kind="stable").reset_index(drop=True)
+    return (
+        pd.DataFrame(
+            {
+                "year": q["year"].astype("int64"),
+                "qci": q["qci_value"],
+                "source_url": q["source_url"],
+            }
+        )
+        .sort_values("year", kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def small_firm_share() -> pd.DataFrame:
@@ -392,7 +431,11 @@ def small_firm_share() -> pd.DataFrame:
     from .reference import load_reference
 
     z = load_reference("spot_check_by_enterprise_size")
-    z = z[(z["region"] == "全国") & (z["size_class"] == "small") & z["share_of_enterprises_pct"].notna()]
+    z = z[
+        (z["region"] == "全国")
+        & (z["size_class"] == "small")
+        & z["share_of_enterprises_pct"].notna()
+    ]
     return pd.DataFrame(
         {
             "year": z["year"].astype("int64"),
@@ -498,13 +541,19 @@ class Report:
         cols = tuple(columns) if columns is not None else self.record_columns
         key = ("records", cols)
         if key not in self._cache:
-            read = None if cols is None else list(dict.fromkeys([*cols, *(["product"] if self.product else [])]))
+            read = (
+                None
+                if cols is None
+                else list(dict.fromkeys([*cols, *(["product"] if self.product else [])]))
+            )
             try:
                 df = dataset.open_records(
                     self.source, self._region_arg(), self.years, self.check_levels, read
                 )
             except errors.NoDataError:
-                df = pd.DataFrame({c: pd.Series(dtype="object") for c in (read or dataset.RECORD_COLUMNS)})
+                df = pd.DataFrame(
+                    {c: pd.Series(dtype="object") for c in (read or dataset.RECORD_COLUMNS)}
+                )
             if self.product:
                 df = df[df["product"] == self.product].reset_index(drop=True)
                 if cols is not None and "product" not in cols:
@@ -525,7 +574,17 @@ class Report:
                 )
             except errors.NoDataError:
                 nc = pd.DataFrame(
-                    {c: pd.Series(dtype="object") for c in ("batch_id", "item", "year", "category", "cause_5m1e", "controllable")}
+                    {
+                        c: pd.Series(dtype="object")
+                        for c in (
+                            "batch_id",
+                            "item",
+                            "year",
+                            "category",
+                            "cause_5m1e",
+                            "controllable",
+                        )
+                    }
                 )
             if self.product and "product" in nc:
                 nc = nc[nc["product"] == self.product].reset_index(drop=True)
@@ -624,13 +683,15 @@ class Report:
             for c in view.columns:
                 s = view[c]
                 if c in _VALUE_COLUMNS:
-                    shown[c] = s.map(lambda v, c=c: "–" if pd.isna(v) else _VALUE_COLUMNS[c](v, self.lang))
+                    shown[c] = s.map(
+                        lambda v, c=c: "–" if pd.isna(v) else _VALUE_COLUMNS[c](v, self.lang)
+                    )
                 elif c in set(percent):
                     shown[c] = s.map(lambda v: narrative.pct(v, digits))
                 elif c in set(pp):
                     shown[c] = s.map(lambda v: narrative.pp(v, self.lang, digits).split(" ")[0])
                 elif pd.api.types.is_float_dtype(s.dtype):
-                    shown[c] = s.map(lambda v: "–" if not narrative._ok(v) else f"{float(v):.3g}")
+                    shown[c] = s.map(lambda v: "–" if not narrative._ok(v) else f"{float(v):.4g}")
                 else:
                     shown[c] = s.astype("string").fillna("–")
             out = pd.DataFrame(shown, index=view.index)
@@ -640,7 +701,9 @@ class Report:
             if len(df) > max_rows:
                 more = len(df) - max_rows
                 self.say(
-                    f"*（另有 {more} 行见 {name}.csv）*" if self.lang == "zh" else f"*({more} more rows in {name}.csv)*"
+                    f"*（另有 {more} 行见 {name}.csv）*"
+                    if self.lang == "zh"
+                    else f"*({more} more rows in {name}.csv)*"
                 )
         return df
 
@@ -660,7 +723,11 @@ class Report:
             parts.append(where)
         if self.years is not None:
             a, b = self.years
-            parts.append((f"{a}–{b} 年" if a != b else f"{a} 年") if zh else (f"{a}–{b}" if a != b else str(a)))
+            parts.append(
+                (f"{a}–{b} 年" if a != b else f"{a} 年")
+                if zh
+                else (f"{a}–{b}" if a != b else str(a))
+            )
         if self.check_levels is not None:
             parts.append(
                 "、".join(schema.CHECK_LEVEL_ZH[c] for c in self.check_levels)
@@ -688,9 +755,9 @@ def _check_levels(check_level: str) -> tuple[list[str] | None, str | None]:
         return None, None
     out = []
     for part in text.replace("，", ",").split(","):
-        canon = schema.CHECK_LEVEL_ALIASES.get(part.strip().lower()) or schema.CHECK_LEVEL_ALIASES.get(
-            part.strip()
-        )
+        canon = schema.CHECK_LEVEL_ALIASES.get(
+            part.strip().lower()
+        ) or schema.CHECK_LEVEL_ALIASES.get(part.strip())
         if canon is None:
             return None, (
                 f"check_level {check_level!r}: unknown level {part.strip()!r}; expected 'all' or "
@@ -777,7 +844,11 @@ def start(
         source_ok = False
     if years is not None:
         y0, y1 = years
-        bad = [n for n, v in (("year_from", y0), ("year_to", y1)) if isinstance(v, bool) or not isinstance(v, int | np.integer)]
+        bad = [
+            n
+            for n, v in (("year_from", y0), ("year_to", y1))
+            if isinstance(v, bool) or not isinstance(v, int | np.integer)
+        ]
         if bad:
             problems.append(f"{' and '.join(bad)} must be whole years, got {years!r}")
         elif y0 > y1:
@@ -785,9 +856,7 @@ def start(
         elif source_ok:
             first, last = data_years(source)
             if y1 < first or y0 > last:
-                problems.append(
-                    f"years {y0}–{y1} lie outside the data, which cover {first}–{last}"
-                )
+                problems.append(f"years {y0}–{y1} lie outside the data, which cover {first}–{last}")
             elif y0 < first or y1 > last:
                 problems.append(
                     f"years {y0}–{y1} reach beyond the data, which cover {first}–{last}: choose "
@@ -802,9 +871,7 @@ def start(
             problems.append(msg)
     for name, value in (proportions or {}).items():
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-            problems.append(
-                f"{name} must be a proportion in (0, 1] (0.95 for 95 %), got {value!r}"
-            )
+            problems.append(f"{name} must be a proportion in (0, 1] (0.95 for 95 %), got {value!r}")
     for name, value in (years_inside or {}).items():
         if years is not None and not (years[0] < value <= years[1]):
             problems.append(
@@ -812,7 +879,9 @@ def start(
                 f"({years[1]}), so that both sides have years"
             )
     for name, value in (future_years or {}).items():
-        if not schema.YEAR_MIN <= value <= schema.YEAR_MAX or (years is not None and value < years[0]):
+        if not schema.YEAR_MIN <= value <= schema.YEAR_MAX or (
+            years is not None and value < years[0]
+        ):
             problems.append(f"{name} ({value}) must be a year not before year_from")
     for name, (value, allowed) in (choices or {}).items():
         if value not in allowed:
@@ -835,7 +904,9 @@ def start(
     if problems:
         n = len(problems)
         raise ParameterError(
-            (problems[0] if n == 1 else f"{n} parameter problems:\n" + "\n".join(f"  - {p}" for p in problems))
+            problems[0]
+            if n == 1
+            else f"{n} parameter problems:\n" + "\n".join(f"  - {p}" for p in problems)
         )
 
     if output_dir:
@@ -864,7 +935,9 @@ def start(
             what = ctx.region_name
             ctx.say(
                 narrative.no_data(
-                    f"{what}在所选范围内没有抽查记录" if lang_ == "zh" else f"{what} has no spot-check records in this selection",
+                    f"{what}在所选范围内没有抽查记录"
+                    if lang_ == "zh"
+                    else f"{what} has no spot-check records in this selection",
                     lang_,
                 )
             )
