@@ -21,20 +21,16 @@
 # the text is generated from the data.
 
 # %% tags=["parameters"]
-region_code: str = (
-    "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
-)
+region_code: str = "330303"  # GB/T 2260 code of any level, a 6-digit string (330303 龙湾区)
 product: str = "皮鞋"  # product name as in the data, e.g. 皮鞋; empty for all products
 year_from: int = 2005  # first year
 year_to: int = 2024  # last year
-check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
-policy_start: float = 0.0  # programme start as a decimal year (2006.68 is Sep 2006); 0 takes it from the target registry
-target_pass_rate: float = (
-    0.95  # target batch pass rate for the forecast, a proportion (0.95 is 95 %)
-)
+check_level: str = "all"  # all, or national, provincial, municipal, county (comma-separated)
+policy_start: float = 0.0  # programme start, decimal year (2006.68: Sep 2006); 0: from the registry
+target_pass_rate: float = 0.95  # target batch pass rate, a proportion (0.95 is 95 %)
 deadline: int = 2027  # year by which the target should be met
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%

@@ -23,20 +23,18 @@
 # (reasoning in `data/causes/README.md`).
 
 # %% tags=["parameters"]
-region_code: str = (
-    "330303"  # GB/T 2260 code of the region, any level (6 digits, a string), e.g. 330303 龙湾区
-)
+region_code: str = "330303"  # GB/T 2260 code of any level, a 6-digit string (330303 龙湾区)
 product: str = "皮鞋"  # product name as in the data, e.g. 皮鞋; empty for all products
 year_from: int = 2005  # first year
 year_to: int = 2024  # last year
-check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
+check_level: str = "all"  # all, or national, provincial, municipal, county (comma-separated)
 max_items: int = 10  # items shown in the Pareto chart; the rest form one Other bar
 claimed_share: float = 0.8  # share of management-controllable problems claimed (Juran's 80 %)
 compare_by: str = "period"  # period, sales_class (A/B/C), enterprise_size, check_level or region
 split_year: int = 2010  # with compare_by period: the second period starts in this year
 compare_on: str = "category"  # what is compared between groups: category, cause_5m1e or item
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%

@@ -24,19 +24,15 @@
 # rank intervals first.
 
 # %% tags=["parameters"]
-region_code: str = (
-    "330000"  # parent region: 000000 (China), a province or a city (6 digits, a string)
-)
+region_code: str = "330000"  # parent region: 000000 (China), a province or a city (a string)
 year_from: int = 2020  # first year
 year_to: int = 2024  # last year
-check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
-unit_level: str = (
-    "child"  # child (the level below the parent) or county (every county-level division in it)
-)
+check_level: str = "all"  # all, or national, provincial, municipal, county (comma-separated)
+unit_level: str = "child"  # child: the level below the parent; county: all county-level units
 k_pp: float = 2.0  # margin in percentage points for "k pp above the parent average"
 highlight: str = ""  # region code of a unit to highlight in the figures (empty: none)
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%

@@ -23,12 +23,12 @@
 # across documents. The scorecard's rules are in the docstring of `qualitykit.scorecard`.
 
 # %% tags=["parameters"]
-document_id: str = "longwan_2006"  # a document of the target registry (file name in data/targets); empty: by region_code
-region_code: str = ""  # with document_id empty: the region whose targets are listed (its own, its city's, province's, national)
+document_id: str = "longwan_2006"  # a document id of data/targets (empty: by region_code)
+region_code: str = ""  # with no document_id: the targets concerning this region (a string)
 as_of: int = 0  # evaluate as if in this year (0: use all years of the data)
 quantitative_only: bool = False  # leave out the qualitative aims
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%

@@ -39,19 +39,15 @@
 # the data.
 
 # %% tags=["parameters"]
-region_code: str = (
-    "330303"  # GB/T 2260 code of the district (6 digits, a string), e.g. 330303 龙湾区
-)
+region_code: str = "330303"  # GB/T 2260 code of the district, a 6-digit string (330303 龙湾区)
 year_from: int = 2015  # first year of the window
 year_to: int = 2024  # last year of the window
-check_level: str = "all"  # all, or national / provincial / municipal / county (comma-separated)
+check_level: str = "all"  # all, or national, provincial, municipal, county (comma-separated)
 k_pp: float = 2.0  # margin in percentage points for "k pp above the provincial average"
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty for the synthetic sample, sample:tiny for its tiny preset, or a records file or folder
-context_path: str = (
-    ""  # shared context written by qualitykit.district:prepare (empty: computed here)
-)
-output_dir: str = ""  # folder for the tables and summary.json (empty: outputs/interactive/...)
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
+context_path: str = ""  # folder written by qualitykit.district:prepare (empty: computed here)
+output_dir: str = ""  # folder for the tables and summary.json (empty: outputs/interactive)
 
 # %%
 from qualitykit import district, narrative, plots, report
@@ -118,7 +114,7 @@ if ctx.section("pareto_items"):
 
 # %%
 # NBVAL_CHECK_OUTPUT
-if ctx.section("targets", needs_data=False):
+if ctx.section("targets", data=brief.targets):
     ctx.table(
         brief.targets,
         "targets",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from . import regions
-from .atomic import publish_dir, write_json
+from .atomic import TMP_SUFFIX, publish_dir, write_json
 from .errors import NoDataError, ParameterError, QualityKitWarning
 
 __all__ = [
@@ -257,23 +258,15 @@ class Context:
     ``lower_95`` …); ``areas`` — pooled counts and pass rates with Wilson intervals of each
     province and of the nation (``context``, ``region_code``, ``batches``, ``passed``,
     ``pass_rate``, ``ci_lower``, ``ci_upper``, ``phi``, ``overdispersed``); ``scorecard`` —
-    the district scorecards (``context``, ``region_code`` + scorecard columns) or None when
-    :mod:`qualitykit.scorecard` is not available; ``meta`` — the parameters of each key."""
+    the district scorecards (``context``, ``for_region_code`` + the columns of
+    :func:`qualitykit.scorecard.evaluate`) or None when no target applies; ``meta`` — the
+    parameters of each key."""
 
     units: pd.DataFrame
     grid: pd.DataFrame
     areas: pd.DataFrame
     scorecard: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def _levels_arg(check_level: str) -> list[str] | None:
-    from .report import _check_levels
-
-    levels, msg = _check_levels(check_level)
-    if msg:
-        raise ParameterError(msg)
-    return levels
 
 
 def build_context(
@@ -287,13 +280,15 @@ def build_context(
     scorecards: bool = True,
 ) -> Context:
     """The shared context of the districts of ``provinces`` (codes ``PP0000``) for one set of
-    parameters: one read of the records (province partitions only, or the whole data set when the
-    national aggregate is needed, which it always is), then :func:`compare_units` per province."""
+    parameters: one read of two columns (``region_code``, ``passed``) of the whole data set —
+    the national aggregate needs it — counted by district once, then :func:`compare_units` per
+    province and the district scorecards (:func:`qualitykit.scorecard.scorecard_for_districts`,
+    as of ``year_to``) per province."""
     from . import dataset, metrics
-    from .report import resolve_source
+    from .report import check_levels, resolve_source
 
     source = resolve_source(data_source)
-    levels = _levels_arg(check_level)
+    levels = check_levels(check_level)
     key = context_key(data_source, year_from, year_to, check_level, k_pp)
     provinces = sorted({regions.parent_code(p, "province") for p in provinces})
     try:
@@ -385,12 +380,9 @@ def build_context(
 def _district_scorecards(
     provinces: Sequence[str], data_source: str, years: tuple[int, int]
 ) -> pd.DataFrame | None:
-    """District scorecards of :mod:`qualitykit.scorecard` (once per province), or None when that
-    module is not available."""
-    try:
-        from . import scorecard
-    except ImportError:  # pragma: no cover - scorecard is part of the package
-        return None
+    """District scorecards (:func:`qualitykit.scorecard.scorecard_for_districts`, one call per
+    province), or None when no target applies to any district."""
+    from . import scorecard
     from .report import resolve_source
 
     provider = scorecard.SampleProvider(resolve_source(data_source))
@@ -411,12 +403,10 @@ def write_context(context: Context, folder: str | Path) -> Path:
     """Write ``context`` into ``folder`` (replaced atomically): ``units.parquet``,
     ``grid.parquet``, ``areas.parquet``, [``scorecard.parquet``] and ``meta.json``."""
     folder = Path(folder)
-    staging = folder.with_name(f".{folder.name}.staging")
-    if staging.exists():
-        import shutil
-
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=TMP_SUFFIX, dir=folder.parent)
+    )
     for name in ("units", "grid", "areas", "scorecard"):
         frame = getattr(context, name)
         if frame is not None and len(frame.columns):
@@ -680,7 +670,8 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     mean = trend.terms[trend.terms["term"] == "change_pp_per_year_mean"].iloc[0]
     slope = trend.terms[trend.terms["term"] == "slope_logit"].iloc[0]
     direction = None
-    if np.isfinite(slope["ci_lower"]):
+    trend_ok = trend.n_points >= 3 and np.isfinite(slope["ci_lower"])
+    if trend_ok:
         direction = (
             "rising" if slope["ci_lower"] > 0 else "falling" if slope["ci_upper"] < 0 else "flat"
         )
@@ -690,9 +681,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         pass_rate=float(r0["pass_rate"]),
         ci_lower=float(r0["ci_lower"]),
         ci_upper=float(r0["ci_upper"]),
-        trend_pp=float(mean["estimate"]),
-        trend_lower_pp=float(mean["ci_lower"]),
-        trend_upper_pp=float(mean["ci_upper"]),
+        trend_pp=float(mean["estimate"]) if trend_ok else None,
+        trend_lower_pp=float(mean["ci_lower"]) if trend_ok else None,
+        trend_upper_pp=float(mean["ci_upper"]) if trend_ok else None,
         trend_direction=direction,
     )
     if summary["province_pass_rate"] is not None:

@@ -281,12 +281,10 @@ def interval(
     kind: Literal["pct", "pp", "num"] = "pct",
     conf: float = 0.95,
     digits: int = 1,
-    what: str | None = None,
 ) -> str:
-    """``"（95% 置信区间 87.2%–90.8%）"`` / ``" (95% CI 87.2%–90.8%)"``; empty if undefined.
+    """``"（95% 置信区间 87.2% 至 90.8%）"`` / ``" (95% CI 87.2% to 90.8%)"``; empty if undefined.
 
-    ``kind``: ``pct`` (proportions), ``pp`` (signed percentage points) or ``num``. ``what``
-    replaces "置信区间"/"CI" (e.g. a prediction interval)."""
+    ``kind``: ``pct`` (proportions), ``pp`` (signed percentage points) or ``num``."""
     if not (_ok(lo) and _ok(hi)):
         return ""
     if kind == "pct":
@@ -297,12 +295,10 @@ def interval(
         a, b = _num(lo, digits), _num(hi, digits)
     level = f"{100 * conf:g}%"
     if lang == "zh":
-        label = what or "置信区间"
         unit = " 个百分点" if kind == "pp" else ""
-        return f"（{level} {label} {a} 至 {b}{unit}）"
-    label = what or "CI"
+        return f"（{level} 置信区间 {a} 至 {b}{unit}）"
     unit = " pp" if kind == "pp" else ""
-    return f" ({level} {label} {a} to {b}{unit})"
+    return f" ({level} CI {a} to {b}{unit})"
 
 
 def _span(y0: object, y1: object, lang: Lang) -> str:
@@ -476,14 +472,15 @@ def _direction(lo: object, hi: object) -> int:
 
 def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
     """A :class:`qualitykit.trends.TrendResult`: direction (by the slope's interval), average
-    change in pp per year with its interval, the odds ratio, and the dispersion φ."""
+    change in pp per year with its interval, the odds ratio, and the dispersion φ. With fewer
+    than 3 time points no trend is stated (as the scorecard)."""
     lang = check_lang(lang)
     fitted = result.fitted
     slope = _term(result.terms, "slope_logit")
     mean = _term(result.terms, "change_pp_per_year_mean")
     orr = _term(result.terms, "odds_ratio_per_year")
     who = name or ("合格率" if lang == "zh" else "the pass rate")
-    if not slope or not _ok(slope.get("estimate")):
+    if not slope or not _ok(slope.get("estimate")) or result.n_points < 3:
         if lang == "zh":
             return f"{who}的趋势无法估计：只有 {len(fitted)} 个时间点（至少需要 3 个），或各期全部合格（不合格）。"
         return (
@@ -1368,7 +1365,14 @@ def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "
     flag95 = str(r.get("flag_95", "within"))
     n = int(r["n_units"])
     prov = r.get("province_name", "")
-    shr = interval(r.get("shrunk_lower"), r.get("shrunk_upper"), lang)
+    lo, hi = r.get("shrunk_lower"), r.get("shrunk_upper")
+    shr = ""
+    if _ok(lo) and _ok(hi):  # an empirical-Bayes posterior interval, not a confidence interval
+        shr = (
+            f"（95% 后验区间 {pct(lo)} 至 {pct(hi)}）"
+            if lang == "zh"
+            else f" (95% posterior interval {pct(lo)} to {pct(hi)})"
+        )
     if lang == "zh":
         text = (
             f"与{prov}平均水平 {pct(r['center'])} 相比，本区县的合格率 {pct(r['pass_rate'])} "
@@ -1395,17 +1399,13 @@ def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "
 
 
 def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
-    """The summary paragraph of a district brief from its ``summary.json`` fields."""
+    """The summary paragraph of a district brief from its ``summary.json`` fields (empty for a
+    district without records: :func:`qualitykit.report.start` has said so)."""
     lang = check_lang(lang)
     s = summary
     name = s.get("name") or s.get("region_code")
     if s.get("data_status") == "no_data":
-        return no_data(
-            f"{name}在所选年份没有抽查记录"
-            if lang == "zh"
-            else f"{name} has no spot-check records in the chosen years",
-            lang,
-        )
+        return ""  # the report's header already says that there are no records
     years = (s["year_from"], s["year_to"])
     ci = interval(s.get("ci_lower"), s.get("ci_upper"), lang)
     tr = s.get("trend_direction")

@@ -15,12 +15,22 @@ one line saying what the report covers. The returned :class:`Report` offers
 * ``ctx.records()`` / ``ctx.nonconformities()`` — the selection (region, years, check levels,
   product) read once, through the data set's pushdown (:mod:`qualitykit.dataset`); an empty
   selection is an empty table, and ``ctx.has_data`` says whether there is any;
-* ``ctx.section(key)`` — shows the section heading in the chosen language and returns
-  ``ctx.has_data``: a region without data becomes a short "no data" report instead of a crash;
+* ``ctx.section(key, data=…)`` — shows the section heading in the chosen language and says
+  whether the section has data: a region without data becomes a short "no data" report instead
+  of a crash, a section whose own input is empty a heading with a "no data" note;
+  ``ctx.attempt(func, …)`` turns a :class:`~qualitykit.errors.NoDataError` into such a note;
 * ``ctx.table(df, name)`` — writes ``<output_dir>/<name>.csv`` atomically
   (:func:`qualitykit.atomic.write_csv`) and shows the table with translated headers and
   percentages; ``ctx.show(fig)``, ``ctx.say(markdown)``, ``ctx.t(key)``;
 * ``ctx.save_summary(dict)`` — ``summary.json`` (read by the batch runner's index page).
+
+Helpers shared by the notebooks (so that no notebook holds analysis code): :func:`time_counts`
+(quarterly counts with a decimal time), :func:`policy_start` / :func:`programme_start` (the
+programme start of a region from the target registry), :func:`with_intervals`,
+:func:`control_chart_auto` (p or Laney p′ by the dispersion test), :func:`add_group` (groups for
+comparisons of causes), :func:`policy_targets`, and the published national tables of
+``00_national_context`` (:func:`national_spot_checks`, :func:`national_rpq`,
+:func:`national_qci`, :func:`small_firm_share`, :func:`size_class_rates`).
 
 ``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.sample.ensure_sample`);
 ``"sample:tiny"`` / ``"sample:small"`` a smaller preset of it, built once under the sample folder
@@ -50,25 +60,26 @@ from .paths import outputs_dir, sample_dir
 __all__ = [
     "COMPARE_BY",
     "NOTEBOOKS",
+    "ParameterError",
+    "Report",
     "add_group",
+    "check_levels",
     "control_chart_auto",
+    "data_years",
+    "decimal_year",
     "national_qci",
     "national_rpq",
     "national_spot_checks",
     "one_row",
     "policy_start",
     "policy_targets",
-    "size_class_rates",
-    "small_firm_share",
-    "with_intervals",
-    "ParameterError",
-    "Report",
-    "data_years",
-    "decimal_year",
     "programme_start",
     "resolve_source",
+    "size_class_rates",
+    "small_firm_share",
     "start",
     "time_counts",
+    "with_intervals",
 ]
 
 NOTEBOOKS: tuple[str, ...] = (
@@ -83,7 +94,6 @@ SAMPLE_PREFIX = "sample:"
 _UNSET: Any = object()
 FIGURE_DPI = 100.0
 """Resolution of the figures shown in notebooks (the inline backend's default)."""
-_LEVEL_ZH = {"national": "全国", "province": "省级", "city": "地级", "county": "县级"}
 
 
 _VALUE_COLUMNS = {
@@ -177,29 +187,39 @@ def decimal_year(date: str) -> float:
     return year + (day.timetuple().tm_yday - 1) / days
 
 
+def _ancestors(region_code: str) -> list[str]:
+    """``region_code`` and the divisions containing it, nearest first (city, province, nation)."""
+    regions.check_code(region_code)
+    out = [region_code]
+    level = str(regions.lookup(region_code)["level"])
+    for up in ("city", "province", "national"):
+        if level == "national" or (up == "city" and level != "county"):
+            continue
+        if up == "province" and level == "province":
+            continue
+        try:
+            code = regions.parent_code(region_code, up)  # type: ignore[arg-type]
+        except errors.ParameterError:  # a county-level unit directly under its province
+            continue
+        if code not in out:
+            out.append(code)
+    return out
+
+
 def programme_start(region_code: str) -> tuple[float, str] | None:
     """The start of the quality programme covering ``region_code`` from the target registry:
-    (decimal year of the document's date, document id) of the most local dated document whose
+    (decimal year of the document's date, document id) of the nearest dated document whose
     region is the region or contains it (national documents excluded); None if there is none."""
     from . import targets
 
-    regions.check_code(region_code)
+    nearest = {code: i for i, code in enumerate(_ancestors(region_code))}
     docs = targets.documents_table()
-    docs = docs[docs["region_code"].notna() & docs["date"].notna()]
-    docs = docs[docs["admin_level"] != "national"]
-    best: tuple[int, float, str] | None = None
-    for code, date, doc in zip(docs["region_code"], docs["date"], docs["document_id"], strict=True):
-        code = str(code)
-        if code == region_code:
-            depth = 0
-        elif regions.within(pd.Series([region_code]), code).iloc[0]:
-            depth = 1 if regions.lookup(code)["level"] == "city" else 2
-        else:
-            continue
-        cand = (depth, decimal_year(str(date)), str(doc))
-        if best is None or cand[:1] < best[:1]:
-            best = cand
-    return None if best is None else (best[1], best[2])
+    docs = docs[docs["date"].notna() & (docs["admin_level"] != "national")]
+    docs = docs[docs["region_code"].isin(list(nearest))]
+    if docs.empty:
+        return None
+    best = docs.iloc[int(np.argmin(docs["region_code"].map(nearest).to_numpy()))]
+    return decimal_year(str(best["date"])), str(best["document_id"])
 
 
 def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFrame:
@@ -318,14 +338,8 @@ def policy_targets(
     if document_id:
         tt = targets.targets_table(document=document_id)
     elif region_code:
-        regions.check_code(region_code)
         tt = targets.targets_table()
-        inside = [
-            isinstance(rc, str)
-            and (rc == region_code or bool(regions.within(pd.Series([region_code]), rc).iloc[0]))
-            for rc in tt["region_code"].astype(object).where(tt["region_code"].notna(), None)
-        ]
-        tt = tt[np.asarray(inside, dtype=bool)].reset_index(drop=True)
+        tt = tt[tt["region_code"].isin(_ancestors(region_code))].reset_index(drop=True)
     else:
         tt = targets.targets_table()
     if quantitative_only:
@@ -452,10 +466,12 @@ def small_firm_share() -> pd.DataFrame:
 
 
 def _display(obj: Any) -> None:
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython is a dependency of ipykernel
-        print(obj)
+    """IPython's display; outside IPython (a script, a test) Markdown is printed as text."""
+    from IPython import get_ipython
+    from IPython.display import Markdown, display
+
+    if get_ipython() is None and isinstance(obj, Markdown):
+        print(obj.data)
         return
     display(obj)
 
@@ -464,6 +480,36 @@ def _markdown(text: str) -> Any:
     from IPython.display import Markdown
 
     return Markdown(text)
+
+
+def _in_kernel() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    ip = get_ipython()
+    return ip is not None and getattr(ip, "kernel", None) is not None
+
+
+def _show_warnings_as_notes() -> None:
+    """In a notebook, show :class:`~qualitykit.errors.QualityKitWarning` s as a short Markdown
+    note instead of a stderr block naming a source line; other warnings are shown as usual."""
+    import warnings
+
+    if getattr(warnings.showwarning, "_qualitykit", False) or not _in_kernel():
+        return
+    original = warnings.showwarning
+
+    def show(
+        message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+    ) -> None:
+        if isinstance(category, type) and issubclass(category, errors.QualityKitWarning):
+            _display(_markdown(f"> ⚠ {message}"))
+        else:
+            original(message, category, filename, lineno, file, line)
+
+    show._qualitykit = True  # type: ignore[attr-defined]
+    warnings.showwarning = show
 
 
 def _jsonable(value: Any) -> Any:
@@ -749,22 +795,23 @@ class Report:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_levels(check_level: str) -> tuple[list[str] | None, str | None]:
+def check_levels(check_level: str) -> list[str] | None:
+    """The check levels a ``check_level`` parameter names: ``"all"`` → None, else a list in
+    schema order (``"national,provincial"``, also 国家/省级 …); ParameterError otherwise."""
     text = (check_level or "all").strip()
     if text.lower() in ("all", "", "全部"):
-        return None, None
+        return None
     out = []
     for part in text.replace("，", ",").split(","):
-        canon = schema.CHECK_LEVEL_ALIASES.get(
-            part.strip().lower()
-        ) or schema.CHECK_LEVEL_ALIASES.get(part.strip())
+        word = part.strip()
+        canon = schema.CHECK_LEVEL_ALIASES.get(word.lower()) or schema.CHECK_LEVEL_ALIASES.get(word)
         if canon is None:
-            return None, (
-                f"check_level {check_level!r}: unknown level {part.strip()!r}; expected 'all' or "
-                f"one or more of {', '.join(schema.CHECK_LEVELS)} (comma-separated)"
+            raise ParameterError(
+                f"check_level {check_level!r}: unknown level {word!r}; expected 'all' or one or "
+                f"more of {', '.join(schema.CHECK_LEVELS)} (comma-separated)"
             )
         out.append(canon)
-    return sorted(set(out), key=schema.CHECK_LEVELS.index), None
+    return sorted(set(out), key=schema.CHECK_LEVELS.index)
 
 
 def _check_product(product: str, source: Path | None) -> str | None:
@@ -862,9 +909,11 @@ def start(
                     f"years {y0}–{y1} reach beyond the data, which cover {first}–{last}: choose "
                     f"year_from ≥ {first} and year_to ≤ {last}"
                 )
-    levels_, msg = _check_levels(check_level)
-    if msg:
-        problems.append(msg)
+    levels_: list[str] | None = None
+    try:
+        levels_ = check_levels(check_level)
+    except errors.ParameterError as exc:
+        problems.append(str(exc))
     if product and source_ok:
         msg = _check_product(product, source)
         if msg:
@@ -917,6 +966,7 @@ def start(
     from .plots import use_style
 
     use_style()
+    _show_warnings_as_notes()
     ctx = Report(
         notebook=notebook,
         lang=lang_,

@@ -1,0 +1,264 @@
+"""The analysis behind 05_district_report (qualitykit.district) on the tiny synthetic sample.
+
+What is checked against an independent computation: counts against plain pandas group-bys of the
+raw records; pass rates and Wilson intervals against the closed formula (Wilson 1927) written out
+here; each unit's funnel flag, rank interval and shrunken estimate against the benchmark function
+called on its own (the comparison must not mix up rows); the most frequent nonconforming item
+against a value count; and the shared context written once by ``prepare`` against the context built
+in memory (batch and interactive reports must give the same numbers). The statistics themselves are
+tested against published references in test_benchmark / test_metrics / test_trends.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import nbformat
+import pandas as pd
+import pytest
+from scipy import stats
+
+from qualitykit import benchmark, dataset, district, report
+from qualitykit.errors import ParameterError
+from qualitykit.notebook_params import notebook_parameters
+from qualitykit.paths import notebooks_dir
+
+TINY = "sample:tiny"
+NB = notebooks_dir() / "05_district_report.ipynb"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return report.resolve_source(TINY)
+
+
+@pytest.fixture(scope="module")
+def zhejiang(tiny):
+    """Records of Zhejiang in the default window, read directly."""
+    recs = dataset.open_records(tiny, region="330000", years=(2015, 2024))
+    return recs
+
+
+@pytest.fixture(scope="module")
+def context():
+    return district.build_context(["330000"], data_source=TINY)
+
+
+def wilson(x: float, n: float, conf: float = 0.95) -> tuple[float, float]:
+    z = stats.norm.ppf(1 - (1 - conf) / 2)
+    root = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))
+
+
+def _ctx(tmp_path, code: str, **kw):
+    return report.start(
+        "05_district_report",
+        region_code=code,
+        levels=("county",),
+        years=(kw.pop("year_from", 2015), kw.pop("year_to", 2024)),
+        data_source=TINY,
+        output_dir=str(tmp_path / code),
+        record_columns=district.RECORD_COLUMNS,
+        show_scope=False,
+        **kw,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# the notebook and its batch contract
+# ------------------------------------------------------------------------------------------
+
+
+def test_defaults_agree_with_the_notebook():
+    specs = notebook_parameters(NB)
+    for name, value in district.DEFAULTS.items():
+        assert specs[name].default == value, name
+    assert {"context_path", "output_dir", "lang", "region_code"} <= set(specs)
+
+
+def test_notebook_metadata_names_the_prepare_hook_and_summary_columns(tmp_path):
+    meta = nbformat.read(str(NB), as_version=4).metadata["qualitykit"]
+    assert meta["prepare"] == "qualitykit.district:prepare"
+    brief = district.analyse(_ctx(tmp_path, "330303"))
+    keys = set(brief.summary)
+    for col in meta["index_columns"]:
+        assert col["key"] in keys, col["key"]
+        assert col["kind"] in {"text", "int", "number", "rate", "pp", "flag"}
+    for required in (
+        "title",
+        "name",
+        "region_code",
+        "province",
+        "batches",
+        "pass_rate",
+        "ci_lower",
+        "ci_upper",
+        "trend_pp",
+        "funnel_flag",
+        "target_status",
+    ):
+        assert required in keys
+
+
+# ------------------------------------------------------------------------------------------
+# counts and the comparison of units
+# ------------------------------------------------------------------------------------------
+
+
+def test_child_counts_are_group_sums(zhejiang):
+    cities = district.child_counts(zhejiang, "330000")
+    from qualitykit import regions
+
+    city = zhejiang["region_code"].map(
+        regions.regions().drop_duplicates("region_code").set_index("region_code")["city_code"]
+    )
+    want = zhejiang.groupby(city)["passed"].agg(["size", "sum"])
+    got = cities.set_index("region_code")
+    assert got["batches"].to_dict() == want["size"].to_dict()
+    assert got["passed"].to_dict() == want["sum"].to_dict()
+    assert got.loc["330300", "name_zh"] == "温州市" and got.loc["330300", "name_en"] == "Wenzhou"
+    counties = district.child_counts(zhejiang, "330000", unit_level="county")
+    assert counties["batches"].sum() == len(zhejiang)
+    with pytest.raises(ParameterError, match="county-level division"):
+        district.child_counts(zhejiang, "330303")
+
+
+def test_compare_units_keeps_rows_aligned(zhejiang):
+    units = district.child_counts(zhejiang, "330000", unit_level="county")
+    shuffled = units.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    cmp = district.compare_units(shuffled, k_pp=2.0)
+    t = cmp.table.set_index("region_code")
+    # the same benchmark functions called on their own, in another order
+    fu = benchmark.funnel_units(units, adjust="phi").set_index("region_code")
+    ri = benchmark.rank_intervals(shuffled, draws=district.RANK_DRAWS, seed=0).set_index(
+        "region_code"
+    )
+    eb = benchmark.eb_shrinkage(units).set_index("region_code")
+    rt = benchmark.relative_target(units, k_pp=2.0).set_index("region_code")
+    for code in units["region_code"]:
+        row = t.loc[code]
+        assert row["pass_rate"] == row["passed"] / row["batches"]
+        lo, hi = wilson(row["passed"], row["batches"])
+        assert row["ci_lower"] == pytest.approx(lo, abs=1e-12)
+        assert row["ci_upper"] == pytest.approx(hi, abs=1e-12)
+        assert row["flag_998"] == fu.loc[code, "flag_998"]
+        assert row["z"] == pytest.approx(fu.loc[code, "z"])
+        assert (row["rank_lower"], row["rank_upper"]) == (
+            ri.loc[code, "rank_lower"],
+            ri.loc[code, "rank_upper"],
+        )
+        assert row["shrunk_rate"] == pytest.approx(
+            eb.loc[code, "shrunk_rate"], rel=1e-6
+        )  # optimiser tolerance
+        assert row["verdict"] == rt.loc[code, "verdict"]
+    assert (t["n_units"] == len(units)).all()
+    assert cmp.overdispersion["k"] == len(units)
+
+
+# ------------------------------------------------------------------------------------------
+# the shared context
+# ------------------------------------------------------------------------------------------
+
+
+def test_context_counts_match_the_records(context, zhejiang, tiny):
+    units = context.units.set_index("region_code")
+    want = zhejiang.groupby("region_code")["passed"].agg(["size", "sum"])
+    assert units["batches"].to_dict() == want["size"].to_dict()
+    assert units["passed"].to_dict() == want["sum"].to_dict()
+    areas = context.areas.set_index("region_code")
+    assert areas.loc["330000", "batches"] == len(zhejiang)
+    everything = dataset.open_records(tiny, years=(2015, 2024), columns=["passed"])
+    assert areas.loc["000000", "batches"] == len(everything)
+    assert areas.loc["000000", "passed"] == int(everything["passed"].sum())
+    assert (context.units["context"] == district.context_key(TINY)).all()
+
+
+def test_written_context_reads_back_by_province(tmp_path, context):
+    folder = district.write_context(context, tmp_path / "ctx")
+    key = district.context_key(TINY)
+    back = district.read_context(folder, key, "330000")
+    pd.testing.assert_frame_equal(
+        back.units.reset_index(drop=True), context.units.reset_index(drop=True), check_dtype=False
+    )
+    assert set(back.areas["region_code"]) == {"330000", "000000"}
+    assert district.read_context(folder, key, "110000").units.empty
+    with pytest.raises(ParameterError, match="prepared for other parameters"):
+        district.read_context(folder, district.context_key(TINY, 2010, 2012))
+    with pytest.raises(ParameterError, match="holds no district context"):
+        district.read_context(tmp_path, key)
+
+
+def test_prepare_builds_one_context_per_parameter_group(tmp_path):
+    sets = [
+        {"region_code": "330303", "data_source": TINY},
+        {"region_code": "330304", "data_source": TINY},
+        {"region_code": "431002", "data_source": TINY, "year_from": 2010, "year_to": 2014},
+    ]
+    out = district.prepare(run_dir=tmp_path, parameter_sets=sets)
+    folder = tmp_path / "shared" / district.CONTEXT_DIR
+    assert out == {"context_path": str(folder)}
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    assert set(meta) == {district.context_key(TINY), district.context_key(TINY, 2010, 2014)}
+    assert meta[district.context_key(TINY)]["provinces"] == ["330000"]
+    hunan = district.read_context(folder, district.context_key(TINY, 2010, 2014), "430000")
+    assert not hunan.units.empty and set(hunan.units["province_code"]) == {"430000"}
+
+
+# ------------------------------------------------------------------------------------------
+# one district
+# ------------------------------------------------------------------------------------------
+
+
+def test_brief_numbers_come_from_the_districts_records(tmp_path, tiny):
+    brief = district.analyse(_ctx(tmp_path, "330303"))
+    s = brief.summary
+    recs = dataset.open_records(tiny, region="330303", years=(2015, 2024))
+    assert s["batches"] == len(recs) and s["passed"] == int(recs["passed"].sum())
+    assert s["pass_rate"] == s["passed"] / s["batches"]
+    lo, hi = wilson(s["passed"], s["batches"])
+    assert s["ci_lower"] == pytest.approx(lo) and s["ci_upper"] == pytest.approx(hi)
+    nc = dataset.open_nonconformities(tiny, region="330303", years=(2015, 2024))
+    counts = nc["item"].value_counts()
+    assert counts[s["top_item"]] == counts.max()
+    assert s["top_item_share"] == pytest.approx(counts.max() / len(nc))
+    assert s["province"] == "浙江省" and s["city"] == "温州市"
+    pos = brief.position.iloc[0]
+    assert s["funnel_flag"] == pos["flag_998"] and s["rank"] == pos["rank"]
+    province = brief.areas.set_index("area").loc["province"]
+    assert s["gap_province_pp"] == pytest.approx(100 * (s["pass_rate"] - province["pass_rate"]))
+    assert brief.yearly["batches"].sum() == s["batches"]
+    assert s["target_status"] in {"met", "not_met", "on_track", "off_track", "no_data"}
+    assert (brief.targets["status"] != "qualitative").all()
+
+
+def test_batch_and_interactive_briefs_agree(tmp_path):
+    folder = district.write_context(
+        district.build_context(["330000"], data_source=TINY), tmp_path / "c"
+    )
+    interactive = district.analyse(_ctx(tmp_path, "330304"))
+    batch_like = district.analyse(_ctx(tmp_path, "330304"), context_path=str(folder))
+    assert interactive.summary == batch_like.summary
+    pd.testing.assert_frame_equal(interactive.position, batch_like.position, check_dtype=False)
+
+
+def test_district_without_records(tmp_path):
+    brief = district.analyse(_ctx(tmp_path, "330302", year_from=2005, year_to=2009))
+    s = brief.summary
+    assert s["data_status"] == "no_data" and s["batches"] == 0
+    assert s["pass_rate"] is None and s["funnel_flag"] is None and s["trend_pp"] is None
+    assert brief.rate is None and brief.position is None and brief.items is None
+
+
+def test_few_years_give_no_trend(tmp_path):
+    brief = district.analyse(_ctx(tmp_path, "431002"))  # 4 years with 1–2 batches, all passed
+    assert brief.summary["trend_pp"] is None and brief.summary["trend_direction"] is None
+
+
+def test_target_status_is_the_least_favourable():
+    card = pd.DataFrame({"status": ["met", "on_track", "off_track"]})
+    assert district.target_status(card) == "off_track"
+    assert district.target_status(pd.DataFrame({"status": ["met", "not_met"]})) == "not_met"
+    assert district.target_status(pd.DataFrame({"status": ["no_data"]})) == "no_data"
+    assert district.target_status(pd.DataFrame({"status": []})) is None
+    assert district.target_status(None) is None
