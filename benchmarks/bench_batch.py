@@ -55,8 +55,16 @@ def _naive_one(nb: Path, pset: dict[str, Any], out_dir: Path) -> float:
     key = pset["region_code"]
     d = out_dir / key
     d.mkdir(parents=True, exist_ok=True)
-    args = [str(BIN / "papermill"), str(nb), str(d / f"{key}.ipynb"), "-k", "python3",
-            "--no-progress-bar", "--cwd", str(nb.parent)]
+    args = [
+        str(BIN / "papermill"),
+        str(nb),
+        str(d / f"{key}.ipynb"),
+        "-k",
+        "python3",
+        "--no-progress-bar",
+        "--cwd",
+        str(nb.parent),
+    ]
     for name, value in {**pset, "output_dir": str(d / "tables")}.items():
         if isinstance(value, str):
             args += ["-r", name, value]  # raw: papermill's -p would turn '010100' into 10100
@@ -64,8 +72,11 @@ def _naive_one(nb: Path, pset: dict[str, Any], out_dir: Path) -> float:
             args += ["-p", name, json.dumps(value)]
     t0 = time.perf_counter()
     subprocess.run(args, check=False, capture_output=True)
-    subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input",
-                    str(d / f"{key}.ipynb")], check=False, capture_output=True)
+    subprocess.run(
+        [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(d / f"{key}.ipynb")],
+        check=False,
+        capture_output=True,
+    )
     return time.perf_counter() - t0
 
 
@@ -124,7 +135,9 @@ def _pure_init(nb_path: str) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        src = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        src = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         if "parameters" in cell.metadata.get("tags", []):
             exec(compile(src, "<parameters>", "exec"), _DEFAULTS)
             continue
@@ -165,7 +178,9 @@ def run_pure(nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: Path) 
     sets = [{**s, "output_dir": str(out_dir / s["region_code"] / "tables")} for s in sets]
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_pure_init, initargs=(str(nb),)) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_pure_init, initargs=(str(nb),)
+    ) as pool:
         list(pool.map(_pure_one, sets))
     return time.perf_counter() - t0
 
@@ -199,7 +214,9 @@ class PeakMemory(threading.Thread):
             time.sleep(0.2)
 
 
-def run_qualitykit(nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: Path) -> tuple[float, int, Any]:
+def run_qualitykit(
+    nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: Path
+) -> tuple[float, int, Any]:
     shutil.rmtree(out_dir, ignore_errors=True)
     mem = PeakMemory()
     mem.start()
@@ -216,7 +233,11 @@ def run_qualitykit(nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: 
 
 
 def _tables(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("tables/*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("tables/*"))
+        if p.is_file()
+    }
 
 
 def _figures(ipynb: Path) -> int:
@@ -230,9 +251,13 @@ def compare(naive_dir: Path, qk_dir: Path, stem: str, keys: list[str]) -> list[s
         a_tables = _tables(naive_dir / key)
         b_tables = _tables(qk_dir / stem / key)
         if a_tables.keys() != b_tables.keys():
-            problems.append(f"{key}: tables differ in names: {sorted(a_tables)} vs {sorted(b_tables)}")
+            problems.append(
+                f"{key}: tables differ in names: {sorted(a_tables)} vs {sorted(b_tables)}"
+            )
         else:
-            problems += [f"{key}: table {n} differs" for n in a_tables if a_tables[n] != b_tables[n]]
+            problems += [
+                f"{key}: table {n} differs" for n in a_tables if a_tables[n] != b_tables[n]
+            ]
         fa = _figures(naive_dir / key / f"{key}.ipynb")
         fb = _figures(qk_dir / stem / key / f"{key}.ipynb")
         if fa != fb:
@@ -243,11 +268,15 @@ def compare(naive_dir: Path, qk_dir: Path, stem: str, keys: list[str]) -> list[s
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--notebook", default=str(ROOT / "notebooks" / "05_district_report.ipynb"))
-    p.add_argument("--within", default="330000", help="districts within this code (default 浙江 330000)")
+    p.add_argument(
+        "--within", default="330000", help="districts within this code (default 浙江 330000)"
+    )
     p.add_argument("--n", type=int, default=24, help="number of districts (default 24)")
     p.add_argument("--all", action="store_true", help="every county-level district of China")
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"))
+    p.add_argument(
+        "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE")
+    )
     p.add_argument("--skip-naive", action="store_true")
     p.add_argument("--skip-pure", action="store_true")
     args = p.parse_args()
@@ -274,8 +303,10 @@ def main() -> int:
 
     import psutil
 
-    print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
-          f"python {platform.python_version()}")
+    print(
+        f"machine: {platform.node()}, {os.cpu_count()} CPUs, {psutil.virtual_memory().total / 2**30:.0f} GiB; "
+        f"python {platform.python_version()}"
+    )
     print(f"notebook: {nb.name}; {n} districts within {within}; {args.workers} workers")
 
     rows = []
@@ -295,13 +326,17 @@ def main() -> int:
         print(f"b/a throughput ratio: {times['(a)'] / tb:.1f}x  (target >= 5x, aim 10x)")
     if "(c)" in times:
         print(f"b/c time ratio:       {tb / times['(c)']:.2f}   (target <= 1.30)")
-    print(f"peak memory per worker of (b) (worker + kernel): {peak / 2**20:.0f} MiB (target <= 1024 MiB)")
+    print(
+        f"peak memory per worker of (b) (worker + kernel): {peak / 2**20:.0f} MiB (target <= 1024 MiB)"
+    )
     failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
     print(f"(b) statuses: {result.manifest['counts']}")
     if args.all:
         print(f"all {n} districts of China rendered in {tb / 60:.1f} min (target <= 15 min)")
     if "(a)" in times:
-        problems = compare(SCRATCH / "naive", SCRATCH / "qualitykit", nb.stem, [s["region_code"] for s in sets])
+        problems = compare(
+            SCRATCH / "naive", SCRATCH / "qualitykit", nb.stem, [s["region_code"] for s in sets]
+        )
         print("tables and figure counts of (b) equal (a): " + ("yes" if not problems else "NO"))
         for prob in problems[:20]:
             print("  - " + prob)

@@ -21,8 +21,12 @@ FIXTURES = sorted((ROOT / "tests" / "fixtures" / "notebooks").glob("*.ipynb"))
 def test_there_are_notebooks():
     names = {p.stem for p in NOTEBOOKS}
     assert {
-        "00_national_context", "01_quality_trends", "02_pareto_causes",
-        "03_regional_benchmark", "04_policy_targets", "05_district_report",
+        "00_national_context",
+        "01_quality_trends",
+        "02_pareto_causes",
+        "03_regional_benchmark",
+        "04_policy_targets",
+        "05_district_report",
     } <= names
 
 
@@ -55,7 +59,9 @@ def test_one_typed_parameters_cell_with_help(path):
     assert specs, f"{path.name}: empty parameters cell"
     for spec in specs.values():
         assert spec.type in {"str", "int", "float", "bool"} or spec.type.replace(" ", "") in {
-            "str|None", "int|None", "float|None",
+            "str|None",
+            "int|None",
+            "float|None",
         }, f"{path.name}: parameter {spec.name} is not a typed primitive ({spec.type})"
         assert spec.help, f"{path.name}: parameter {spec.name} has no help comment"
     nb = nbformat.read(str(path), as_version=4)

@@ -44,7 +44,14 @@ def test_every_import_of_the_library_is_a_declared_dependency():
     import_names = {"pyyaml": "yaml", "ipykernel": "ipykernel", "jupyterlab": "jupyterlab"}
     provided = {import_names.get(d, d) for d in declared}
     stdlib_or_own = {"qualitykit", "__future__"}
-    transitive_ok = {"jupyter_client", "jupyter_core", "traitlets", "markupsafe", "IPython", "matplotlib_inline"}
+    transitive_ok = {
+        "jupyter_client",
+        "jupyter_core",
+        "traitlets",
+        "markupsafe",
+        "IPython",
+        "matplotlib_inline",
+    }
     found: set[str] = set()
     for path in (ROOT / "lib" / "qualitykit").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -54,11 +61,12 @@ def test_every_import_of_the_library_is_a_declared_dependency():
                 found.add(node.module.split(".")[0])
 
     third_party = {
-        name for name in found
-        if name not in sys.stdlib_module_names and name not in stdlib_or_own
+        name for name in found if name not in sys.stdlib_module_names and name not in stdlib_or_own
     }
     optional = {"distributed", "dask"}  # the "dask" extra, imported lazily
-    missing = sorted(n for n in third_party - optional if n not in provided and n not in transitive_ok)
+    missing = sorted(
+        n for n in third_party - optional if n not in provided and n not in transitive_ok
+    )
     assert missing == [], f"imported but not declared in pyproject.toml: {missing}"
 
 

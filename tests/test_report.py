@@ -164,7 +164,11 @@ def test_tables_and_summary_are_written(tmp_path):
     back = pd.read_csv(tmp_path / "out" / "rates.csv")
     pd.testing.assert_frame_equal(back, df, check_dtype=False)
     assert not list((tmp_path / "out").glob("*.qk-tmp"))
-    path = ctx.save_summary({"a": np.float64(0.5), "b": float("nan"), "c": np.int64(3), "d": pd.NA})
+    assert (
+        ctx.save_summary({"a": np.float64(0.5), "b": float("nan"), "c": np.int64(3), "d": pd.NA})
+        is None
+    )
+    path = tmp_path / "out" / "summary.json"
     assert json.loads(path.read_text(encoding="utf-8")) == {"a": 0.5, "b": None, "c": 3, "d": None}
     assert ctx.table(None, "nothing") is None and not (tmp_path / "out" / "nothing.csv").exists()
 

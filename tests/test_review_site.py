@@ -20,8 +20,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.notebook]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -61,7 +67,8 @@ def _open(browser, url: str):
 
 def _column(page, index: int) -> list[str]:
     return page.eval_on_selector_all(
-        "#qk-index tbody tr:not([hidden])", f"rows => rows.map(r => r.cells[{index}].textContent.trim())"
+        "#qk-index tbody tr:not([hidden])",
+        f"rows => rows.map(r => r.cells[{index}].textContent.trim())",
     )
 
 

@@ -321,6 +321,18 @@ def test_relative_target_excluding_the_region(synth_registry, counts):
     assert r["status"] == "met" and r["range_position"] == "above"
 
 
+def test_relative_target_when_the_region_is_its_whole_reference(synth_registry, counts):
+    # the province's national checks of 2015 all come from the city: no comparison is possible
+    only_city = counts[
+        ~((counts["region_code"] == "430102") & (counts["check_level"] == "national"))
+    ]
+    t = synth_registry.target("synthetic_scorecard.07")
+    r = evaluate([t], CountsProvider(only_city)).iloc[0]
+    assert r["status"] == "no_data"
+    assert "nothing to compare" in r["status_reason_en"]
+    assert "nan" not in r["status_reason_zh"]
+
+
 def test_relative_target_not_met(synth):
     r = synth.loc["synthetic_scorecard.08"]
     parent = (490 + 91 + 1350) / (500 + 100 + 1500)

@@ -246,6 +246,10 @@ PRELOAD = (
     "qualitykit.plots",
     "qualitykit.dataset",
     "qualitykit.report",
+    "qualitykit.narrative",
+    "qualitykit.district",
+    "qualitykit.scorecard",
+    "qualitykit.targets",
 )
 
 
@@ -1053,7 +1057,28 @@ def _progress(total: int, initial: int, enabled: bool) -> _Progress:
 
 DEFAULT_INDEX_COLUMNS: list[dict[str, Any]] = [
     {"key": "key", "label_zh": "代码", "label_en": "Code", "kind": "text"},
-    {"key": "status", "label_zh": "状态", "label_en": "Status", "kind": "text"},
+    {
+        "key": "status",
+        "label_zh": "状态",
+        "label_en": "Status",
+        "kind": "text",
+        "values_zh": {
+            "ok": "完成",
+            "failed": "失败",
+            "timeout": "超时",
+            "dead_kernel": "内核崩溃",
+            "error": "错误",
+            "pending": "未运行",
+        },
+        "values_en": {
+            "ok": "ok",
+            "failed": "failed",
+            "timeout": "timed out",
+            "dead_kernel": "kernel died",
+            "error": "error",
+            "pending": "not run",
+        },
+    },
     {"key": "error", "label_zh": "错误", "label_en": "Error", "kind": "text"},
 ]
 

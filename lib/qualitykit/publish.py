@@ -103,6 +103,7 @@ class IndexColumn:
     label: str
     kind: str = "text"
     digits: int = 1
+    values: Mapping[str, str] | None = None  # display text of coded values, e.g. {"low": "偏低"}
 
 
 def _cell(col: IndexColumn, value: Any, href: str | None = None) -> dict[str, Any]:
@@ -120,12 +121,15 @@ def _cell(col: IndexColumn, value: Any, href: str | None = None) -> dict[str, An
         else:
             text = f"{v:.{col.digits}f}"
         return {"text": text, "sort": repr(v), "cls": ""}
-    text = "–" if missing else str(value)
+    code = "–" if missing else str(value)
+    text = (col.values or {}).get(code, code)
     cls = ""
     if col.kind == "flag" and not missing:
-        cls = f"qk-flag-{text.split()[0].lower()}"
+        cls = f"qk-flag-{code.split()[0].lower()}"
     if col.key == "status" and not missing:
-        cls = f"qk-status-{text}"
+        cls = f"qk-status-{code}"
+    if col.key == "error":
+        cls = (cls + " qk-wrap").strip()
     return {"text": text, "sort": "" if missing else text, "cls": cls, "href": href}
 
 
@@ -153,7 +157,11 @@ def write_index(
             href = t.get("html") if i == 0 else None
             cells[col.key] = _cell(col, t.get(col.key), href)
         rows.append({"status": t.get("status", ""), "cells": cells})
-    statuses = sorted({str(t.get("status", "")) for t in tasks})
+    status_col = next((c for c in columns if c.key == "status"), None)
+    status_text = dict(status_col.values or {}) if status_col is not None else {}
+    statuses = [
+        (s, status_text.get(s, s)) for s in sorted({str(t.get("status", "")) for t in tasks})
+    ]
     page = (
         _templates()
         .get_template("index.html.j2")

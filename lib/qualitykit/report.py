@@ -753,10 +753,11 @@ class Report:
                 )
         return df
 
-    def save_summary(self, summary: Mapping[str, Any]) -> Path:
-        """Write ``<output_dir>/summary.json`` (NaN → null) and return its path."""
+    def save_summary(self, summary: Mapping[str, Any]) -> None:
+        """Write ``<output_dir>/summary.json`` (NaN → null). Returns nothing, so that a notebook
+        cell ending with this call shows no output."""
         text = json.dumps(_jsonable(dict(summary)), ensure_ascii=False, indent=1) + "\n"
-        return write_text(self.output_dir / "summary.json", text)
+        write_text(self.output_dir / "summary.json", text)
 
     def scope(self) -> str:
         """One line saying what the report covers (region, years, levels, product, data)."""

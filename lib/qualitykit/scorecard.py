@@ -1804,8 +1804,22 @@ def _assess_relative(
             f"差距{gap[i]:+.1f}个百分点{ci_zh}",
         )
 
+    def whole_reference(i: int, year: int) -> bool:
+        """The region is all of its reference in that year: no other batches to compare with."""
+        if math.isfinite(float(gap[i])):
+            return False
+        row["status"] = "no_data"
+        row["status_reason_en"] = (
+            f"in {year} all batches of {ref_name} are the region's own: there is nothing to compare "
+            "it with."
+        )
+        row["status_reason_zh"] = f"{year}年{ref_name}的抽查批次全部来自本地区，无可比较的参照。"
+        return True
+
     def judge(year: int, why_en: str, why_zh: str) -> None:
         i = observe_at(year)
+        if whole_reference(i, year):
+            return
         met = _meets(float(gap[i]), k, ">=", strict)
         confident = None
         if math.isfinite(glo[i]):
@@ -1847,6 +1861,8 @@ def _assess_relative(
         judge(dl, "deadline reached: ", "期限已到：")
         return
     i = observe_at(last)
+    if whole_reference(i, last):
+        return
     row["forecast_year"] = dl
     mask = _window(years, ctx.trend_years)
     notes: list[str] = []
