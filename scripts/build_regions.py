@@ -52,17 +52,31 @@ def main(wheel: str) -> None:
             city = ""
         elif prov in MUNICIPALITIES:
             city = prov
-        elif level == "county" and rows.get(code[:4] + "00", {}).get("name", "").endswith("直辖县级行政区划"):
+        elif level == "county" and rows.get(code[:4] + "00", {}).get("name", "").endswith(
+            "直辖县级行政区划"
+        ):
             city = code
         else:
             city = code[:4] + "00"
         out.append([code, name, level, city, prov, coord(r, "longitude"), coord(r, "latitude")])
         if level == "city" and code[:4] not in with_children:
-            out.append([code, name, "county", code, prov, coord(r, "longitude"), coord(r, "latitude")])
+            out.append(
+                [code, name, "county", code, prov, coord(r, "longitude"), coord(r, "latitude")]
+            )
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["region_code", "name_zh", "level", "city_code", "province_code", "longitude", "latitude"])
+        w.writerow(
+            [
+                "region_code",
+                "name_zh",
+                "level",
+                "city_code",
+                "province_code",
+                "longitude",
+                "latitude",
+            ]
+        )
         w.writerows(out)
     print(f"wrote {len(out)} rows to {OUT}")
 
