@@ -422,8 +422,18 @@ def _die_with_parent() -> None:
                 os._exit(1)
 
 
+def _skip_per_output_validation() -> None:
+    """nbclient validates every output message on its own with jsonschema (~1 ms each, the
+    worker's largest CPU cost after the kernel protocol); papermill validates the whole executed
+    notebook again, with fastjsonschema, when it writes it. Keep only that one validation."""
+    from nbformat.v4 import nbbase
+
+    nbbase.validate = lambda node, ref=None: None
+
+
 def _init_worker(kernel_name: str) -> None:
     _die_with_parent()
+    _skip_per_output_validation()
     _warm_kernel(kernel_name)
 
 
@@ -458,6 +468,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         params[spec["output_param"]] = str(staging / "tables")
     ipynb = staging / f"{key}.ipynb"
     status, error = STATUS_OK, None
+    executed = None
     warm = _warm_kernel(spec.get("kernel_name", "python3"))
     timeout = float(spec.get("timeout") or 0) or None
     watchdog = threading.Timer(timeout, warm.kill) if timeout else None
@@ -465,7 +476,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         warm.reset(notebook.parent.resolve())
         if watchdog:
             watchdog.start()
-        pm.execute_notebook(
+        executed = pm.execute_notebook(
             str(notebook),
             str(ipynb),
             parameters=params,
@@ -503,7 +514,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     if spec.get("html", True):
         try:
             _render_html(
-                ipynb,
+                executed if executed is not None else ipynb,
                 staging / f"{key}.html",
                 key=key,
                 summary=summary,
@@ -553,12 +564,23 @@ def _write_error_notebook(path: Path, key: str, error: str) -> None:
 
 
 def _render_html(
-    ipynb: Path, out: Path, *, key: str, summary: Mapping[str, Any], lang: str, error: str | None
+    source: Path | nbformat.NotebookNode,
+    out: Path,
+    *,
+    key: str,
+    summary: Mapping[str, Any],
+    lang: str,
+    error: str | None,
 ) -> None:
+    """The report page, from the executed notebook in memory (or read back after a failure)."""
     from .atomic import write_text
     from .publish import render_report
 
-    nb = nbformat.read(str(ipynb), as_version=4)
+    nb = (
+        source
+        if isinstance(source, nbformat.NotebookNode)
+        else nbformat.read(str(source), as_version=4)
+    )
     title = str(summary.get("title") or key)
     write_text(
         out,
@@ -780,9 +802,11 @@ def run_batch(
 
     shared: dict[str, Any] = {}
     hook = _prepare_hook(notebook)
+    t_prepare = time.perf_counter()
     if hook is not None:
         shared = dict(hook(run_dir=run_dir, parameter_sets=[t.params for t in tasks]) or {})
         check_parameter_sets(specs, [shared])
+    t_prepare = time.perf_counter() - t_prepare
 
     data_paths = list(opts.data_paths)
     for t in tasks[:1]:
@@ -822,6 +846,7 @@ def run_batch(
         "scheduler": opts.scheduler or "local",
         "timeout_s": opts.timeout,
         "shared_params": shared,
+        "prepare_s": round(t_prepare, 3),
         "command": opts.command,
         "resumed": bool(previous),
         "skipped_complete": len(results),
@@ -1008,6 +1033,7 @@ def _warm_kernel_plugin(kernel_name: str) -> Any:
 
     class WarmKernelPlugin(WorkerPlugin):
         def setup(self, worker: Any) -> None:
+            _skip_per_output_validation()
             _warm_kernel(kernel_name)
 
         def teardown(self, worker: Any) -> None:

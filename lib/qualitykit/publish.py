@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -75,8 +76,14 @@ def render_report(
     index_href: str | None = None,
     error: str | None = None,
 ) -> str:
-    """HTML of an executed notebook: markdown and outputs only, code and parameter cells removed."""
-    body, _ = _exporter().from_notebook_node(nb)
+    """HTML of an executed notebook: markdown and outputs only, code and parameter cells removed.
+
+    Notebooks whose outputs are all of the common kinds (markdown, HTML tables, PNG/JPEG/SVG
+    images, plain text, errors) are rendered directly (a few milliseconds); anything else — widgets,
+    LaTeX, JavaScript — goes through nbconvert's ``basic`` template."""
+    body = _fast_body(nb)
+    if body is None:
+        body, _ = _exporter().from_notebook_node(nb)
     zh = lang.startswith("zh")
     return (
         _templates()
@@ -92,6 +99,79 @@ def render_report(
             body=jinja2.utils.markupsafe.Markup(body),
         )
     )
+
+
+_FAST_MIMETYPES = (
+    "text/html",
+    "image/png",
+    "image/jpeg",
+    "image/svg+xml",
+    "text/markdown",
+    "text/plain",
+)
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+@cache
+def _markdown_renderer() -> Any:
+    import mistune
+
+    return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
+
+
+def _render_output(out: Mapping[str, Any]) -> str | None:
+    kind = out.get("output_type")
+    if kind == "stream":
+        if out.get("name") == "stderr":
+            return ""  # warnings and logs: kept in the .ipynb, not in the review page
+        return f'<pre class="qk-stream">{html.escape(_text(out.get("text", "")))}</pre>'
+    if kind == "error":
+        tb = _ANSI.sub("", "\n".join(out.get("traceback", [])))
+        return f'<pre class="qk-traceback">{html.escape(tb)}</pre>'
+    data = out.get("data", {})
+    unknown = [m for m in data if m not in _FAST_MIMETYPES]
+    if unknown:
+        return None
+    if "text/html" in data:
+        return f'<div class="qk-html">{_text(data["text/html"])}</div>'
+    for mime in ("image/png", "image/jpeg"):
+        if mime in data:
+            b64 = "".join(_text(data[mime]).split())
+            return f'<img src="data:{mime};base64,{b64}" alt="">'
+    if "image/svg+xml" in data:
+        return f'<div class="qk-svg">{_text(data["image/svg+xml"])}</div>'
+    if "text/markdown" in data:
+        return f'<div class="qk-md">{_markdown_renderer()(_text(data["text/markdown"]))}</div>'
+    if "text/plain" in data:
+        return f'<pre class="qk-text">{html.escape(_text(data["text/plain"]))}</pre>'
+    return ""
+
+
+def _text(value: Any) -> str:
+    return "".join(value) if isinstance(value, list) else str(value)
+
+
+def _fast_body(nb: nbformat.NotebookNode) -> str | None:
+    """The page body without nbconvert, or None when an output needs nbconvert."""
+    parts = []
+    for cell in nb.cells:
+        tags = set(cell.get("metadata", {}).get("tags", []))
+        if tags & set(REMOVE_TAGS):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(
+                f'<div class="qk-cell qk-md">{_markdown_renderer()(_text(cell.source))}</div>'
+            )
+        elif cell.cell_type == "code" and "remove-output" not in tags:
+            rendered = []
+            for out in cell.get("outputs", []):
+                r = _render_output(out)
+                if r is None:
+                    return None
+                rendered.append(r)
+            if any(rendered):
+                parts.append('<div class="qk-cell">' + "".join(rendered) + "</div>")
+    return "\n".join(parts)
 
 
 @dataclass(frozen=True)
