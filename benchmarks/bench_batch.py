@@ -294,12 +294,9 @@ def main() -> int:
         sets = sets[: args.n]
     n = len(sets)
     SCRATCH.mkdir(parents=True, exist_ok=True)
-    hook = batch._prepare_hook(nb)
-    shared: dict[str, Any] = {}
-    if hook is not None:
-        t0 = time.perf_counter()
-        shared = dict(hook(run_dir=SCRATCH / "shared", parameter_sets=sets) or {})
-        print(f"shared work (prepare hook, once per run): {time.perf_counter() - t0:.2f} s")
+    t0 = time.perf_counter()
+    shared = batch.prepare_shared(nb, SCRATCH / "shared", sets)
+    print(f"shared work (prepare hook, once per run): {time.perf_counter() - t0:.2f} s")
     with_shared = [{**s, **shared} for s in sets]
     import platform
 

@@ -189,3 +189,23 @@ def test_nbval_golden_notebooks(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert re.search(r"\d+ passed", proc.stdout)
+
+
+@pytest.mark.slow
+def test_every_notebook_runs_with_its_own_defaults_on_the_sample(tmp_path):
+    """What a user gets in JupyterLab (Run All, no parameter changed): every notebook runs top
+    to bottom on the embedded sample in a fresh namespace, and writes its tables."""
+    from qualitykit import batch
+    from qualitykit.sample import ensure_sample
+
+    ensure_sample()
+    for name in cases.CASES:
+        result = batch.run_batch(
+            cases.notebook_path(name),
+            [{}],
+            tmp_path / name,
+            batch.RunOptions(workers=1, progress=False, timeout=300),
+        )
+        task = result.manifest["tasks"][0]
+        assert task["status"] == "ok", f"{name} with its defaults: {task['error']}"
+        assert list((tmp_path / name).rglob("tables/*.csv")), f"{name} wrote no table"

@@ -52,6 +52,13 @@ def test_seed_cities_and_children():
     assert list(regions.children("441900")["region_code"]) == ["441900"]
 
 
+def test_levels_of_a_code():
+    assert regions.levels("330303") == ("county",)
+    assert regions.levels("441900") == ("city", "county")  # 东莞: no county-level divisions
+    assert regions.levels("330000") == ("province",)
+    assert regions.levels("000000") == ("national",)
+
+
 def test_find_by_name():
     assert regions.find("龙湾区")["region_code"].iloc[0] == "330303"
     assert "420000" in set(regions.find("Hubei")["region_code"])

@@ -87,6 +87,28 @@ def test_bad_parameters_are_named(tmp_path, kw, fragment):
     assert not (tmp_path / "out").exists()  # nothing written before the checks pass
 
 
+def test_a_city_without_districts_is_accepted_as_a_district(tmp_path):
+    # 东莞 441900 has no county-level divisions: it is its own county-level unit
+    ctx = report.start(
+        "05_district_report",
+        region_code="441900",
+        levels=("county",),
+        data_source=TINY,
+        output_dir=str(tmp_path / "out"),
+        show_scope=False,
+    )
+    assert ctx.region_code == "441900"
+    with pytest.raises(report.ParameterError, match="is a city-level division"):
+        report.start(
+            "05_district_report",
+            region_code="330300",
+            levels=("county",),
+            data_source=TINY,
+            output_dir=str(tmp_path / "out2"),
+            show_scope=False,
+        )
+
+
 def test_every_problem_is_listed_in_one_error(tmp_path):
     with pytest.raises(report.ParameterError) as info:
         _start(tmp_path, lang="xx", region_code="999999", years=(2010, 2001))

@@ -24,7 +24,8 @@ Design (DESIGN §5; the throughput issue):
   tell the truth after a SIGKILL at any moment; ``--resume`` skips tasks whose output is complete and
   re-runs failed or unfinished ones.
 * **Shared work once** — a notebook may name, in its metadata ``qualitykit.prepare``, a function
-  ``module:function`` called once per run in the parent with the task parameter sets; the dict it
+  ``module:function`` called once per run in the parent as ``f(run_dir=, parameter_sets=,
+  notebook=)`` with every task's full parameters (the notebook's defaults filled in); the dict it
   returns is added to every task's parameters (e.g. the path of a province's precomputed funnel).
 * **Scale-out** — the same task function runs on a local process pool (default) or on a Dask
   distributed cluster (``scheduler="local-dask"`` or a scheduler address).
@@ -747,6 +748,24 @@ def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
     return getattr(importlib.import_module(module), func)
 
 
+def prepare_shared(
+    notebook: str | Path, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The work shared by every task of a run, done once: the notebook's ``qualitykit.prepare``
+    hook called with every set's full parameters (the notebook's defaults filled in). Returns the
+    extra parameters for every task ({} without a hook), checked against the parameters cell."""
+    notebook = Path(notebook)
+    hook = _prepare_hook(notebook)
+    if hook is None:
+        return {}
+    specs = notebook_parameters(notebook)
+    defaults = {name: spec.default for name, spec in specs.items()}
+    full = [{**defaults, **p} for p in parameter_sets]
+    shared = dict(hook(run_dir=Path(run_dir), parameter_sets=full, notebook=notebook) or {})
+    check_parameter_sets(specs, [shared])
+    return shared
+
+
 def _index_spec(notebook: Path) -> dict[str, Any]:
     nb = nbformat.read(str(notebook), as_version=4)
     return dict(nb.metadata.get("qualitykit", {}))
@@ -800,12 +819,8 @@ def run_batch(
     removed = remove_leftovers(run_dir)
     shutil.rmtree(run_dir / ".staging", ignore_errors=True)
 
-    shared: dict[str, Any] = {}
-    hook = _prepare_hook(notebook)
     t_prepare = time.perf_counter()
-    if hook is not None:
-        shared = dict(hook(run_dir=run_dir, parameter_sets=[t.params for t in tasks]) or {})
-        check_parameter_sets(specs, [shared])
+    shared = prepare_shared(notebook, run_dir, [t.params for t in tasks])
     t_prepare = time.perf_counter() - t_prepare
 
     data_paths = list(opts.data_paths)

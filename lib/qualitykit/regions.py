@@ -173,6 +173,17 @@ def lookup(code: str) -> pd.Series:
     return _by_code().loc[code]
 
 
+def levels(code: str) -> tuple[str, ...]:
+    """Every level at which ``code`` is a division, coarsest first: ``("county",)`` for 330303,
+    ``("city", "county")`` for 441900 东莞市 (a city without county-level divisions is its own
+    county-level unit), ``("national",)`` for the national pseudo-code."""
+    check_code(code)
+    if code == NATIONAL_CODE:
+        return ("national",)
+    found = set(regions().loc[regions()["region_code"] == code, "level"])
+    return tuple(lvl for lvl in LEVELS if lvl in found)
+
+
 def check_code(code: object, what: str = "region code") -> str:
     """Return ``code`` if it is a known 6-digit code, else raise a ParameterError that says why."""
     if not isinstance(code, str):

@@ -875,7 +875,7 @@ def start(
         try:
             regions.check_code(region_code, "region_code")
             level = str(regions.lookup(region_code)["level"])
-            if levels is not None and level not in levels:
+            if levels is not None and not set(regions.levels(region_code)) & set(levels):
                 kinds = " or ".join(levels)
                 problems.append(
                     f"region_code {region_code!r} ({regions.name(region_code)}) is a {level}-level "
