@@ -315,7 +315,9 @@ def main() -> int:
     tb_total, peak, result = run_qualitykit(nb, sets, args.workers, SCRATCH / "qualitykit")
     # the shared work (prepare hook) is done once inside the run; (a) and (c) got it for free
     tb = tb_total - float(result.manifest["run"].get("prepare_s") or 0.0)
-    print(f"(b) total {tb_total:.1f} s, of which shared work {tb_total - tb:.1f} s (excluded below)")
+    print(
+        f"(b) total {tb_total:.1f} s, of which shared work {tb_total - tb:.1f} s (excluded below)"
+    )
     rows.append(("(b) qualitykit run (warm kernels)", tb))
     if not args.skip_pure:
         tc, per_c = run_pure(nb, with_shared, args.workers, SCRATCH / "pure")
@@ -331,17 +333,23 @@ def main() -> int:
 
         per_b = [t["duration_s"] for t in result.manifest["tasks"] if t.get("duration_s")]
         mb, mc = statistics.median(per_b), statistics.median(per_c)
-        print(f"b/c time ratio:       {tb / times['(c)']:.2f}   (target <= 1.30; wall, start-up included)")
-        print(f"per district (median): (b) {mb:.3f} s incl. execution, .ipynb and HTML; (c) {mc:.3f} s "
-              f"-> {mb / mc:.2f}")
+        print(
+            f"b/c time ratio:       {tb / times['(c)']:.2f}   (target <= 1.30; wall, start-up included)"
+        )
+        print(
+            f"per district (median): (b) {mb:.3f} s incl. execution, .ipynb and HTML; (c) {mc:.3f} s "
+            f"-> {mb / mc:.2f}"
+        )
     print(
         f"peak memory per worker of (b) (worker + kernel): {peak / 2**20:.0f} MiB (target <= 1024 MiB)"
     )
     failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
     print(f"(b) statuses: {result.manifest['counts']}")
     if args.all:
-        print(f"all {n} districts of China rendered in {tb_total / 60:.1f} min, shared work included "
-              "(target <= 15 min)")
+        print(
+            f"all {n} districts of China rendered in {tb_total / 60:.1f} min, shared work included "
+            "(target <= 15 min)"
+        )
     if "(a)" in times:
         problems = compare(
             SCRATCH / "naive", SCRATCH / "qualitykit", nb.stem, [s["region_code"] for s in sets]

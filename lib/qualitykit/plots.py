@@ -423,6 +423,17 @@ def _trend_frame(fitted: Any) -> tuple[pd.DataFrame, float | None]:
     )
 
 
+def _target_line(ax: Any, target: float, lang: Lang) -> None:
+    """The dotted red line of a target rate, labelled with its value."""
+    ax.axhline(
+        target,
+        color=_RED,
+        linestyle=":",
+        linewidth=1.6,
+        label=f"{label('target', lang)} {_pct(target)}",
+    )
+
+
 def trend_figure(
     fitted: pd.DataFrame | Any,
     *,
@@ -543,13 +554,7 @@ def trend_figure(
         )
 
     if target is not None:
-        ax.axhline(
-            float(target),
-            color=_RED,
-            linestyle=":",
-            linewidth=1.6,
-            label=f"{label('target', lang)} {_pct(float(target))}",
-        )
+        _target_line(ax, float(target), lang)
     if break_at is not None:
         ax.axvline(
             float(break_at),
@@ -1074,13 +1079,7 @@ def rates_figure(
         ax.errorbar(pos, v, yerr=err, fmt="none", ecolor=_GREY, elinewidth=1.4, capsize=3, zorder=2)
         ax.scatter(pos, v, color=colours, s=36, zorder=3)
     if target is not None:
-        ax.axhline(
-            float(target),
-            color=_RED,
-            linestyle=":",
-            linewidth=1.6,
-            label=f"{label('target', lang)} {_pct(float(target))}",
-        )
+        _target_line(ax, float(target), lang)
     if reference is not None:
         ax.axhline(
             float(reference),

@@ -1661,22 +1661,44 @@ def _assess_absolute(row: dict[str, Any], t: Target, s: _Series, ctx: _Ctx) -> N
             f"{'进度正常' if on else '进度滞后'}。"
         )
         return
-    n = len(win.years)
+    _status_without_trend(
+        row,
+        len(win.years),
+        meets_now,
+        dl,
+        req_en,
+        req_zh,
+        latest_en=f"{last} {name_en} {_fmt(v, rate, digits)}",
+        latest_zh=f"{last}年{name_zh}{_fmt(v, rate, digits)}",
+    )
+
+
+def _status_without_trend(
+    row: dict[str, Any],
+    n_years: int,
+    meets_now: bool,
+    deadline: int,
+    req_en: str,
+    req_zh: str,
+    *,
+    latest_en: str,
+    latest_zh: str,
+) -> None:
+    """A future deadline without a usable trend: judged on the latest value, and the reason says so."""
     why_en = (
-        f"only {n} year(s) of data: no trend"
-        if n < 3
+        f"only {n_years} year(s) of data: no trend"
+        if n_years < 3
         else "the trend cannot be estimated (see notes)"
     )
-    why_zh = f"仅有{n}年数据，不估计趋势" if n < 3 else "无法估计趋势（见 notes）"
+    why_zh = f"仅有{n_years}年数据，不估计趋势" if n_years < 3 else "无法估计趋势（见 notes）"
     row["status"] = "on_track" if meets_now else "off_track"
     row["status_reason_en"] = (
-        f"{why_en}; latest {last} {name_en} {_fmt(v, rate, digits)} "
-        f"{'already meets' if meets_now else 'does not yet meet'} {req_en} (deadline {dl}) → "
+        f"{why_en}; latest {latest_en} "
+        f"{'already meets' if meets_now else 'does not yet meet'} {req_en} (deadline {deadline}) → "
         f"{'on track' if meets_now else 'off track'}."
     )
     row["status_reason_zh"] = (
-        f"{why_zh}；{last}年{name_zh}{_fmt(v, rate, digits)}，"
-        f"{'已达到' if meets_now else '尚未达到'}{req_zh}（期限{dl}年），"
+        f"{why_zh}；{latest_zh}，{'已达到' if meets_now else '尚未达到'}{req_zh}（期限{deadline}年），"
         f"{'判为进度正常' if meets_now else '判为进度滞后'}。"
     )
 
@@ -1934,22 +1956,15 @@ def _assess_relative(
             f"{dl}年达到{req_zh}的概率{prob:.2f}，{'进度正常' if on else '进度滞后'}。"
         )
         return
-    n = int(mask.sum())
-    why_en = (
-        f"only {n} year(s) of data: no trend"
-        if n < 3
-        else "the trend cannot be estimated (see notes)"
-    )
-    why_zh = f"仅有{n}年数据，不估计趋势" if n < 3 else "无法估计趋势（见 notes）"
-    row["status"] = "on_track" if meets_now else "off_track"
-    row["status_reason_en"] = (
-        f"{why_en}; latest {last}: {ge} "
-        f"{'already meets' if meets_now else 'does not yet meet'} {req_en} (deadline {dl}) → "
-        f"{'on track' if meets_now else 'off track'}."
-    )
-    row["status_reason_zh"] = (
-        f"{why_zh}；{last}年{gz}，{'已达到' if meets_now else '尚未达到'}{req_zh}（期限{dl}年），"
-        f"{'判为进度正常' if meets_now else '判为进度滞后'}。"
+    _status_without_trend(
+        row,
+        int(mask.sum()),
+        meets_now,
+        dl,
+        req_en,
+        req_zh,
+        latest_en=f"{last}: {ge}",
+        latest_zh=f"{last}年{gz}",
     )
 
 
