@@ -288,6 +288,10 @@ def main() -> int:
     from qualitykit.notebook_params import coerce_text
 
     fixed = {k: coerce_text(specs[k], v) for k, v in args.parameter}
+    fixed = {  # the notebook runs in its own folder: paths given here are relative to this one
+        k: str(Path(v).resolve()) if isinstance(v, str) and v and Path(v).exists() else v
+        for k, v in fixed.items()
+    }
     within = "000000" if args.all else args.within
     sets = batch.expand_parameter_sets(nb, each="district", within=within, fixed=fixed or None)
     if not args.all:
@@ -322,6 +326,12 @@ def main() -> int:
     if not args.skip_pure:
         tc, per_c = run_pure(nb, with_shared, args.workers, SCRATCH / "pure")
         rows.append(("(c) pure compute (no Jupyter)", tc))
+    failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
+    if failed:
+        print(
+            f"(b) failed for {len(failed)} districts, e.g. {failed[0]['key']}: {failed[0]['error']}"
+        )
+        return 1
     print()
     for name, t in rows:
         print(f"{name:<52} {t:8.1f} s  {60 * n / t:8.1f} districts/min")
@@ -343,7 +353,6 @@ def main() -> int:
     print(
         f"peak memory per worker of (b) (worker + kernel): {peak / 2**20:.0f} MiB (target <= 1024 MiB)"
     )
-    failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
     print(f"(b) statuses: {result.manifest['counts']}")
     if args.all:
         print(

@@ -907,15 +907,20 @@ def run_batch(
         for t in todo
     ]
     bar = _progress(len(tasks), len(results), opts.progress)
-    last_write = time.time()
+    params_of = {t.key: t.params for t in todo}
+    last_write, write_cost = time.time(), 0.0
     try:
         for res in _execute_all(specs_out, opts):
-            res["params"] = next(t.params for t in todo if t.key == res["key"])
+            res["params"] = params_of[res["key"]]
             results[res["key"]] = res
             journal.append(res)
             bar.update(res)
-            if time.time() - last_write > 2.0:
+            # the journal is the crash-safe record; the manifest is refreshed now and then, less
+            # often as it grows (at most ~5 % of the parent's time)
+            if time.time() - last_write > max(2.0, 20 * write_cost):
+                t0 = time.perf_counter()
                 write_json(manifest_path, manifest())
+                write_cost = time.perf_counter() - t0
                 last_write = time.time()
     finally:
         journal.close()

@@ -240,6 +240,28 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+PATH_PARAMETER_SUFFIXES = ("_source", "_path", "_dir", "_file")
+
+
+def _absolute_paths(pset: dict[str, object], specs: dict) -> dict[str, object]:
+    """A relative path given on the command line means relative to where the command runs, but
+    the notebook runs in its own folder: make existing relative paths of path-like parameters
+    (``data_source``, ``*_path``, ``*_dir``, ``*_file``) absolute."""
+    import os
+
+    out = dict(pset)
+    for name, value in pset.items():
+        if (
+            isinstance(value, str)
+            and value
+            and name.endswith(PATH_PARAMETER_SUFFIXES)
+            and not os.path.isabs(value)
+            and os.path.exists(value)
+        ):
+            out[name] = os.path.abspath(value)
+    return out
+
+
 def _split_values(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
@@ -287,6 +309,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         grid=grid or None,
         fixed=fixed or None,
     )
+    sets = [_absolute_paths(s, specs) for s in sets]
     if args.dry_run:
         for s in sets:
             print(json.dumps(s, ensure_ascii=False))
