@@ -565,3 +565,15 @@ def test_save_figure_to_path_by_suffix(tmp_path: Path, trend: trends.TrendResult
     plots.save_figure(fig, tmp_path / "trend.png")
     assert (tmp_path / "trend.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert (tmp_path / "trend.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rates_by_year_use_a_time_axis_with_gaps():
+    rates = pd.DataFrame(
+        {"year": [2000, 2011, 2012, 2017], "pass_rate": [0.789, 0.875, 0.898, 0.915]}
+    )
+    fig = plots.rates_figure(rates, "year", lang="en")
+    ax = fig.axes[0]
+    xs = ax.collections[-1].get_offsets()[:, 0]
+    assert list(xs) == [2000, 2011, 2012, 2017]  # not 0, 1, 2, 3: the 2001–2010 gap shows
+    fig.canvas.draw()
+    fig.clf()

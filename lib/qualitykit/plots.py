@@ -1043,7 +1043,8 @@ def rates_figure(
     keep the table's order, except enterprise size and check level, which follow the schema
     order (large → micro, national → county) and are named in Chinese with ``lang="zh"``.
     ``target`` / ``reference`` (proportions) draw horizontal lines; ``highlight`` (a value of
-    ``x``) colours one group.
+    ``x``) colours one group. With ``x="year"`` (numeric) the x axis is a time axis: gaps
+    between published years stay visible.
     """
     lang = _lang(lang)
     if kind not in ("point", "bar"):
@@ -1061,7 +1062,10 @@ def rates_figure(
     v = _num(frame, value)
     has_ci = {"ci_lower", "ci_upper"} <= set(frame.columns)
     err = np.vstack([v - _num(frame, "ci_lower"), _num(frame, "ci_upper") - v]) if has_ci else None
-    pos = np.arange(len(frame), dtype=float)
+    # years are a time axis: positions at the years themselves, so that gaps in a published
+    # series (e.g. no figure for 2001–2010) show as gaps, not as neighbouring categories
+    time_axis = x == "year" and pd.api.types.is_numeric_dtype(frame[x]) and frame[x].notna().all()
+    pos = frame[x].to_numpy(float) if time_axis else np.arange(len(frame), dtype=float)
     hi = -1
     if highlight is not None:
         hits = np.flatnonzero(frame[x].astype("string").to_numpy() == str(highlight))
@@ -1088,8 +1092,15 @@ def rates_figure(
             linewidth=1.0,
             label=f"{label('reference', lang)} {_pct(float(reference))}",
         )
-    ax.set_xticks(pos, names)
-    if len(names) > 8 or max((len(n) for n in names), default=0) > 8:
+    if time_axis and (len(pos) > 12 or np.ptp(pos) > 10):  # ticks by the locator, not at every year
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=10))
+    elif time_axis:
+        ax.set_xticks(pos, [str(int(p)) for p in pos])
+    else:
+        ax.set_xticks(pos, names)
+    if not time_axis and (len(names) > 8 or max((len(n) for n in names), default=0) > 8):
         ax.tick_params(axis="x", labelrotation=40)
         for lab in ax.get_xticklabels():
             lab.set_horizontalalignment("right")
