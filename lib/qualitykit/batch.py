@@ -57,6 +57,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from itertools import product
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 import nbformat
@@ -268,7 +269,7 @@ class WarmKernel:
         self.kernel_name = kernel_name
         self.startup_timeout = startup_timeout
         self.km: Any = None
-        self.kc: Any = None
+        self.language_info: dict[str, Any] = {}
         self.control: Any = None
         self.sock_dir: Path | None = None
         self.pid: int | None = None
@@ -290,15 +291,14 @@ class WarmKernel:
         process = getattr(provisioner, "process", None)
         self.pid = getattr(process, "pid", None)
         self.killed_by_watchdog = False
-        # Two long-lived clients: a blocking one for our own set-up/reset code and an async one
-        # that papermill/nbclient reuse (a new client per notebook costs a 0.2 s IOPub flush).
+        # one long-lived blocking client for set-up, reset and the cells (a new client per
+        # notebook would cost a 0.2 s IOPub flush each time)
         self.control = self.km.blocking_client()
         self.control.start_channels()
         self.control.wait_for_ready(timeout=self.startup_timeout)
-        self.kc = self.km.client()
-        self.kc.start_channels()
-        run_sync(self.kc.wait_for_ready)(timeout=self.startup_timeout)
         self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
+        reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
+        self.language_info = reply["content"].get("language_info", {})
 
     def _execute(self, code: str, timeout: float) -> None:
         reply = self.control.execute_interactive(
@@ -331,9 +331,8 @@ class WarmKernel:
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
-        for client in (self.control, self.kc):
-            with contextlib.suppress(Exception):
-                client.stop_channels()
+        with contextlib.suppress(Exception):
+            self.control.stop_channels()
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
         if self.pid is not None:
@@ -351,41 +350,103 @@ WARM_ENGINE = "qualitykit-warm"
 
 
 def _register_engine() -> None:
-    """A papermill engine that executes on a :class:`WarmKernel` (its manager and client)."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-    from papermill.log import logger
+    """Register the papermill engine ``qualitykit-warm``: papermill parameterises the notebook,
+    records its cell metadata and raises for errors as always; the cells run on the worker's
+    :class:`WarmKernel` through :func:`_run_cells`."""
+    from papermill.engines import Engine, papermill_engines
 
-    class WarmKernelEngine(NBClientEngine):
+    class WarmKernelEngine(Engine):
         @classmethod
         def execute_managed_notebook(
             cls,
             nb_man: Any,
             kernel_name: str,
-            log_output: bool = False,
-            stdout_file: Any = None,
-            stderr_file: Any = None,
-            start_timeout: float = 60,
             execution_timeout: float | None = None,
             **kwargs: Any,
         ) -> Any:
-            warm: WarmKernel = kwargs.pop("warm")
-            kwargs.pop("input_path", None)
-            client = PapermillNotebookClient(
-                nb_man,
-                km=warm.km,
-                timeout=execution_timeout,
-                startup_timeout=start_timeout,
-                kernel_name=kernel_name,
-                log=logger,
-                log_output=log_output,
-                stdout_file=stdout_file,
-                stderr_file=stderr_file,
-            )
-            client.kc = warm.kc  # reuse the connected client: no new channels, no IOPub flush
-            return client.execute()
+            _run_cells(nb_man, kwargs["warm"], execution_timeout)
+            return nb_man.nb
 
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+
+
+def _run_cells(nb_man: Any, warm: WarmKernel, cell_timeout: float | None) -> None:
+    """Execute the code cells of ``nb_man.nb`` one by one on the warm kernel's blocking client.
+
+    What nbclient does, without its asyncio machinery (the largest CPU cost of a worker): one
+    ``execute_request`` per cell, its IOPub messages turned into outputs until the kernel is idle,
+    its reply checked. The first failing cell stops the notebook (papermill then reports it); a
+    dead kernel raises :class:`KernelGone`."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbformat.v4 import output_from_msg
+
+    nb = nb_man.nb
+    kc = warm.control
+    if warm.language_info:
+        nb.metadata["language_info"] = warm.language_info
+    for index, cell in enumerate(nb.cells):
+        nb_man.cell_start(cell, index)
+        try:
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            cell.outputs = []
+            msg_id = kc.execute(
+                cell.source, store_history=True, allow_stdin=False, stop_on_error=True
+            )
+            deadline = None if not cell_timeout else time.monotonic() + cell_timeout
+            by_display_id: dict[str, list[Any]] = {}
+            clear_next = False
+            while True:
+                try:
+                    msg = kc.get_iopub_msg(timeout=0.5)
+                except Empty:
+                    if not warm.alive():
+                        raise KernelGone("the kernel died") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        warm.kill()
+                        raise CellTimeoutError.error_from_timeout_and_cell(
+                            "Cell execution timed out", cell_timeout, cell
+                        ) from None
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status":
+                    if content["execution_state"] == "idle":
+                        break
+                elif kind == "execute_input":
+                    cell.execution_count = content.get("execution_count")
+                elif kind == "clear_output":
+                    if content.get("wait"):
+                        clear_next = True
+                    else:
+                        cell.outputs = []
+                elif kind == "update_display_data":
+                    for out in by_display_id.get(
+                        content.get("transient", {}).get("display_id"), []
+                    ):
+                        out.data, out.metadata = content["data"], content.get("metadata", {})
+                elif kind in {"stream", "display_data", "execute_result", "error"}:
+                    if clear_next:
+                        cell.outputs, clear_next = [], False
+                    out = output_from_msg(msg)
+                    cell.outputs.append(out)
+                    display_id = content.get("transient", {}).get("display_id")
+                    if display_id:
+                        by_display_id.setdefault(display_id, []).append(out)
+            while True:  # the reply of this request (the shell channel answers in order)
+                reply = kc.get_shell_msg(timeout=cell_timeout or None)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            if reply["content"].get("execution_count") is not None:
+                cell.execution_count = reply["content"]["execution_count"]
+            if reply["content"]["status"] == "error":
+                raise CellExecutionError.from_cell_and_msg(cell, reply["content"])
+        except CellExecutionError as exc:
+            nb_man.cell_exception(nb.cells[index], cell_index=index, exception=exc)
+            break
+        finally:
+            nb_man.cell_complete(nb.cells[index], cell_index=index)
 
 
 _WARM: WarmKernel | None = None
