@@ -384,3 +384,53 @@ def test_dask_local_cluster_gives_the_same_statuses_and_outputs(tmp_path):
         assert _normalised_notebook(
             tmp_path / "dask" / rel, tmp_path / "dask"
         ) == _normalised_notebook(tmp_path / "local" / rel, tmp_path / "local")
+
+
+def test_index_shows_coded_values_in_words(tmp_path):
+    manifest = {
+        "run": {
+            "name": "r",
+            "notebook": "nb.ipynb",
+            "packages": {"qualitykit": "0"},
+            "created": "now",
+        },
+        "counts": {"ok": 1, "failed": 1},
+        "tasks": [
+            {
+                "key": "330302",
+                "status": "ok",
+                "error": None,
+                "summary": {"funnel_flag": "low"},
+                "outputs": {"html": "nb/330302/330302.html"},
+            },
+            {
+                "key": "330303",
+                "status": "failed",
+                "error": "ValueError: x",
+                "summary": {},
+                "outputs": {},
+            },
+        ],
+    }
+    meta = {
+        "index_columns": [
+            {
+                "key": "funnel_flag",
+                "label_zh": "漏斗图",
+                "label_en": "Funnel",
+                "kind": "flag",
+                "values_zh": {"low": "偏低"},
+                "values_en": {"low": "low"},
+            }
+        ]
+    }
+    page = batch.write_run_index(tmp_path, manifest, meta=meta, lang="zh").read_text(
+        encoding="utf-8"
+    )
+    assert ">偏低<" in page and ">low<" not in page
+    assert ">失败<" in page and ">完成<" in page
+    assert 'class="qk-flag-low"' in page
+    page_en = batch.write_run_index(tmp_path, manifest, meta=meta, lang="en").read_text(
+        encoding="utf-8"
+    )
+    assert ">low<" in page_en and ">failed<" in page_en

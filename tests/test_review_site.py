@@ -94,7 +94,7 @@ def test_index_loads_sorts_filters_and_links_resolve(site, browser):
     # the failed district is visible with its error
     status_idx, error_idx = headers.index("status"), headers.index("error")
     rows = dict(zip(_column(page, 0), _column(page, status_idx), strict=True))
-    assert rows["330302"] == "failed"
+    assert rows["330302"] == "失败" and rows["330303"] == "完成"  # coded statuses shown in words
     errs = dict(zip(_column(page, 0), _column(page, error_idx), strict=True))
     assert "injected failure in 330302" in errs["330302"]
 

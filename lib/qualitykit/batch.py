@@ -1215,6 +1215,7 @@ def write_run_index(
             c.get("label_zh" if zh else "label_en") or c["key"],
             c.get("kind", "text"),
             int(c.get("digits", 1)),
+            c.get("values_zh" if zh else "values_en"),
         )
         for c in cols
     ]
