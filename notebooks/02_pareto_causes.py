@@ -66,7 +66,7 @@ if ctx.section("pareto_items", data=nc):
     items = pareto.pareto_table(nc, "item", max_categories=max_items)
     ctx.table(items, "pareto_items", show=False)
     ctx.show(plots.pareto_figure(items, title=ctx.region_name, lang=lang))
-    ctx.say(narrative.pareto(items, lang, what="项目" if lang == "zh" else "items"))
+    ctx.say(narrative.pareto(items, lang))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -85,7 +85,7 @@ if ctx.section("pareto_5m1e", data=nc):
     causes = pareto.pareto_by_cause(nc, cause_map, by="cause_5m1e")
     ctx.table(causes, "pareto_5m1e", show=False)
     ctx.show(plots.pareto_figure(causes, lang=lang))
-    ctx.say(narrative.pareto(causes, lang, what="原因" if lang == "zh" else "causes"))
+    ctx.say(narrative.pareto(causes, lang))
 
 # %%
 # NBVAL_CHECK_OUTPUT

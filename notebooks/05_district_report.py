@@ -125,7 +125,7 @@ if ctx.section("pareto_items"):
         columns=["item", "count", "share", "cum_share"],
         percent=["share", "cum_share"],
     )
-    ctx.say(narrative.pareto(brief.items, lang, what="项目" if lang == "zh" else "items"))
+    ctx.say(narrative.pareto(brief.items, lang))
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -54,6 +54,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from importlib import metadata
 from itertools import product
 from pathlib import Path
@@ -68,7 +69,6 @@ from .notebook_params import ParamSpec, check_parameter_sets, coerce_text, noteb
 from .paths import project_root
 
 STATUS_OK = "ok"
-FAILED_STATUSES = ("failed", "timeout", "dead_kernel", "error")
 PACKAGES = (
     "qualitykit",
     "pandas",
@@ -110,6 +110,10 @@ def tasks_from_sets(
     """Tasks with keys from ``key_param`` (default: ``region_code`` if present, else the values)."""
     tasks = []
     seen: dict[str, int] = {}
+    # when one region has several sets (e.g. a grid), its key also names the other parameters
+    repeated_regions = len(parameter_sets) > len(
+        {str(p.get("region_code")) for p in parameter_sets}
+    )
     for pset in parameter_sets:
         pset = dict(pset)
         if key_param and key_param in pset:
@@ -117,9 +121,7 @@ def tasks_from_sets(
         elif "region_code" in pset:
             key = str(pset["region_code"])
             others = [f"{k}={v}" for k, v in pset.items() if k != "region_code"]
-            if others and len(parameter_sets) > len(
-                {str(p.get("region_code")) for p in parameter_sets}
-            ):
+            if others and repeated_regions:
                 key = "_".join([key, *others])
         else:
             key = "_".join(f"{k}={v}" for k, v in pset.items()) or "default"
@@ -349,6 +351,7 @@ class WarmKernel:
 WARM_ENGINE = "qualitykit-warm"
 
 
+@cache
 def _register_engine() -> None:
     """Register the papermill engine ``qualitykit-warm``: papermill parameterises the notebook,
     records its cell metadata and raises for errors as always; the cells run on the worker's
@@ -365,6 +368,7 @@ def _register_engine() -> None:
             **kwargs: Any,
         ) -> Any:
             _run_cells(nb_man, kwargs["warm"], execution_timeout)
+            _point_to_final(nb_man.nb, *kwargs["rename"])
             return nb_man.nb
 
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
@@ -511,11 +515,9 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     Returns a result dict (status, error, duration, outputs, summary). Never raises for a failure of
     the notebook itself: failures are results."""
     import papermill as pm
-    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
-    if WARM_ENGINE not in papermill_engines._engines:
-        _register_engine()
+    _register_engine()
 
     started = time.time()
     key = spec["key"]
@@ -544,6 +546,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
             parameters=params,
             engine_name=WARM_ENGINE,
             warm=warm,
+            rename=(str(staging), str(final)),
             kernel_name=warm.kernel_name,
             progress_bar=False,
             request_save_on_cell_execute=False,
@@ -569,7 +572,6 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     summary = _read_summary(staging / "tables" / "summary.json")
     if status != STATUS_OK and not ipynb.exists():
         _write_error_notebook(ipynb, key, error or status)
-    _point_to_final(ipynb, staging, final)
     outputs = {"ipynb": f"{stem}/{key}/{key}.ipynb"}
     if (staging / "tables").exists():
         outputs["tables"] = f"{stem}/{key}/tables"
@@ -603,11 +605,16 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _point_to_final(ipynb: Path, staging: Path, final: Path) -> None:
-    """The executed notebook names where its tables end up, not the staging folder."""
-    text = ipynb.read_text(encoding="utf-8")
-    if str(staging) in text:
-        ipynb.write_text(text.replace(str(staging), str(final)), encoding="utf-8")
+def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
+    """The executed notebook names where its tables end up, not the staging folder: the injected
+    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(staging, final)
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for name, value in params.items():
+        if isinstance(value, str):
+            params[name] = value.replace(staging, final)
 
 
 def _read_summary(path: Path) -> dict[str, Any]:
@@ -779,7 +786,6 @@ class RunOptions:
     lang: str = "zh"
     title: str | None = None
     progress: bool = True
-    index_columns: list[dict[str, Any]] | None = None
     data_paths: list[str] = field(default_factory=list)
     command: str | None = None
 
@@ -928,7 +934,6 @@ def run_batch(
         "skipped_complete": len(results),
         "leftovers_removed": removed,
     }
-    order = [t.key for t in tasks]
 
     def manifest() -> dict[str, Any]:
         rows = []
@@ -967,7 +972,7 @@ def run_batch(
         }
         for t in todo
     ]
-    bar = _progress(len(tasks), len(results), opts.progress)
+    bar = _Progress(len(tasks), len(results), opts.progress)
     params_of = {t.key: t.params for t in todo}
     last_write, write_cost = time.time(), 0.0
     try:
@@ -987,8 +992,7 @@ def run_batch(
         journal.close()
         bar.close()
         run_info["finished"] = _iso(time.time())
-        final = manifest()
-        final["tasks"].sort(key=lambda r: order.index(r["key"]))
+        final = manifest()  # tasks in the order of the parameter sets
         write_json(manifest_path, final)
         if opts.html:
             write_run_index(run_dir, final, meta=meta, lang=opts.lang, title=opts.title)
@@ -1035,41 +1039,50 @@ def _failure(spec: Mapping[str, Any], status: str, error: str) -> dict[str, Any]
 
 
 def _execute_local(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
-    """A pool of worker processes, each with a warm kernel; a broken pool is rebuilt."""
-    pending = list(specs)
+    """A pool of worker processes, each with a warm kernel, given one task per idle worker.
+
+    Failures of a notebook (exception, timeout, dead kernel) are results of :func:`execute_task`.
+    Should a worker process itself die (killed from outside, out of memory), the tasks in flight
+    at that moment fail with that error and the pool is rebuilt for the rest; a pool that breaks
+    before finishing any task means workers cannot start at all, which stops the run."""
+    queue = list(reversed(specs))
     ctx = multiprocessing.get_context("spawn")
-    while pending:
-        workers = max(1, min(opts.workers, len(pending)))
+    while queue:
+        workers = max(1, min(opts.workers, len(queue)))
         pool = ProcessPoolExecutor(
             workers, mp_context=ctx, initializer=_init_worker, initargs=(opts.kernel_name,)
         )
-        futures: dict[Future[dict[str, Any]], dict[str, Any]] = {
-            pool.submit(execute_task, s): s for s in pending
-        }
-        pending = []
-        broken = False
+        in_flight: dict[Future[dict[str, Any]], dict[str, Any]] = {}
+        finished_any = broken = False
         try:
-            not_done = set(futures)
-            while not_done:
-                done, not_done = wait(not_done, return_when=FIRST_COMPLETED)
+            while queue or in_flight:
+                while queue and len(in_flight) < workers:
+                    spec = queue.pop()
+                    in_flight[pool.submit(execute_task, spec)] = spec
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    spec = futures[fut]
                     try:
-                        yield fut.result()
+                        result = fut.result()
                     except BrokenProcessPool:
                         broken = True
-                        pending.append(spec)
-                    except Exception as exc:  # noqa: BLE001
-                        yield _failure(spec, "error", f"{type(exc).__name__}: {exc}")
+                        break
+                    except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+                        result = _failure(in_flight[fut], "error", f"{type(exc).__name__}: {exc}")
+                    del in_flight[fut]
+                    finished_any = True
+                    yield result
                 if broken:
-                    pending.extend(futures[f] for f in not_done)
                     break
         finally:
             pool.shutdown(wait=not broken, cancel_futures=True)
         if broken:
-            # the task(s) running when a worker process died fail; the rest are resubmitted
-            victim = pending.pop(0)
-            yield _failure(victim, "error", "the worker process died while running this task")
+            if not finished_any:
+                raise QualityKitError(
+                    "the worker processes could not start (their kernel failed to start?); "
+                    "check `python -m ipykernel install --sys-prefix` and run again"
+                )
+            for spec in in_flight.values():
+                yield _failure(spec, "error", "a worker process died while this report was running")
 
 
 def _execute_dask(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
@@ -1152,10 +1165,6 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _progress(total: int, initial: int, enabled: bool) -> _Progress:
-    return _Progress(total, initial, enabled)
 
 
 # --------------------------------------------------------------------------------------------
@@ -1251,23 +1260,6 @@ def write_run_index(
     return write_index(
         run_dir, rows, columns=columns, title=title, subtitle=subtitle, footer=footer, lang=lang
     )
-
-
-def manifest_to_records(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Flat rows (key, status, error, duration, outputs, summary fields) for a CSV or DataFrame."""
-    out = []
-    for t in manifest["tasks"]:
-        row = {
-            "key": t["key"],
-            "status": t["status"],
-            "error": t.get("error"),
-            "duration_s": t.get("duration_s"),
-        }
-        row.update({f"param_{k}": v for k, v in t.get("params", {}).items()})
-        row.update({f"output_{k}": v for k, v in t.get("outputs", {}).items()})
-        row.update(t.get("summary", {}))
-        out.append(row)
-    return out
 
 
 __all__ = [

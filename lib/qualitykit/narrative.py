@@ -764,6 +764,13 @@ def label_value(value: object, lang: Lang = "zh", kind: str | None = None) -> st
     return entry[lang] if entry else key
 
 
+_PARETO_UNITS: dict[str, tuple[str, str]] = {
+    "item": ("项目", "items"),
+    "cause_5m1e": ("原因", "causes"),
+    "controllable": ("可控性类别", "kinds of cause"),
+}
+
+
 def pareto(
     table: pd.DataFrame | None, lang: Lang = "zh", *, cut: float = 0.8, what: str | None = None
 ) -> str:
@@ -802,7 +809,9 @@ def pareto(
     n_cat = int(table["merged"].sum())
     cum = float(vital["share"].sum()) if len(vital) else float("nan")
     reached = len(vital) > 0 and cum >= cut - 1e-9
-    what = what or ("类别" if lang == "zh" else "categories")
+    if what is None:  # named after what the table counts
+        zh, en = _PARETO_UNITS.get(label_col, ("类别", "categories"))
+        what = zh if lang == "zh" else en
     if lang == "zh":
         text = f"共 {count(total)} 项次不合格，分布在 {n_cat} 个{what}中。"
         if reached:

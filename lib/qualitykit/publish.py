@@ -14,7 +14,6 @@ from __future__ import annotations
 import html
 import math
 import re
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -262,11 +261,3 @@ def write_index(
         )
     )
     return write_text(Path(site_dir) / "index.html", page)
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def remove_site(site_dir: str | Path) -> None:
-    shutil.rmtree(site_dir, ignore_errors=True)
