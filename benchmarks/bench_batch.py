@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
 from qualitykit import batch  # noqa: E402
-from qualitykit.notebook_params import notebook_parameters  # noqa: E402
+from qualitykit.run.params import notebook_parameters  # noqa: E402
 
 SCRATCH = ROOT / "benchmarks" / "_scratch" / "batch"
 BIN = Path(sys.executable).parent
@@ -285,7 +285,7 @@ def main() -> int:
 
     nb = Path(args.notebook).resolve()
     specs = notebook_parameters(nb)
-    from qualitykit.notebook_params import coerce_text
+    from qualitykit.run.params import coerce_text
 
     fixed = {k: coerce_text(specs[k], v) for k, v in args.parameter}
     fixed = {  # the notebook runs in its own folder: paths given here are relative to this one

@@ -16,7 +16,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from qualitykit import benchmark as bm
+from qualitykit.stats import benchmark as bm
 
 
 def synthetic_units(k: int, seed: int = 2024) -> pd.DataFrame:
@@ -60,7 +60,7 @@ def main() -> None:
     units = synthetic_units(args.units)
     run_once(units.head(50), 10)  # warm-up (imports, scipy first calls)
     runs = [run_once(units, args.draws) for _ in range(args.repeat)]
-    print(f"qualitykit.benchmark on {args.units:,} districts, median of {args.repeat} runs:")
+    print(f"qualitykit.stats.benchmark on {args.units:,} districts, median of {args.repeat} runs:")
     for key in runs[0]:
         med = statistics.median(r[key] for r in runs)
         print(f"  {key:<55s} {med * 1000:8.1f} ms")

@@ -6,7 +6,7 @@ Prints, each measured in a fresh Python process (so peak RSS is that step's own)
 
 1. generating ``--rows`` batches (default 10 M) as partitioned Parquet into
    ``benchmarks/_scratch/large`` (git-ignored): wall time and peak RSS (targets: ≤ 2 min);
-2. reading one district's records (three districts) from that set with :func:`qualitykit.dataset.open_records`:
+2. reading one district's records (three districts) from that set with :func:`qualitykit.data.dataset.open_records`:
    time of the read alone, time of the whole process (imports included) and peak RSS
    (targets: read ≤ 0.2 s, ≤ 300 MB);
 3. generating the default sample (1,000,000 batches) with content hashes, as ``ensure_sample``
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     SCRATCH.mkdir(parents=True, exist_ok=True)
 
     gen = _run(f"""
-from qualitykit import sample
+from qualitykit.data import sample
 t = time.perf_counter()
 m = sample.write_sample({str(large)!r}, {args.rows}, compute_hash=False)
 seconds = time.perf_counter() - t
@@ -79,7 +79,7 @@ extra = {{"rows": m["rows"]["records"], "nc_rows": m["rows"]["nonconformities"]}
 
     for district in args.district:
         rd = _run(f"""
-from qualitykit import dataset
+from qualitykit.data import dataset
 t = time.perf_counter()
 df = dataset.open_records({str(large)!r}, region={district!r})
 seconds = time.perf_counter() - t
@@ -90,7 +90,7 @@ extra = {{"rows": len(df)}}
               f"peak RSS {rd['peak_rss_mb']:.0f} MB")  # fmt: skip
 
     df_ = _run(f"""
-from qualitykit import sample
+from qualitykit.data import sample
 t = time.perf_counter()
 m = sample.write_sample({str(default)!r}, sample.DEFAULT_N_BATCHES)
 seconds = time.perf_counter() - t

@@ -2,7 +2,7 @@
 
 Runs the notebook's code cells (the parameters cell replaced by the parameters of each district)
 in one IPython shell with the inline backend, so figures are rendered to PNG exactly as in a
-kernel; the shared context is prepared once first (``qualitykit.district.prepare``), as a batch
+kernel; the shared context is prepared once first (``qualitykit.report.district.prepare``), as a batch
 run does. Kernel start-up, papermill and HTML rendering are not included (see the batch
 runner's manifest for the end-to-end time per report).
 
@@ -35,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from IPython.core.interactiveshell import InteractiveShell
 
-    from qualitykit import district, regions
-    from qualitykit.notebook_params import notebook_parameters
+    from qualitykit.data import regions
+    from qualitykit.report import district
+    from qualitykit.run.params import notebook_parameters
 
     nb = nbformat.read(str(NOTEBOOK), as_version=4)
     cells = [

@@ -28,7 +28,7 @@ output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%
 from qualitykit import narrative, plots, report, scorecard
-from qualitykit.reference import national_pass_rate_series
+from qualitykit.data.reference import national_pass_rate_series
 
 ctx = report.start("00_national_context", lang=lang, output_dir=output_dir, show_scope=False)
 spot = report.national_spot_checks()

@@ -14,13 +14,13 @@
 #
 # 一份政策文件（或涉及某地区的全部文件）承诺了什么、期限何时、现在是否达成：目标登记表（`data/targets/`，每项目标附原文）、
 # 目标记分卡（已达标 / 未达标 / 进度正常 / 进度滞后 / 无数据 / 定性目标，附趋势外推的达成概率），以及各文件之间抽查合格率目标的比较。
-# 记分卡的规则见 `qualitykit.scorecard` 的说明。
+# 记分卡的规则见 `qualitykit.policy.scorecard` 的说明。
 #
 # What a policy document (or every document concerning a region) promised, by when, and whether it
 # is met: the target registry (`data/targets/`, each target with its source sentence), the
 # scorecard (met / not met / on track / off track / no data / qualitative, with the probability
 # of meeting a target from the trend forecast) and the spot-check pass-rate targets compared
-# across documents. The scorecard's rules are in the docstring of `qualitykit.scorecard`.
+# across documents. The scorecard's rules are in the docstring of `qualitykit.policy.scorecard`.
 
 # %% tags=["parameters"]
 document_id: str = "longwan_2006"  # a document id of data/targets (empty: by region_code)

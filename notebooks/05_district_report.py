@@ -8,7 +8,7 @@
 #     language: python
 #     name: python3
 #   qualitykit:
-#     prepare: qualitykit.district:prepare
+#     prepare: qualitykit.report.district:prepare
 #     index_title_zh: 区县产品质量简报
 #     index_title_en: District product-quality briefs
 #     index_columns:
@@ -61,7 +61,7 @@ check_level: str = "all"  # all, or national, provincial, municipal, county (com
 k_pp: float = 2.0  # margin in percentage points for "k pp above the provincial average"
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
 data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
-context_path: str = ""  # folder written by qualitykit.district:prepare (empty: computed here)
+context_path: str = ""  # folder written by the prepare hook of qualitykit.report.district
 output_dir: str = ""  # folder for the tables and summary.json (empty: outputs/interactive)
 
 # %%

@@ -1,6 +1,6 @@
 """Regenerate data/targets/schema.json and the generated part of data/targets/README.md.
 
-Both come from ``qualitykit.targets`` (the vocabulary constants, ``json_schema()`` and
+Both come from ``qualitykit.policy.targets`` (the vocabulary constants, ``json_schema()`` and
 ``registry_markdown()``), so the documentation cannot drift from the validator;
 tests/test_targets_registry.py fails when they are out of date. Run after editing a target file
 or the vocabulary:
@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 
-from qualitykit import targets
+from qualitykit.policy import targets
 
 BEGIN = "<!-- BEGIN GENERATED: scripts/build_targets_docs.py -->"
 END = "<!-- END GENERATED -->"

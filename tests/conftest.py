@@ -19,7 +19,7 @@ matplotlib.use("Agg")
 def pytest_sessionstart(session: pytest.Session) -> None:
     problems = []
     if os.environ.get("QUALITYKIT_REQUIRE_CJK") == "1":
-        from qualitykit import plots
+        from qualitykit.report import plots
 
         if not plots.cjk_available():
             problems.append("no CJK font is installed (Debian: apt-get install fonts-noto-cjk)")

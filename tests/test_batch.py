@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from qualitykit import batch
 from qualitykit.cli import main as cli_main
 from qualitykit.errors import ParameterError
-from qualitykit.notebook_params import coerce_text, notebook_parameters
+from qualitykit.run import batch
+from qualitykit.run.params import coerce_text, notebook_parameters
 
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
 CODES = ["330302", "330303", "330304", "330305", "330324", "330326", "330327", "330328"]

@@ -1,4 +1,4 @@
-"""Tests of qualitykit.benchmark against published numbers and independent computations.
+"""Tests of qualitykit.stats.benchmark against published numbers and independent computations.
 
 Published numbers reproduced
 ----------------------------
@@ -11,7 +11,7 @@ Published numbers reproduced
   ``tests/testthat/testdata_funnel_prop_inputs.csv`` (``phe_funnel_significance`` /
   ``assign_funnel_significance``), copied as ``phe_funnel_prop_significance.csv``.
 * The Wilson and Newcombe intervals that ``relative_target`` uses are
-  ``qualitykit.metrics.binomial_ci`` / ``newcombe_diff_ci``; their published values (Newcombe
+  ``qualitykit.stats.metrics.binomial_ci`` / ``newcombe_diff_ci``; their published values (Newcombe
   1998a Table I, 1998b Table II) are tested once, in ``tests/test_metrics.py``.
 * Rat-tumour data (Tarone 1982; Gelman et al., BDA3 Table 5.1, 70 historical experiments):
   moment estimates (α, β) = (1.4, 8.6) from mean 0.136 and sd 0.103 (BDA3 §5.1, p. 102); marginal
@@ -43,9 +43,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import optimize, stats
 
-from qualitykit import benchmark as bm
-from qualitykit import metrics
 from qualitykit.errors import InputError, NoDataError, ParameterError, QualityKitWarning
+from qualitykit.stats import benchmark as bm
+from qualitykit.stats import metrics
 
 TESTS = Path(__file__).parent
 FIX = TESTS / "fixtures" / "benchmark"

@@ -150,7 +150,7 @@ def test_internal_error_is_one_line_exit_2(monkeypatch, capsys):
     def boom(*args, **kwargs):
         raise RuntimeError("something\nbroke")
 
-    monkeypatch.setattr("qualitykit.io.validate", boom)
+    monkeypatch.setattr("qualitykit.data.io.validate", boom)
     code, out, err = run(capsys, "validate", str(GOOD / "counts.csv"))
     assert code == 2
     assert out == ""
@@ -162,7 +162,7 @@ def test_qualitykit_error_is_a_message_exit_1(monkeypatch, capsys):
     def refuse(*args, **kwargs):
         raise ParameterError("kind must be one of records, nonconformities, counts")
 
-    monkeypatch.setattr("qualitykit.io.validate", refuse)
+    monkeypatch.setattr("qualitykit.data.io.validate", refuse)
     code, _, err = run(capsys, "validate", str(GOOD / "counts.csv"))
     assert code == 1
     assert (

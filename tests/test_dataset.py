@@ -1,7 +1,7 @@
-"""Tests of qualitykit.dataset: filtered reading with pushdown, joins, aggregation, cause map.
+"""Tests of qualitykit.data.dataset: filtered reading with pushdown, joins, aggregation, cause map.
 
 Every result is compared with an independent computation on the in-memory sample
-(:func:`qualitykit.sample.generate` with the same seed and size): plain pandas boolean masks for
+(:func:`qualitykit.data.sample.generate` with the same seed and size): plain pandas boolean masks for
 the filters, Python dictionaries / ``collections.Counter`` for the counts. No published figures
 are involved (the module reads data; the calibration is tested in test_sample.py).
 """
@@ -18,7 +18,8 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pytest
 
-from qualitykit import dataset, regions, sample, schema
+from qualitykit import schema
+from qualitykit.data import dataset, regions, sample
 from qualitykit.errors import InputError, NoDataError, ParameterError
 
 N, SEED = 60_000, 11

@@ -1,4 +1,4 @@
-"""The analysis behind 05_district_report (qualitykit.district) on the tiny synthetic sample.
+"""The analysis behind 05_district_report (qualitykit.report.district) on the tiny synthetic sample.
 
 What is checked against an independent computation: counts against plain pandas group-bys of the
 raw records; pass rates and Wilson intervals against the closed formula (Wilson 1927) written out
@@ -19,10 +19,13 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from qualitykit import benchmark, dataset, district, report
+from qualitykit.data import dataset
 from qualitykit.errors import ParameterError
-from qualitykit.notebook_params import notebook_parameters
 from qualitykit.paths import notebooks_dir
+from qualitykit.report import district
+from qualitykit.report import framework as report
+from qualitykit.run.params import notebook_parameters
+from qualitykit.stats import benchmark
 
 TINY = "sample:tiny"
 NB = notebooks_dir() / "05_district_report.ipynb"
@@ -79,7 +82,7 @@ def test_defaults_agree_with_the_notebook():
 
 def test_notebook_metadata_names_the_prepare_hook_and_summary_columns(tmp_path):
     meta = nbformat.read(str(NB), as_version=4).metadata["qualitykit"]
-    assert meta["prepare"] == "qualitykit.district:prepare"
+    assert meta["prepare"] == "qualitykit.report.district:prepare"
     brief = district.analyse(_ctx(tmp_path, "330303"))
     keys = set(brief.summary)
     for col in meta["index_columns"]:
@@ -108,7 +111,7 @@ def test_notebook_metadata_names_the_prepare_hook_and_summary_columns(tmp_path):
 
 def test_child_counts_are_group_sums(zhejiang):
     cities = district.child_counts(zhejiang, "330000")
-    from qualitykit import regions
+    from qualitykit.data import regions
 
     city = zhejiang["region_code"].map(
         regions.regions().drop_duplicates("region_code").set_index("region_code")["city_code"]

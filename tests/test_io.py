@@ -1,4 +1,4 @@
-"""Tests of qualitykit.io: loading (formats, encodings, leading zeros) and validation.
+"""Tests of qualitykit.data.io: loading (formats, encodings, leading zeros) and validation.
 
 There are no published reference numbers for a loader; the tests compare with independently
 written expectations: the literal source table of ``tests/fixtures/make_inputs.py`` typed by hand
@@ -23,7 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qualitykit import io, regions, schema
+from qualitykit import schema
+from qualitykit.data import io, regions
 from qualitykit.errors import InputError, ParameterError, Problem
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,4 +1,4 @@
-"""Tests of ``qualitykit.metrics``.
+"""Tests of ``qualitykit.stats.metrics``.
 
 Published reference values used here (each cited at its test):
 
@@ -36,8 +36,8 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from qualitykit import metrics
 from qualitykit.errors import InputError, ParameterError, QualityKitWarning
+from qualitykit.stats import metrics
 
 REFERENCE = Path(__file__).parent / "reference" / "binomial_ci_phe_wilson" / "input.csv"
 

@@ -1,4 +1,4 @@
-"""Generated text (qualitykit.narrative): the numbers in a sentence are those of the table it
+"""Generated text (qualitykit.report.narrative): the numbers in a sentence are those of the table it
 describes, and every direction or verdict follows the interval, in Chinese and in English.
 
 The inputs are small tables built here whose answer is known by construction (a share whose
@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qualitykit import narrative as nv
-from qualitykit import trends
 from qualitykit.errors import ParameterError
+from qualitykit.report import narrative as nv
+from qualitykit.stats import trends
 
 # ------------------------------------------------------------------------------------------
 # formatting

@@ -11,7 +11,7 @@ import jupytext
 import nbformat
 import pytest
 
-from qualitykit.notebook_params import notebook_parameters
+from qualitykit.run.params import notebook_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

@@ -17,7 +17,7 @@ Published numbers reproduced here, with their sources:
 * Newcombe (1998a) Stat Med 17:857, Table I, method 3 (Wilson score interval) and Newcombe
   (1998b) Stat Med 17:873, Table II, method 10 (hybrid score interval for a difference), 4 dp —
   two rows each, to check that ``management_share`` and ``compare_groups`` pass the right counts
-  to ``qualitykit.metrics`` (which holds the one implementation and the full tables' tests).
+  to ``qualitykit.stats.metrics`` (which holds the one implementation and the full tables' tests).
 
 No published reference gives a vital-few set or Juran's management share for real data; those
 are tested against the definitions (independent counts in the tests).
@@ -33,8 +33,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qualitykit import pareto
 from qualitykit.errors import InputError, NoDataError, ParameterError, QualityKitWarning
+from qualitykit.stats import pareto
 
 FIX = Path(__file__).parent / "fixtures" / "pareto"
 
@@ -246,7 +246,7 @@ def test_cause_map_problems_are_collected():
 
 def test_management_share_wilson_interval_matches_newcombe_table_1():
     # Newcombe (1998a) Table I, method 3 (score, no continuity correction), 95 %. The interval is
-    # qualitykit.metrics.binomial_ci, whose published values are tested in test_metrics; two
+    # qualitykit.stats.metrics.binomial_ci, whose published values are tested in test_metrics; two
     # rows here check the wiring (counts per group, the edge at 0 included).
     published = [
         (0, 20, 0.0000, 0.1611),
@@ -336,7 +336,7 @@ def test_chi_square_homogeneity_matches_r_chisq_test():
 )
 @pytest.mark.parametrize(
     ("x1", "n1", "x2", "n2", "lo", "hi"),
-    [  # Newcombe (1998b) Table II, method 10. The interval is qualitykit.metrics.
+    [  # Newcombe (1998b) Table II, method 10. The interval is qualitykit.stats.metrics.
         # newcombe_diff_ci (the whole table is tested in test_metrics); these rows check the
         # wiring: group vs reference order, the pp scale and the asymmetric, bounded limits.
         (5, 56, 0, 29, -0.0381, 0.1926),  # (d)

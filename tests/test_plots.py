@@ -1,4 +1,4 @@
-"""Tests of ``qualitykit.plots``: the style, the CJK font, and what each figure draws.
+"""Tests of ``qualitykit.report.plots``: the style, the CJK font, and what each figure draws.
 
 No published numbers are involved: a figure only draws the output of a statistics function, so
 these tests check that the drawn artists carry exactly the input's values (line data, bar heights,
@@ -24,8 +24,10 @@ from matplotlib.collections import LineCollection, PathCollection, PolyCollectio
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from qualitykit import benchmark, metrics, pareto, plots, regions, spc, trends
+from qualitykit.data import regions
 from qualitykit.errors import ParameterError, QualityKitWarning
+from qualitykit.report import plots
+from qualitykit.stats import benchmark, metrics, pareto, spc, trends
 
 REF = Path(__file__).parent / "reference"
 needs_cjk = pytest.mark.skipif(

@@ -1,4 +1,4 @@
-"""Tests of qualitykit.reference: the loader of data/reference/*.csv.
+"""Tests of qualitykit.data.reference: the loader of data/reference/*.csv.
 
 The loader must keep every row and every empty cell (checked against an independent parse with
 the ``csv`` module), type columns by name, and return the published annual national spot-check
@@ -21,7 +21,7 @@ import math
 import pandas as pd
 import pytest
 
-from qualitykit import reference
+from qualitykit.data import reference
 from qualitykit.errors import InputError, ParameterError
 
 PUBLISHED_PASS = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from qualitykit import industries, regions
+from qualitykit.data import industries, regions
 from qualitykit.errors import ParameterError
 
 

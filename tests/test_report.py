@@ -1,10 +1,10 @@
-"""The notebook framework (qualitykit.report): parameters are checked before anything is read and
+"""The notebook framework (qualitykit.report.framework): parameters are checked before anything is read and
 every problem is named in one message without a traceback; data of a selection are read once and
 filtered; tables and summaries are written atomically; the published national tables are the
 published numbers.
 
 Independent checks: decimal years against the programme starts written into the sample generator
-(qualitykit.sample.PROGRAMMES), the national tables against the CSV files of data/reference read
+(qualitykit.data.sample.PROGRAMMES), the national tables against the CSV files of data/reference read
 with the csv module, time counts and groups against plain pandas on the raw records.
 """
 
@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from qualitykit import errors, report, sample
+from qualitykit import errors
+from qualitykit.data import sample
 from qualitykit.paths import data_dir
+from qualitykit.report import framework as report
 
 TINY = "sample:tiny"
 
@@ -164,7 +166,7 @@ def test_selection_is_read_once_and_filtered(tmp_path, tiny):
     ctx = _start(tmp_path, region_code="330303", years=(2010, 2020), product="皮鞋")
     recs = ctx.records()
     assert recs is ctx.records()  # cached
-    from qualitykit import dataset
+    from qualitykit.data import dataset
 
     raw = dataset.open_records(tiny, region="330303")
     want = raw[(raw["year"] >= 2010) & (raw["year"] <= 2020) & (raw["product"] == "皮鞋")]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitykit import batch
+from qualitykit.run import batch
 
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
 

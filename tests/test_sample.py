@@ -1,4 +1,4 @@
-"""Tests of qualitykit.sample: the deterministic, calibrated synthetic sample.
+"""Tests of qualitykit.data.sample: the deterministic, calibrated synthetic sample.
 
 The calibration tests compare the generated data with published figures typed in here from
 their sources (every one also in data/reference, with its URL):
@@ -32,7 +32,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from qualitykit import dataset, industries, regions, sample, schema
+from qualitykit import schema
+from qualitykit.data import dataset, industries, regions, sample
 from qualitykit.errors import ParameterError
 
 PUBLISHED_PASS = {

@@ -1,4 +1,4 @@
-"""Target scorecard (``qualitykit.scorecard``).
+"""Target scorecard (``qualitykit.policy.scorecard``).
 
 What the tests compare with:
 
@@ -38,9 +38,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from qualitykit import regions, scorecard, targets
+from qualitykit.data import regions
 from qualitykit.errors import ParameterError
-from qualitykit.scorecard import (
+from qualitykit.policy import scorecard, targets
+from qualitykit.policy.scorecard import (
     STATUSES,
     CompositeProvider,
     CountsProvider,
@@ -714,7 +715,7 @@ def test_bad_arguments(counts):
 
 
 def test_seed_targets_on_the_sample_match_its_records():
-    from qualitykit.dataset import aggregate, open_records
+    from qualitykit.data.dataset import aggregate, open_records
 
     reg = targets.load_registry()
     ids = ["longwan_2006.12", "longwan_2006.06", "chenzhou_2010.17"]

@@ -34,8 +34,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from qualitykit import spc
 from qualitykit.errors import InputError, NoDataError, ParameterError, QualityKitWarning
+from qualitykit.stats import spc
 
 HERE = Path(__file__).parent
 REF = HERE / "reference"

@@ -1,4 +1,4 @@
-"""Policy-target registry (``qualitykit.targets``): the YAML files of ``data/targets/``.
+"""Policy-target registry (``qualitykit.policy.targets``): the YAML files of ``data/targets/``.
 
 What the tests compare with:
 
@@ -28,9 +28,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from qualitykit import targets
 from qualitykit.errors import InputError, NoDataError, ParameterError
 from qualitykit.paths import data_dir
+from qualitykit.policy import targets
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 SEEDS = FIXTURES / "seeds"

@@ -1,4 +1,4 @@
-"""Tests of ``qualitykit.trends``.
+"""Tests of ``qualitykit.stats.trends``.
 
 Reference case: Lopez Bernal, Cummins & Gasparrini (2017) Int J Epidemiol 46:348, Sicily
 smoking-ban data (``tests/fixtures/trends/sicily.csv``, from the paper's GitHub repository
@@ -31,8 +31,8 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import special, stats
 
-from qualitykit import trends
 from qualitykit.errors import ParameterError, QualityKitWarning
+from qualitykit.stats import trends
 
 SICILY = Path(__file__).parent / "fixtures" / "trends" / "sicily.csv"
 

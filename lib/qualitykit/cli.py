@@ -27,8 +27,8 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from . import __version__
-from .errors import QualityKitError
+from qualitykit import __version__
+from qualitykit.errors import QualityKitError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_INTERNAL = 0, 1, 2
 
@@ -153,7 +153,7 @@ def _add_validate_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print a summary per valid file (exit 0) or every problem found (exit 1)."""
-    from . import io
+    from qualitykit.data import io
 
     cap = None if args.max_problems <= 0 else args.max_problems
     reports = [io.validate(f, kind=args.kind, sheet=args.sheet) for f in args.files]
@@ -275,10 +275,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Check every parameter set, run them all, write manifest and index; exit 1 if any failed."""
     from pathlib import Path
 
-    from . import batch
-    from .errors import ParameterError
-    from .notebook_params import coerce_text, notebook_parameters
-    from .paths import outputs_dir
+    from qualitykit.errors import ParameterError
+    from qualitykit.paths import outputs_dir
+    from qualitykit.run import batch
+    from qualitykit.run.params import coerce_text, notebook_parameters
 
     nb = Path(args.notebook)
     specs = notebook_parameters(nb)
@@ -352,7 +352,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
-    from . import sample
+    from qualitykit.data import sample
 
     sample.add_arguments(p)
 
@@ -364,7 +364,7 @@ def _add_sample_arguments(p: argparse.ArgumentParser) -> None:
 )
 def cmd_sample(args: argparse.Namespace) -> int:
     """Generate the calibrated synthetic sample into the sample folder (or ``--out``)."""
-    from . import sample
+    from qualitykit.data import sample
 
     return sample.run(args)
 
@@ -401,8 +401,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import webbrowser
     from pathlib import Path
 
-    from . import batch, regions, sample
-    from .paths import notebooks_dir, outputs_dir
+    from qualitykit.data import regions, sample
+    from qualitykit.paths import notebooks_dir, outputs_dir
+    from qualitykit.run import batch
 
     regions.check_code(args.province, "--province code")
     folder = sample.ensure_sample()

@@ -9,11 +9,11 @@ Every notebook of ``notebooks/`` starts with::
 outside the data, a region of the wrong level, an unknown language or check level) and raises one
 :class:`ParameterError` listing every problem — shown in a notebook as that message alone, without
 a traceback (IPython calls its ``_render_traceback_``). It then applies the figure style
-(:func:`qualitykit.plots.use_style`), resolves the data source, creates the output folder and shows
+(:func:`qualitykit.report.plots.use_style`), resolves the data source, creates the output folder and shows
 one line saying what the report covers. The returned :class:`Report` offers
 
 * ``ctx.records()`` / ``ctx.nonconformities()`` — the selection (region, years, check levels,
-  product) read once, through the data set's pushdown (:mod:`qualitykit.dataset`); an empty
+  product) read once, through the data set's pushdown (:mod:`qualitykit.data.dataset`); an empty
   selection is an empty table, and ``ctx.has_data`` says whether there is any;
 * ``ctx.section(key, data=…)`` — shows the section heading in the chosen language and says
   whether the section has data: a region without data becomes a short "no data" report instead
@@ -32,9 +32,9 @@ comparisons of causes), :func:`policy_targets`, and the published national table
 ``00_national_context`` (:func:`national_spot_checks`, :func:`national_rpq`,
 :func:`national_qci`, :func:`small_firm_share`, :func:`size_class_rates`).
 
-``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.sample.ensure_sample`);
+``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.data.sample.ensure_sample`);
 ``"sample:tiny"`` / ``"sample:small"`` a smaller preset of it, built once under the sample folder
-(used by the notebook tests); anything else a path read by :mod:`qualitykit.dataset`.
+(used by the notebook tests); anything else a path read by :mod:`qualitykit.data.dataset`.
 """
 
 from __future__ import annotations
@@ -52,10 +52,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import errors, narrative, regions, schema
-from .atomic import write_csv, write_text
-from .narrative import Lang
-from .paths import outputs_dir, sample_dir
+from qualitykit import errors, schema
+from qualitykit.atomic import write_csv, write_text
+from qualitykit.data import regions
+from qualitykit.paths import outputs_dir, sample_dir
+from qualitykit.report import narrative
+from qualitykit.report.narrative import Lang
 
 __all__ = [
     "COMPARE_BY",
@@ -132,7 +134,7 @@ class ParameterError(errors.ParameterError):
 def resolve_source(data_source: str | None) -> Path | None:
     """The data source a notebook parameter names: ``""`` → None (the default sample),
     ``"sample:<preset>"`` → that preset of the sample (built on first use), else an existing path."""
-    from . import sample
+    from qualitykit.data import sample
 
     text = (data_source or "").strip()
     if not text:
@@ -158,7 +160,7 @@ def resolve_source(data_source: str | None) -> Path | None:
 
 @cache
 def _years_of(source: Path | None) -> tuple[int, int]:
-    from . import dataset, sample
+    from qualitykit.data import dataset, sample
 
     folder = sample.ensure_sample() if source is None else source
     manifest = sample.read_manifest(folder) if folder.is_dir() else None
@@ -210,7 +212,7 @@ def programme_start(region_code: str) -> tuple[float, str] | None:
     """The start of the quality programme covering ``region_code`` from the target registry:
     (decimal year of the document's date, document id) of the nearest dated document whose
     region is the region or contains it (national documents excluded); None if there is none."""
-    from . import targets
+    from qualitykit.policy import targets
 
     nearest = {code: i for i, code in enumerate(_ancestors(region_code))}
     docs = targets.documents_table()
@@ -227,7 +229,7 @@ def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFram
     (quarter − 1)/4) when ``quarterly`` and the records have quarters, else by ``year`` (t = year).
 
     Columns: ``year`` [, ``quarter``], ``t``, ``batches``, ``passed``, ``nonconforming``."""
-    from .dataset import aggregate
+    from qualitykit.data.dataset import aggregate
 
     by = (
         ["year", "quarter"]
@@ -252,8 +254,8 @@ def policy_start(region_code: str, value: float = 0.0) -> tuple[float, str] | No
 
 def with_intervals(fitted: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
     """A trend's per-year rows (``TrendResult.fitted`` / ``ForecastResult.table``) with each
-    year's Wilson interval (``ci_lower``, ``ci_upper`` of :func:`qualitykit.metrics.rates` by
-    ``year``) for the error bars of :func:`qualitykit.plots.trend_figure`."""
+    year's Wilson interval (``ci_lower``, ``ci_upper`` of :func:`qualitykit.stats.metrics.rates` by
+    ``year``) for the error bars of :func:`qualitykit.report.plots.trend_figure`."""
     keep = yearly[["year", "ci_lower", "ci_upper"]]
     return fitted.drop(columns=["ci_lower", "ci_upper"], errors="ignore").merge(
         keep, on="year", how="left"
@@ -264,7 +266,7 @@ def control_chart_auto(counts: pd.DataFrame, *, subgroup: str = "year") -> tuple
     """The control chart of a series of counts and the dispersion test that chose it: a Laney
     p′ chart when the Wetherill–Brown test finds overdispersion at 5 % (Laney 2002), else a p
     chart (Montgomery 2013 §7.2). Returns (``spc.ControlChart``, dispersion test row)."""
-    from . import spc
+    from qualitykit.stats import spc
 
     disp = spc.dispersion_test(counts["nonconforming"], counts["batches"])
     over = bool(disp["p_value"].iloc[0] < 0.05) if len(counts) > 1 else False
@@ -285,14 +287,14 @@ def add_group(
     lang: Lang = "zh",
 ) -> tuple[pd.DataFrame, str | None]:
     """``frame`` (nonconformities with their record columns) with a ``group`` column for
-    :func:`qualitykit.pareto.compare_groups`, and the reference group's label.
+    :func:`qualitykit.stats.pareto.compare_groups`, and the reference group's label.
 
     ``by``: ``period`` (before / from ``split_year``; reference: before), ``sales_class``
     (Longwan A/B/C from ``annual_sales``, :func:`qualitykit.schema.sales_class`; reference A),
     ``enterprise_size`` (reference large), ``check_level`` (reference national) or ``region``
     (the county-level division, by name; reference: the first). Rows without a group are left
     out. ``category``: a cause column whose missing values (items the cause map does not list)
-    become ``"(unmapped)"`` (:data:`qualitykit.pareto.UNMAPPED`) so that they stay counted."""
+    become ``"(unmapped)"`` (:data:`qualitykit.stats.pareto.UNMAPPED`) so that they stay counted."""
     if by not in COMPARE_BY:
         raise ParameterError(f"compare_by must be one of {', '.join(COMPARE_BY)}, got {by!r}")
     zh = lang == "zh"
@@ -316,7 +318,7 @@ def add_group(
         ref = "large" if by == "enterprise_size" else "national"
     out = frame.assign(group=pd.array(group, dtype="string"))
     if category is not None:
-        from .pareto import UNMAPPED
+        from qualitykit.stats.pareto import UNMAPPED
 
         out[category] = out[category].astype("string").fillna(UNMAPPED)
     out = out[out["group"].notna()].reset_index(drop=True)
@@ -329,10 +331,10 @@ def add_group(
 def policy_targets(
     document_id: str = "", region_code: str = "", *, quantitative_only: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(documents, targets) of the target registry (:func:`qualitykit.targets.documents_table`,
-    :func:`~qualitykit.targets.targets_table`): of one document; or of every document whose
+    """(documents, targets) of the target registry (:func:`qualitykit.policy.targets.documents_table`,
+    :func:`~qualitykit.policy.targets.targets_table`): of one document; or of every document whose
     region is ``region_code`` or contains it (its city, province and the nation); or all."""
-    from . import targets
+    from qualitykit.policy import targets
 
     docs = targets.documents_table()
     if document_id:
@@ -359,10 +361,10 @@ def one_row(values: Mapping[str, Any] | Any) -> pd.DataFrame:
 
 def national_spot_checks() -> pd.DataFrame:
     """Annual national supervisory spot checks as published
-    (:func:`qualitykit.reference.national_pass_rate_series`), as proportions: ``year``,
+    (:func:`qualitykit.data.reference.national_pass_rate_series`), as proportions: ``year``,
     ``batches``, ``pass_rate`` (batch pass rate, published to 2017), ``nc_rate`` (NC rate,
     published from 2018), ``measure`` (which of the two was published), ``source_url``."""
-    from .reference import national_pass_rate_series
+    from qualitykit.data.reference import national_pass_rate_series
 
     s = national_pass_rate_series()
     out = pd.DataFrame(
@@ -384,7 +386,7 @@ def national_rpq() -> pd.DataFrame:
     """The national manufacturing product-quality pass rate (RPQ, 制造业产品质量合格率) as
     published, annual values only: ``year``, ``rpq`` (proportion), ``publisher``,
     ``source_url``."""
-    from .reference import load_reference
+    from qualitykit.data.reference import load_reference
 
     r = load_reference("rpq_national")
     r = r[(r["period"] == "annual") & r["rpq_pct"].notna()]
@@ -402,7 +404,7 @@ def size_class_rates() -> pd.DataFrame:
     """Published pass / NC rates of national spot checks by enterprise size, national annual
     rows only (``spot_check_by_enterprise_size.csv``): ``year``, ``period``, ``size_class``,
     ``pass_rate``, ``nc_rate`` (proportions, NaN where not published), ``source_url``."""
-    from .reference import load_reference
+    from qualitykit.data.reference import load_reference
 
     z = load_reference("spot_check_by_enterprise_size")
     z = z[(z["region"] == "全国") & (z["period"] == "annual")]
@@ -421,7 +423,7 @@ def size_class_rates() -> pd.DataFrame:
 def national_qci() -> pd.DataFrame:
     """The national manufacturing quality competitiveness index (QCI) as published, dated
     national values: ``year``, ``qci`` (index points), ``source_url``."""
-    from .reference import load_reference
+    from qualitykit.data.reference import load_reference
 
     q = load_reference("qci_manufacturing_quality_competitiveness")
     q = q[(q["entity_type"] == "national") & q["year"].notna() & (q["comparator"] == "=")]
@@ -442,7 +444,7 @@ def small_firm_share() -> pd.DataFrame:
     """Share of small firms among the enterprises of national spot checks, as published
     (``spot_check_by_enterprise_size.csv``, rows for 全国 with a share): ``year``, ``period``,
     ``small_share`` (proportion), ``source_url``."""
-    from .reference import load_reference
+    from qualitykit.data.reference import load_reference
 
     z = load_reference("spot_check_by_enterprise_size")
     z = z[
@@ -563,7 +565,7 @@ class Report:
     @property
     def is_sample(self) -> bool:
         """The data are (a preset of) the synthetic sample."""
-        from . import sample
+        from qualitykit.data import sample
 
         if self.source is None:
             return True
@@ -582,7 +584,7 @@ class Report:
 
     def records(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The records of the selection (read once per column set; empty if there are none)."""
-        from . import dataset
+        from qualitykit.data import dataset
 
         cols = tuple(columns) if columns is not None else self.record_columns
         key = ("records", cols)
@@ -610,7 +612,7 @@ class Report:
     def nonconformities(self) -> pd.DataFrame:
         """The failed test items of the selection with the record columns and the cause map's
         ``category``, ``cause_5m1e``, ``controllable`` (empty if there are none)."""
-        from . import dataset
+        from qualitykit.data import dataset
 
         key = ("nonconformities",)
         if key not in self._cache:
@@ -657,13 +659,13 @@ class Report:
 
         from IPython.display import Image
 
-        from .plots import save_figure
+        from qualitykit.report.plots import save_figure
 
         buf = io.BytesIO()
         save_figure(fig, buf, format="png", dpi=dpi)
         data = buf.getvalue()
         if name:
-            from .atomic import write_bytes
+            from qualitykit.atomic import write_bytes
 
             write_bytes(self.output_dir / f"{name}.png", data)
         _display(Image(data=data, format="png"))
@@ -816,7 +818,7 @@ def check_levels(check_level: str) -> list[str] | None:
 
 
 def _check_product(product: str, source: Path | None) -> str | None:
-    from . import sample
+    from qualitykit.data import sample
 
     if source is not None:
         manifest = sample.read_manifest(source) if source.is_dir() else None
@@ -945,7 +947,7 @@ def start(
             except errors.ParameterError as exc:
                 problems.append(str(exc))
     if document_id:
-        from . import targets
+        from qualitykit.policy import targets
 
         try:
             targets.load_registry().document(document_id)
@@ -964,7 +966,7 @@ def start(
     else:
         out = outputs_dir() / "interactive" / notebook / (region_code or "national")
     out.mkdir(parents=True, exist_ok=True)
-    from .plots import use_style
+    from qualitykit.report.plots import use_style
 
     use_style()
     _show_warnings_as_notes()

@@ -28,7 +28,7 @@ from scipy import special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from qualitykit.errors import ParameterError, QualityKitWarning
-from qualitykit.metrics import aggregate_counts
+from qualitykit.stats.metrics import aggregate_counts
 
 __all__ = [
     "ForecastResult",

@@ -24,7 +24,7 @@ from typing import Any
 
 import nbformat
 
-from .errors import ParameterError
+from qualitykit.errors import ParameterError
 
 _SIMPLE_TYPES: dict[str, type | tuple[type, ...]] = {
     "str": str,
@@ -139,7 +139,7 @@ def check_value(spec: ParamSpec, value: Any) -> list[str]:
         problems.append(msg)
         return problems
     if spec.is_region_code and isinstance(value, str):
-        from .regions import check_code  # lazy: regions loads a table
+        from qualitykit.data.regions import check_code  # lazy: regions loads a table
 
         try:
             check_code(value, what=f"region code (parameter {spec.name!r})")

@@ -34,8 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, ParameterError, Problem
-from .paths import data_dir
+from qualitykit.errors import InputError, ParameterError, Problem
+from qualitykit.paths import data_dir
 
 __all__ = [
     "COUNT_COLUMNS",

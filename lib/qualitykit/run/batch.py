@@ -8,7 +8,7 @@
 Design (DESIGN §5; the throughput issue):
 
 * **Checked before anything runs** — every parameter set is checked against the notebook's
-  ``parameters`` cell (:mod:`qualitykit.notebook_params`): unknown names, wrong types, region codes
+  ``parameters`` cell (:mod:`qualitykit.run.params`): unknown names, wrong types, region codes
   that are not 6-digit GB/T 2260 strings. One message lists every problem; nothing is started.
 * **Warm kernels** — each worker process keeps one Jupyter kernel alive for the whole run, with the
   scientific stack imported once. Before each notebook the kernel's namespace is reset (``%reset``,
@@ -63,10 +63,10 @@ from typing import Any
 
 import nbformat
 
-from .atomic import TMP_SUFFIX, publish_dir, remove_leftovers, write_json
-from .errors import ParameterError, QualityKitError
-from .notebook_params import ParamSpec, check_parameter_sets, coerce_text, notebook_parameters
-from .paths import project_root
+from qualitykit.atomic import TMP_SUFFIX, publish_dir, remove_leftovers, write_json
+from qualitykit.errors import ParameterError, QualityKitError
+from qualitykit.paths import project_root
+from qualitykit.run.params import ParamSpec, check_parameter_sets, coerce_text, notebook_parameters
 
 STATUS_OK = "ok"
 PACKAGES = (
@@ -187,7 +187,7 @@ def expand_parameter_sets(
     specs = notebook_parameters(notebook)
     base: list[dict[str, Any]] = [{}]
     if each:
-        from . import regions
+        from qualitykit.data import regions
 
         level = {
             "district": "county",
@@ -224,13 +224,13 @@ def expand_parameter_sets(
 
 _BASELINE_CODE = """\
 %matplotlib inline
-import qualitykit._warm
-qualitykit._warm.baseline(get_ipython(), {preload!r})
+import qualitykit.run._warm
+qualitykit.run._warm.baseline(get_ipython(), {preload!r})
 del qualitykit
 """
 
 _RESET_CODE = """\
-__import__("qualitykit._warm")._warm.reset(get_ipython(), {cwd!r})
+__import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
 """
 
 PRELOAD = (
@@ -241,19 +241,19 @@ PRELOAD = (
     "seaborn",
     "pyarrow.parquet",
     "qualitykit",
-    "qualitykit.regions",
-    "qualitykit.metrics",
-    "qualitykit.trends",
-    "qualitykit.benchmark",
-    "qualitykit.spc",
-    "qualitykit.pareto",
-    "qualitykit.plots",
-    "qualitykit.dataset",
-    "qualitykit.report",
-    "qualitykit.narrative",
-    "qualitykit.district",
-    "qualitykit.scorecard",
-    "qualitykit.targets",
+    "qualitykit.data.regions",
+    "qualitykit.stats.metrics",
+    "qualitykit.stats.trends",
+    "qualitykit.stats.benchmark",
+    "qualitykit.stats.spc",
+    "qualitykit.stats.pareto",
+    "qualitykit.report.plots",
+    "qualitykit.data.dataset",
+    "qualitykit.report.framework",
+    "qualitykit.report.narrative",
+    "qualitykit.report.district",
+    "qualitykit.policy.scorecard",
+    "qualitykit.policy.targets",
 )
 
 
@@ -642,8 +642,8 @@ def _render_html(
     error: str | None,
 ) -> None:
     """The report page, from the executed notebook in memory (or read back after a failure)."""
-    from .atomic import write_text
-    from .publish import render_report
+    from qualitykit.atomic import write_text
+    from qualitykit.report.publish import render_report
 
     nb = (
         source
@@ -896,7 +896,7 @@ def run_batch(
             v for v in {**t.params, **shared}.values() if isinstance(v, str) and os.path.exists(v)
         ]
     if not data_paths:
-        from .paths import sample_dir
+        from qualitykit.paths import sample_dir
 
         data_paths = [str(sample_dir())]
 
@@ -1210,7 +1210,7 @@ def write_run_index(
     """``index.html`` of a run: one row per task with its key figures (from the ``summary.json``
     the notebook wrote), status and error; columns from the notebook metadata
     ``qualitykit.index_columns`` (key, label_zh, label_en, kind)."""
-    from .publish import IndexColumn, write_index
+    from qualitykit.report.publish import IndexColumn, write_index
 
     meta = meta or {}
     zh = lang.startswith("zh")

@@ -26,7 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ParameterError
+from qualitykit.errors import ParameterError
 
 __all__ = [
     "TEXT",
@@ -126,8 +126,8 @@ TEXT: dict[str, dict[str, str]] = {
     # phrases
     "no_data": {"zh": "无数据", "en": "no data"},
     "synthetic": {
-        "zh": "数据为合成样本（qualitykit.sample），并非真实抽查结果。",
-        "en": "The data are the synthetic sample (qualitykit.sample), not real spot-check results.",
+        "zh": "数据为合成样本（qualitykit.data.sample），并非真实抽查结果。",
+        "en": "The data are the synthetic sample (qualitykit.data.sample), not real spot-check results.",
     },
     "all_products": {"zh": "全部产品", "en": "all products"},
     "no_programme": {
@@ -201,7 +201,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 """Headings, phrases and table headers in Chinese and English, by key."""
 
-_STATUS: dict[str, dict[str, str]] = {  # the Chinese as qualitykit.scorecard.STATUS_ZH
+_STATUS: dict[str, dict[str, str]] = {  # the Chinese as qualitykit.policy.scorecard.STATUS_ZH
     "met": {"zh": "已达标", "en": "met"},
     "not_met": {"zh": "未达标", "en": "not met"},
     "on_track": {"zh": "进度正常", "en": "on track"},
@@ -229,11 +229,11 @@ def check_lang(lang: object) -> Lang:
 
 
 def t(key: str, lang: Lang = "zh") -> str:
-    """The text of ``key`` (:data:`TEXT`, then :data:`qualitykit.plots.LABELS`); the key if unknown."""
+    """The text of ``key`` (:data:`TEXT`, then :data:`qualitykit.report.plots.LABELS`); the key if unknown."""
     lang = check_lang(lang)
     if key in TEXT:
         return TEXT[key][lang]
-    from .plots import LABELS  # lazily: matplotlib is not needed for text
+    from qualitykit.report.plots import LABELS  # lazily: matplotlib is not needed for text
 
     entry = LABELS.get(key)
     return entry[lang] if entry else key
@@ -355,7 +355,7 @@ def pass_rate(
     years: tuple[int, int] | None = None,
     conf: float = 0.95,
 ) -> str:
-    """One region's pooled pass rate: one row of :func:`qualitykit.metrics.rates` (``batches``,
+    """One region's pooled pass rate: one row of :func:`qualitykit.stats.metrics.rates` (``batches``,
     ``passed``, ``pass_rate``, ``ci_lower``, ``ci_upper``)."""
     lang = check_lang(lang)
     r = _row(rate)
@@ -374,7 +374,7 @@ def pass_rate(
 
 
 def yearly_rates(yearly: pd.DataFrame, lang: Lang = "zh") -> str:
-    """Pass rates by year (:func:`qualitykit.metrics.rates` by ``year``): first and last year,
+    """Pass rates by year (:func:`qualitykit.stats.metrics.rates` by ``year``): first and last year,
     lowest and highest year."""
     lang = check_lang(lang)
     y = yearly[yearly["batches"] > 0].sort_values("year")
@@ -407,7 +407,7 @@ def yearly_rates(yearly: pd.DataFrame, lang: Lang = "zh") -> str:
 
 
 def standardised(std: pd.DataFrame, lang: Lang = "zh") -> str:
-    """Crude against directly standardised pass rates (:func:`qualitykit.metrics.standardise`
+    """Crude against directly standardised pass rates (:func:`qualitykit.stats.metrics.standardise`
     by ``year``): the last year and the largest difference over the years."""
     lang = check_lang(lang)
     s = std[np.isfinite(std["std_pass_rate"].to_numpy(dtype=float, na_value=np.nan))]
@@ -471,7 +471,7 @@ def _direction(lo: object, hi: object) -> int:
 
 
 def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
-    """A :class:`qualitykit.trends.TrendResult`: direction (by the slope's interval), average
+    """A :class:`qualitykit.stats.trends.TrendResult`: direction (by the slope's interval), average
     change in pp per year with its interval, the odds ratio, and the dispersion φ. With fewer
     than 3 time points no trend is stated (as the scorecard)."""
     lang = check_lang(lang)
@@ -523,7 +523,7 @@ def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
 def segmented(
     result: Any, break_at: float, lang: Lang = "zh", *, document: str | None = None
 ) -> str:
-    """A :class:`qualitykit.trends.SegmentedResult` (binomial): the level change at the break
+    """A :class:`qualitykit.stats.trends.SegmentedResult` (binomial): the level change at the break
     (odds ratio with its interval) and the change of slope."""
     lang = check_lang(lang)
     level = _term(result.terms, "level_change")
@@ -587,7 +587,7 @@ def segmented(
 def control_chart(
     chart: Any, lang: Lang = "zh", *, dispersion: pd.DataFrame | Mapping[str, Any] | None = None
 ) -> str:
-    """A :class:`qualitykit.spc.ControlChart`: which chart and why (the dispersion test), the
+    """A :class:`qualitykit.stats.spc.ControlChart`: which chart and why (the dispersion test), the
     points beyond the limits and the runs analysis."""
     lang = check_lang(lang)
     pts = chart.points
@@ -674,7 +674,7 @@ def _pval(p: object) -> str:
 def forecast(
     attainment: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh", *, conf: float = 0.95
 ) -> str:
-    """The attainment row of :func:`qualitykit.trends.forecast`: the expected rate at the
+    """The attainment row of :func:`qualitykit.stats.trends.forecast`: the expected rate at the
     deadline with its interval, the prediction interval for a check of that size, and both
     probabilities of meeting the target."""
     lang = check_lang(lang)
@@ -774,7 +774,7 @@ _PARETO_UNITS: dict[str, tuple[str, str]] = {
 def pareto(
     table: pd.DataFrame | None, lang: Lang = "zh", *, cut: float = 0.8, what: str | None = None
 ) -> str:
-    """A :func:`qualitykit.pareto.pareto_table` (or ``pareto_by_cause``): the vital few at
+    """A :func:`qualitykit.stats.pareto.pareto_table` (or ``pareto_by_cause``): the vital few at
     ``cut`` with their shares (None or empty: no nonconformities)."""
     lang = check_lang(lang)
     if table is None or len(table) == 0:
@@ -840,7 +840,7 @@ def pareto(
 
 
 def management_share(share: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh") -> str:
-    """One row of :func:`qualitykit.pareto.management_share`: the management-controllable share
+    """One row of :func:`qualitykit.stats.pareto.management_share`: the management-controllable share
     with its Wilson interval against the claimed share (Juran's 80 %)."""
     lang = check_lang(lang)
     s = _row(share)
@@ -893,7 +893,7 @@ def management_share(share: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh")
 
 
 def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top: int = 3) -> str:
-    """A :class:`qualitykit.pareto.GroupComparison`: the χ² test and the largest changes in share
+    """A :class:`qualitykit.stats.pareto.GroupComparison`: the χ² test and the largest changes in share
     whose interval excludes 0."""
     lang = check_lang(lang)
     test = result.test.iloc[0]
@@ -952,7 +952,7 @@ def _names(frame: pd.DataFrame, column: str | None, limit: int = 8) -> list[str]
 
 
 def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
-    """An :class:`qualitykit.benchmark.Overdispersion` (or its dict): φ, the test and τ²."""
+    """An :class:`qualitykit.stats.benchmark.Overdispersion` (or its dict): φ, the test and τ²."""
     lang = check_lang(lang)
     o = od if isinstance(od, Mapping) else od.__dict__
     if not _ok(o.get("phi")):
@@ -995,7 +995,7 @@ def funnel(
     level: str = "998",
     label_column: str | None = None,
 ) -> str:
-    """:func:`qualitykit.benchmark.funnel_units`: how many units lie above / below the
+    """:func:`qualitykit.stats.benchmark.funnel_units`: how many units lie above / below the
     ``level`` limits (default 99.8 %) and which."""
     lang = check_lang(lang)
     flag = units[f"flag_{level}"].astype(str)
@@ -1026,7 +1026,7 @@ def funnel(
 
 
 def ranks(table: pd.DataFrame, lang: Lang = "zh", *, label_column: str | None = None) -> str:
-    """:func:`qualitykit.benchmark.rank_intervals`: how wide the rank intervals are and which
+    """:func:`qualitykit.stats.benchmark.rank_intervals`: how wide the rank intervals are and which
     units are confidently in the top or bottom quarter."""
     lang = check_lang(lang)
     n = len(table)
@@ -1063,7 +1063,7 @@ def ranks(table: pd.DataFrame, lang: Lang = "zh", *, label_column: str | None = 
 
 
 def shrinkage(table: pd.DataFrame, lang: Lang = "zh", *, label_column: str | None = None) -> str:
-    """:func:`qualitykit.benchmark.eb_shrinkage`: the prior, the typical and the largest
+    """:func:`qualitykit.stats.benchmark.eb_shrinkage`: the prior, the typical and the largest
     shrinkage."""
     lang = check_lang(lang)
     prior = table.attrs.get("prior", {})
@@ -1096,7 +1096,7 @@ _VERDICTS = {
 def relative_target(
     table: pd.DataFrame, k_pp: float, lang: Lang = "zh", *, label_column: str | None = None
 ) -> str:
-    """:func:`qualitykit.benchmark.relative_target`: how many units meet "k pp above the
+    """:func:`qualitykit.stats.benchmark.relative_target`: how many units meet "k pp above the
     parent average", by verdict, and which are confidently above."""
     lang = check_lang(lang)
     n = len(table)
@@ -1143,7 +1143,7 @@ def flag_label(flag: object, lang: Lang = "zh") -> str:
 
 
 def verdict_label(verdict: object, lang: Lang = "zh") -> str:
-    """A :func:`qualitykit.benchmark.relative_target` verdict in words."""
+    """A :func:`qualitykit.stats.benchmark.relative_target` verdict in words."""
     entry = _VERDICTS.get(str(verdict))
     return entry[lang] if entry else str(verdict)
 
@@ -1184,7 +1184,7 @@ def documents(docs: pd.DataFrame, targets: pd.DataFrame, lang: Lang = "zh") -> s
 
 
 def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
-    """Spot-check pass-rate targets across documents (:func:`qualitykit.targets.targets_table`
+    """Spot-check pass-rate targets across documents (:func:`qualitykit.policy.targets.targets_table`
     rows): the range of absolute thresholds and the relative ("above the average") targets."""
     lang = check_lang(lang)
     if len(targets) == 0:
@@ -1223,7 +1223,7 @@ def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
 
 
 def national_series(series: pd.DataFrame, lang: Lang = "zh") -> str:
-    """The annual national spot-check figures (:func:`qualitykit.reference.national_pass_rate_series`):
+    """The annual national spot-check figures (:func:`qualitykit.data.reference.national_pass_rate_series`):
     the last published pass rate (to 2017), the first and last NC rate (from 2018)."""
     lang = check_lang(lang)
     p = series[series["pass_rate_pct"].notna()].sort_values("year")
@@ -1311,8 +1311,8 @@ def published(
 
 def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang = "zh") -> str:
     """The published share of small firms among the enterprises of national spot checks
-    (:func:`qualitykit.report.small_firm_share`), and — from the latest year of ``rates``
-    (:func:`qualitykit.report.size_class_rates`) with an NC rate for every size — how much more
+    (:func:`qualitykit.report.framework.small_firm_share`), and — from the latest year of ``rates``
+    (:func:`qualitykit.report.framework.size_class_rates`) with an NC rate for every size — how much more
     often small firms fail."""
     lang = check_lang(lang)
     t = table.sort_values("year")
@@ -1366,7 +1366,7 @@ def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang 
 
 
 def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "zh") -> str:
-    """One district's row of the province comparison (:mod:`qualitykit.district`): funnel flag,
+    """One district's row of the province comparison (:mod:`qualitykit.report.district`): funnel flag,
     rank interval and shrunken estimate."""
     lang = check_lang(lang)
     r = _row(position)
@@ -1409,7 +1409,7 @@ def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "
 
 def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     """The summary paragraph of a district brief from its ``summary.json`` fields (empty for a
-    district without records: :func:`qualitykit.report.start` has said so)."""
+    district without records: :func:`qualitykit.report.framework.start` has said so)."""
     lang = check_lang(lang)
     s = summary
     name = s.get("name") or s.get("region_code")

@@ -17,7 +17,7 @@ Functions
   ``03_regional_benchmark``): funnel position (Spiegelhalter 2005 exact binomial limits, widened
   by √φ when overdispersed), rank intervals (Goldstein & Spiegelhalter 1996), empirical-Bayes
   shrinkage (beta-binomial) and the gap to the parent average with the "k pp above" verdict
-  (郴政发〔2010〕4号), all from :mod:`qualitykit.benchmark`;
+  (郴政发〔2010〕4号), all from :mod:`qualitykit.stats.benchmark`;
 * :func:`child_counts` — counts of the children of a region (provinces, cities or districts);
 * :func:`build_context`, :func:`write_context`, :func:`read_context`, :func:`prepare`;
 * :func:`analyse` → :class:`DistrictBrief` (rates, trend, position, Pareto, targets, summary).
@@ -39,9 +39,9 @@ import pandas as pd
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from . import regions
-from .atomic import TMP_SUFFIX, publish_dir, write_json
-from .errors import NoDataError, ParameterError, QualityKitWarning
+from qualitykit.atomic import TMP_SUFFIX, publish_dir, write_json
+from qualitykit.data import regions
+from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
 
 __all__ = [
     "DEFAULTS",
@@ -106,7 +106,7 @@ class UnitComparison:
 
     ``grid`` — funnel lines (benchmark.funnel_grid); ``ranks`` and ``shrunk`` — the outputs of
     benchmark.rank_intervals and benchmark.eb_shrinkage as they are (for
-    :func:`qualitykit.plots.caterpillar_figure`); ``relative`` — benchmark.relative_target;
+    :func:`qualitykit.report.plots.caterpillar_figure`); ``relative`` — benchmark.relative_target;
     ``overdispersion`` — the φ / τ² fit (dict); ``prior`` — the beta-binomial prior (dict).
     """
 
@@ -134,9 +134,9 @@ def compare_units(
     rate, widened by √φ when the units are significantly overdispersed (``adjust="phi"``,
     Spiegelhalter 2005 QSHC 14:347); ranks: Goldstein & Spiegelhalter (1996) by simulation
     (``draws``, ``seed``); shrinkage: beta-binomial empirical Bayes (Efron & Morris 1975);
-    relative target: :func:`qualitykit.benchmark.relative_target` (unit included in the parent
+    relative target: :func:`qualitykit.stats.benchmark.relative_target` (unit included in the parent
     average, as the documents' published averages include it)."""
-    from . import benchmark, metrics
+    from qualitykit.stats import benchmark, metrics
 
     if len(units) == 0:
         raise NoDataError("no units to compare")
@@ -201,7 +201,7 @@ def child_counts(
 
     Columns: ``region_code`` (the child), ``name_zh``, ``name_en``, ``batches``, ``passed``,
     ``nonconforming``; children without records are left out."""
-    from .dataset import aggregate
+    from qualitykit.data.dataset import aggregate
 
     regions.check_code(parent_code, "parent region code")
     level = str(regions.lookup(parent_code)["level"])
@@ -259,7 +259,7 @@ class Context:
     province and of the nation (``context``, ``region_code``, ``batches``, ``passed``,
     ``pass_rate``, ``ci_lower``, ``ci_upper``, ``phi``, ``overdispersed``); ``scorecard`` —
     the district scorecards (``context``, ``for_region_code`` + the columns of
-    :func:`qualitykit.scorecard.evaluate`) or None when no target applies; ``meta`` — the
+    :func:`qualitykit.policy.scorecard.evaluate`) or None when no target applies; ``meta`` — the
     parameters of each key."""
 
     units: pd.DataFrame
@@ -282,10 +282,11 @@ def build_context(
     """The shared context of the districts of ``provinces`` (codes ``PP0000``) for one set of
     parameters: one read of two columns (``region_code``, ``passed``) of the whole data set —
     the national aggregate needs it — counted by district once, then :func:`compare_units` per
-    province and the district scorecards (:func:`qualitykit.scorecard.scorecard_for_districts`,
+    province and the district scorecards (:func:`qualitykit.policy.scorecard.scorecard_for_districts`,
     as of ``year_to``) per province."""
-    from . import dataset, metrics
-    from .report import check_levels, resolve_source
+    from qualitykit.data import dataset
+    from qualitykit.report.framework import check_levels, resolve_source
+    from qualitykit.stats import metrics
 
     source = resolve_source(data_source)
     levels = check_levels(check_level)
@@ -380,10 +381,10 @@ def build_context(
 def _district_scorecards(
     provinces: Sequence[str], data_source: str, years: tuple[int, int]
 ) -> pd.DataFrame | None:
-    """District scorecards (:func:`qualitykit.scorecard.scorecard_for_districts`, one call per
+    """District scorecards (:func:`qualitykit.policy.scorecard.scorecard_for_districts`, one call per
     province), or None when no target applies to any district."""
-    from . import scorecard
-    from .report import resolve_source
+    from qualitykit.policy import scorecard
+    from qualitykit.report.framework import resolve_source
 
     provider = scorecard.SampleProvider(resolve_source(data_source))
     frames = []
@@ -472,7 +473,7 @@ def read_context(folder: str | Path, key: str, province: str | None = None) -> C
 def prepare(
     *, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]], **_: Any
 ) -> dict[str, Any]:
-    """The batch runner's once-per-run hook (``qualitykit.prepare: "qualitykit.district:prepare"``).
+    """The batch runner's once-per-run hook (``qualitykit.prepare: "qualitykit.report.district:prepare"``).
 
     Groups the parameter sets by the parameters that shape the context (missing ones take
     :data:`DEFAULTS`), builds one context per group for the provinces of its districts, writes
@@ -521,9 +522,9 @@ def _merge(a: Context, b: Context) -> Context:
 class DistrictBrief:
     """Everything a district brief shows (``None`` where the district has no data).
 
-    ``rate`` — one row of :func:`qualitykit.metrics.rates` over the window; ``yearly`` — rates by
-    year; ``trend`` — :class:`qualitykit.trends.TrendResult`; ``trend_table`` — its fitted rows
-    with the yearly Wilson intervals (for :func:`qualitykit.plots.trend_figure`); ``areas`` —
+    ``rate`` — one row of :func:`qualitykit.stats.metrics.rates` over the window; ``yearly`` — rates by
+    year; ``trend`` — :class:`qualitykit.stats.trends.TrendResult`; ``trend_table`` — its fitted rows
+    with the yearly Wilson intervals (for :func:`qualitykit.report.plots.trend_figure`); ``areas`` —
     district, province and nation side by side (``area``, ``region_code``, ``name``, ``batches``,
     ``passed``, ``pass_rate``, ``ci_lower``, ``ci_upper``); ``position`` — the district's row of
     the province comparison (:class:`UnitComparison` columns + ``province_name``); ``siblings``
@@ -572,11 +573,11 @@ def target_status(card: pd.DataFrame | None) -> str | None:
 
 
 def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
-    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.Report` with a
+    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
     county-level ``region_code`` and ``years``), with the shared context read from
     ``context_path`` (a :func:`prepare` folder) or built for its province when empty."""
-    from . import metrics, pareto, trends
-    from .report import with_intervals
+    from qualitykit.report.framework import with_intervals
+    from qualitykit.stats import metrics, pareto, trends
 
     code = ctx.region_code
     province = regions.parent_code(code, "province")

@@ -338,7 +338,7 @@ def _row_counts(data: pd.DataFrame, by: list[str], source: str) -> pd.DataFrame:
                     file=source,
                     column="passed",
                     value=str(col.dtype),
-                    message="records need a boolean 'passed' column (load them with qualitykit.io)",
+                    message="records need a boolean 'passed' column (load them with qualitykit.data.io)",
                 )
             )
             raise InputError(problems)

@@ -46,7 +46,7 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
-from qualitykit.metrics import newcombe_diff_ci
+from qualitykit.stats.metrics import newcombe_diff_ci
 
 __all__ = [
     "DEFAULT_LEVELS",
@@ -943,7 +943,7 @@ def relative_target(
     ``include_self=False`` compares with the rest of the parent.
 
     The CI is Newcombe's hybrid score interval (1998, method 10;
-    :func:`qualitykit.metrics.newcombe_diff_ci`) for p_unit − p_rest of the two
+    :func:`qualitykit.stats.metrics.newcombe_diff_ci`) for p_unit − p_rest of the two
     independent samples (unit, rest of parent). With the unit included, the gap equals
     (1 − w)·(p_unit − p_rest), w = batches / parent_batches, so the same interval is scaled by
     (1 − w): the overlap of unit and parent is handled exactly instead of treating them as

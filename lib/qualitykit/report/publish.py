@@ -24,7 +24,7 @@ from typing import Any
 import jinja2
 import nbformat
 
-from .atomic import write_text
+from qualitykit.atomic import write_text
 
 ASSETS = ("report.css",)
 REMOVE_TAGS = ("parameters", "injected-parameters", "remove", "remove-cell", "hide")
@@ -32,7 +32,7 @@ REMOVE_TAGS = ("parameters", "injected-parameters", "remove", "remove-cell", "hi
 
 @cache
 def _templates() -> jinja2.Environment:
-    loader = jinja2.PackageLoader("qualitykit", "templates")
+    loader = jinja2.PackageLoader("qualitykit.report", "templates")
     return jinja2.Environment(loader=loader, autoescape=jinja2.select_autoescape(["html", "j2"]))
 
 
@@ -59,7 +59,7 @@ def copy_assets(site_dir: str | Path) -> Path:
     dest = Path(site_dir) / "assets"
     dest.mkdir(parents=True, exist_ok=True)
     for name in ASSETS:
-        text = resources.files("qualitykit").joinpath("templates", name).read_text("utf-8")
+        text = resources.files("qualitykit.report").joinpath("templates", name).read_text("utf-8")
         target = dest / name
         if not target.exists() or target.read_text("utf-8") != text:
             write_text(target, text)

@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from .paths import data_dir
+from qualitykit.paths import data_dir
 
 
 @cache

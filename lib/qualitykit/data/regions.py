@@ -27,8 +27,8 @@ from typing import Literal
 
 import pandas as pd
 
-from .errors import ParameterError
-from .paths import data_dir
+from qualitykit.errors import ParameterError
+from qualitykit.paths import data_dir
 
 Level = Literal["province", "city", "county"]
 LEVELS: tuple[Level, ...] = ("province", "city", "county")

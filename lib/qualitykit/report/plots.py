@@ -17,7 +17,7 @@ function                   draws the output of
                            or any table with an estimate and ``ci_lower``/``ci_upper``
 :func:`rates_figure`       ``metrics.rates(...)`` / ``metrics.standardise(...)`` by a group
 :func:`map_figure`         any per-region table with ``longitude``/``latitude`` (or
-                           ``region_code``: centroids from :mod:`qualitykit.regions`)
+                           ``region_code``: centroids from :mod:`qualitykit.data.regions`)
 =========================  ===========================================================
 
 Style (:func:`use_style`, applied by every figure function on its first call): seaborn
@@ -445,10 +445,10 @@ def trend_figure(
 ) -> Figure:
     """Observed pass rates, fitted trend with confidence and prediction bands, target line.
 
-    ``fitted`` is the per-time table of :func:`qualitykit.trends.glm_trend` (``.fitted``:
+    ``fitted`` is the per-time table of :func:`qualitykit.stats.trends.glm_trend` (``.fitted``:
     ``year``/``t``, ``observed``, ``fitted``, ``fit_lower``/``fit_upper``,
-    ``pred_lower``/``pred_upper``), of :func:`~qualitykit.trends.forecast` (``.table``, rows with
-    ``forecast`` True drawn dashed) or of :func:`~qualitykit.trends.segmented_regression`
+    ``pred_lower``/``pred_upper``), of :func:`~qualitykit.stats.trends.forecast` (``.table``, rows with
+    ``forecast`` True drawn dashed) or of :func:`~qualitykit.stats.trends.segmented_regression`
     (``.fitted``: ``time``, ``post``, ``counterfactual``; the programme start is drawn at the
     first post-period time unless ``break_at`` is given) — or the result object itself.
     Optional ``ci_lower``/``ci_upper`` columns (e.g. merged from ``metrics.rates``) give error bars
@@ -587,7 +587,7 @@ def control_chart_figure(
     title: str | None = None,
     lang: Lang = "zh",
 ) -> Figure:
-    """p / np / Laney p′ chart from :func:`qualitykit.spc.control_chart` (a ``ControlChart``).
+    """p / np / Laney p′ chart from :func:`qualitykit.stats.spc.control_chart` (a ``ControlChart``).
 
     Points in data order with the centre line and step-wise control limits (they vary with n),
     the Phase I / Phase II boundary, out-of-control points (``out_of_control``) in red and
@@ -703,7 +703,7 @@ def pareto_figure(
     title: str | None = None,
     lang: Lang = "zh",
 ) -> Figure:
-    """Pareto chart of :func:`qualitykit.pareto.pareto_table`: bars and cumulative share.
+    """Pareto chart of :func:`qualitykit.stats.pareto.pareto_table`: bars and cumulative share.
 
     Bars of ``count`` in the table's order with the vital few (``vital_few``) highlighted and the
     "Other" bucket (``is_other``) last; the cumulative share (``cum_share``) on a right axis with
@@ -785,8 +785,8 @@ def funnel_figure(
 ) -> Figure:
     """Funnel plot: units' pass rates against their batches inside the control limits.
 
-    ``units`` is :func:`qualitykit.benchmark.funnel_units` (``batches``, ``pass_rate``,
-    ``flag_<level>``), ``grid`` is :func:`~qualitykit.benchmark.funnel_grid` with the same
+    ``units`` is :func:`qualitykit.stats.benchmark.funnel_units` (``batches``, ``pass_rate``,
+    ``flag_<level>``), ``grid`` is :func:`~qualitykit.stats.benchmark.funnel_grid` with the same
     ``levels`` (``n``, ``center``, ``lower_<level>``/``upper_<level>``: 95 % dashed, 99.8 %
     solid). Units outside the widest limits are coloured (below: red, above: green) and, with
     ``label_outliers``, named (``label_inner``: also those outside the inner limits; at most
@@ -915,8 +915,8 @@ def caterpillar_figure(
 ) -> Figure:
     """Ranked estimates with their intervals, one row per unit (best at the top).
 
-    Takes :func:`qualitykit.benchmark.rank_intervals` (``rank``, ``rank_lower``,
-    ``rank_upper``: intervals on ranks), :func:`~qualitykit.benchmark.eb_shrinkage`
+    Takes :func:`qualitykit.stats.benchmark.rank_intervals` (``rank``, ``rank_lower``,
+    ``rank_upper``: intervals on ranks), :func:`~qualitykit.stats.benchmark.eb_shrinkage`
     (``shrunk_rate`` with ``ci_lower``/``ci_upper``, raw ``pass_rate`` hollow, ``prior_mean``
     line) or any table with ``pass_rate`` (or ``estimate``) and ``ci_lower``/``ci_upper``
     (e.g. ``metrics.rates``). Unit names are shown up to ``max_labels`` units; ``highlight``
@@ -1038,8 +1038,8 @@ def rates_figure(
 ) -> Figure:
     """Rates with their intervals by group, e.g. by enterprise size or by district.
 
-    ``rates`` is :func:`qualitykit.metrics.rates` grouped by ``x`` (``pass_rate``, ``ci_lower``,
-    ``ci_upper``) or :func:`~qualitykit.metrics.standardise` (``value="std_pass_rate"``). Groups
+    ``rates`` is :func:`qualitykit.stats.metrics.rates` grouped by ``x`` (``pass_rate``, ``ci_lower``,
+    ``ci_upper``) or :func:`~qualitykit.stats.metrics.standardise` (``value="std_pass_rate"``). Groups
     keep the table's order, except enterprise size and check level, which follow the schema
     order (large → micro, national → county) and are named in Chinese with ``lang="zh"``.
     ``target`` / ``reference`` (proportions) draw horizontal lines; ``highlight`` (a value of
@@ -1135,7 +1135,7 @@ def map_figure(
     """District centroids coloured by ``value`` (no shapefiles).
 
     ``units_with_lon_lat`` has ``longitude``/``latitude`` (WGS-84 degrees) or a ``region_code``
-    whose centroid is taken from :func:`qualitykit.regions.regions`; units without a centroid are
+    whose centroid is taken from :func:`qualitykit.data.regions.regions`; units without a centroid are
     left out with a :class:`QualityKitWarning`. The colour bar is labelled from :data:`LABELS`
     (percent for proportions); ``sized`` scales points by ``batches``; ``highlight`` (a name or
     region code) is ringed and named. The aspect ratio is 1/cos(mean latitude).

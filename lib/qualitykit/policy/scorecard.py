@@ -1,6 +1,6 @@
 """Target scorecard: policy targets evaluated against observed indicators (DESIGN §1.4, §3).
 
-Every target of the registry (:mod:`qualitykit.targets`) gets one row: qualitative aims are
+Every target of the registry (:mod:`qualitykit.policy.targets`) gets one row: qualitative aims are
 listed with status ``qualitative`` and no numbers; quantitative targets are evaluated against a
 yearly series delivered by an **observation provider**, with the trend, a forecast at the deadline
 and the probability of meeting it where a series exists.
@@ -13,7 +13,7 @@ Anything with an ``indicators`` set, a ``label`` and an ``observe(requests) -> O
 method is a provider (:class:`DataProvider`), so users plug in their own data:
 
 * :class:`SampleProvider` — spot-check records (the synthetic sample by default, or a user's
-  records file / folder, read with :func:`qualitykit.dataset.open_records`), batch pass rate of
+  records file / folder, read with :func:`qualitykit.data.dataset.open_records`), batch pass rate of
   the checks at the target's check level (``national`` = 国家监督抽查, ``provincial`` = 省级; a
   list such as ``national、provincial`` pools the levels), filtered to the target's ``product`` /
   ``industry_code``. The regions are read once (one read per province, or one national read) and
@@ -43,7 +43,7 @@ argument when given. ``obs_year`` is the year of the value shown.
 
 * **Deadline reached** (as_of ≥ deadline year): ``met`` / ``not_met`` on the point estimate of
   the deadline year's observed value; ``confident`` says whether the confidence interval (Wilson
-  score, :func:`qualitykit.metrics.binomial_ci`; Newcombe's interval for gaps) lies entirely on
+  score, :func:`qualitykit.stats.metrics.binomial_ci`; Newcombe's interval for gaps) lies entirely on
   the same side of the requirement. Published values have no interval (``confident`` NA). If the
   deadline year itself is not observed the target is ``no_data`` (no interpolation).
 * **Deadline ahead**: with ≥ 3 observed years, ``on_track`` if ``prob_meet`` ≥ 0.5, else
@@ -66,16 +66,16 @@ positive gap.
 Relative targets are evaluated against the reference region of the target (e.g. Hunan 430000 for
 Chenzhou, the nation / Zhejiang / Wenzhou for Longwan), computed by the same provider with the
 same scope. By default the reference **includes** the region itself (``include_self=True``, the
-default of :func:`qualitykit.benchmark.relative_target`: a published provincial average includes
+default of :func:`qualitykit.stats.benchmark.relative_target`: a published provincial average includes
 the city); ``include_self=False`` compares with the rest of the reference region. The gap and its
-interval are :func:`qualitykit.benchmark.relative_target` (Newcombe 1998, method 10, with the
+interval are :func:`qualitykit.stats.benchmark.relative_target` (Newcombe 1998, method 10, with the
 overlap handled exactly).
 
 Trend, forecast and probability
 -------------------------------
 Counts series: binomial GLM (logit) trend, quasi-binomial when overdispersed
-(:func:`qualitykit.trends.glm_trend`), its change in pp/year at the last observed year, and
-:func:`qualitykit.trends.forecast` to the deadline. ``prob_meet`` is ``prob_observed_meets``:
+(:func:`qualitykit.stats.trends.glm_trend`), its change in pp/year at the last observed year, and
+:func:`qualitykit.stats.trends.forecast` to the deadline. ``prob_meet`` is ``prob_observed_meets``:
 the probability that the pass rate *observed* in the deadline year (on as many batches as in the
 last observed year) meets the requirement. That is the figure a programme is judged on, and it is
 the only one of the two that makes sense for "合格率达到100%" (the expected rate of a logit model is
@@ -122,10 +122,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import regions, schema
-from . import targets as tg
-from .errors import NoDataError, ParameterError, QualityKitWarning
-from .targets import INDICATORS, Registry, Target
+from qualitykit import schema
+from qualitykit.data import regions
+from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
+from qualitykit.policy import targets as tg
+from qualitykit.policy.targets import INDICATORS, Registry, Target
 
 __all__ = [
     "EVALUATION_COLUMNS",
@@ -282,7 +283,7 @@ REQUEST_COLUMNS: dict[str, str] = {
 
 ================ ==================================================================
 key              the request's id (echoed in the observations)
-indicator        controlled vocabulary of :data:`qualitykit.targets.INDICATORS`
+indicator        controlled vocabulary of :data:`qualitykit.policy.targets.INDICATORS`
 region_code      GB/T 2260 code of any level (``000000`` = the nation)
 check_level      NA = all levels; ``national``, ``provincial`` … or several joined
                  with 、 (pooled)
@@ -471,7 +472,9 @@ class CountsProvider:
         indicator: str = RATE_INDICATOR,
         product_groups: ProductGroups = None,
     ) -> None:
-        from .metrics import aggregate_counts  # lazily: scipy.stats is slow to import
+        from qualitykit.stats.metrics import (
+            aggregate_counts,  # lazily: scipy.stats is slow to import
+        )
 
         need = [c for c in ("region_code", "year") if c not in counts.columns]
         if need:
@@ -651,7 +654,7 @@ def _observe_counts(
 
 class SampleProvider:
     """Spot-check pass-rate series from records: the synthetic sample (``source=None``) or the
-    user's records (any ``source`` :func:`qualitykit.dataset.open_records` accepts).
+    user's records (any ``source`` :func:`qualitykit.data.dataset.open_records` accepts).
 
     On :meth:`observe` the regions of all requests are read at once — one read per province
     involved, or one national read when a request needs the nation — and aggregated once by
@@ -668,7 +671,7 @@ class SampleProvider:
         self.product_groups = product_groups
         _check_groups(product_groups)
         self.label = (
-            "synthetic sample (qualitykit.sample)" if source is None else f"records: {source}"
+            "synthetic sample (qualitykit.data.sample)" if source is None else f"records: {source}"
         )
 
     def counts(
@@ -680,7 +683,7 @@ class SampleProvider:
         """Aggregated counts (``region_code, year, check_level, product, industry_code, batches,
         passed, nonconforming``) of the records of the given regions; products / industries not
         listed are pooled under ``""``."""
-        from .dataset import aggregate, open_records
+        from qualitykit.data.dataset import aggregate, open_records
 
         codes = {regions.check_code(c) for c in region_codes}
         if not codes:
@@ -863,7 +866,7 @@ class ReferenceProvider:
     def series(self) -> pd.DataFrame:
         """The published series served: ``indicator, region_code, year, value, batches, passed,
         source`` (``value`` a proportion for rates, the index for QCI; counts where published)."""
-        from .reference import load_reference
+        from qualitykit.data.reference import load_reference
 
         rows = []
         rpq = load_reference("rpq_national")
@@ -968,7 +971,7 @@ class ReferenceProvider:
         food = req["indicator"] == "food_sampling_pass_rate"
         if self.food_series is None:
             if food.any():
-                from .reference import load_reference
+                from qualitykit.data.reference import load_reference
 
                 totals = load_reference("food_spot_check_totals")
                 annual = totals[totals["period"].str.fullmatch(r"\d{4}").fillna(False)]
@@ -1351,7 +1354,7 @@ def _glm_forecast(
     s: _Series, to_year: int, req: float | None, direction: str, ctx: _Ctx, notes: list[str]
 ) -> dict[str, float]:
     """glm_trend + forecast of a counts series; probabilities for ``req`` (proportion)."""
-    from .trends import forecast, glm_trend
+    from qualitykit.stats.trends import forecast, glm_trend
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", QualityKitWarning)
@@ -1548,7 +1551,7 @@ def _assess_absolute(row: dict[str, Any], t: Target, s: _Series, ctx: _Ctx) -> N
         row["observed"] = v
         lo_ci = hi_ci = np.nan
         if s.kind == "counts":
-            from .metrics import binomial_ci
+            from qualitykit.stats.metrics import binomial_ci
 
             row["batches"] = int(s.batches[i])  # type: ignore[index]
             row["passed"] = int(s.passed[i])  # type: ignore[index]
@@ -1754,7 +1757,7 @@ def _assess_relative(
     contains = _contains(ref_code, t.region_code)  # type: ignore[arg-type]
     # gaps for every common year
     if own.kind == "counts":
-        from .benchmark import relative_target
+        from qualitykit.stats.benchmark import relative_target
 
         b, p = own.batches, own.passed
         rb, rp = ref.batches, ref.passed
@@ -1798,7 +1801,7 @@ def _assess_relative(
         row["obs_year"] = year
         row["observed"] = float(own.value[i])
         if own.kind == "counts":
-            from .metrics import binomial_ci
+            from qualitykit.stats.metrics import binomial_ci
 
             row["batches"] = int(own.batches[i])  # type: ignore[index]
             row["passed"] = int(own.passed[i])  # type: ignore[index]
@@ -2028,12 +2031,12 @@ def evaluate(
 ) -> pd.DataFrame:
     """The scorecard: one row per target (quantitative and qualitative), in input order.
 
-    ``targets``: None (every target of the registry), a :class:`~qualitykit.targets.Registry`,
-    Target objects or target ids, or a :func:`~qualitykit.targets.targets_table` frame.
+    ``targets``: None (every target of the registry), a :class:`~qualitykit.policy.targets.Registry`,
+    Target objects or target ids, or a :func:`~qualitykit.policy.targets.targets_table` frame.
     ``provider``: a :class:`DataProvider` (default :func:`default_provider`: published national
     series + the synthetic sample). All series are requested from the provider in one call.
     ``as_of``: cut the data at this year (evaluate as if in that year); ``conf``: level of the
-    intervals; ``n_sim``/``seed``: simulation of :func:`qualitykit.trends.forecast`;
+    intervals; ``n_sim``/``seed``: simulation of :func:`qualitykit.stats.trends.forecast`;
     ``include_self``: whether a relative target's reference includes the region itself;
     ``trend_years``: fit trends on the last N observed years only (default all). Status rules and
     methods: module docstring.
@@ -2061,7 +2064,7 @@ def evaluate(
     ci_lower, ci_upper      its ``conf`` Wilson interval (NA for published values)
     ref_value               reference rate in that year (relative targets)
     gap_pp, gap_lower_pp,   (observed − ref_value) × 100 and its interval
-    gap_upper_pp            (:func:`qualitykit.benchmark.relative_target`)
+    gap_upper_pp            (:func:`qualitykit.stats.benchmark.relative_target`)
     range_position          below / within / above a target range
     trend_per_year, trend_lower, trend_upper   yearly change (deadline ahead, ≥ 3 years)
     trend_unit              pp (rates; for relative targets on published series: of the gap)

@@ -93,8 +93,8 @@ from typing import Any, Literal, get_args
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import InputError, ParameterError, Problem
+from qualitykit import schema
+from qualitykit.errors import InputError, ParameterError, Problem
 
 __all__ = [
     "KINDS",
@@ -712,14 +712,14 @@ def _read_parquet(path: Path, report: ValidationReport) -> _Raw:
 @cache
 def _valid_region_codes() -> frozenset[str]:
     """The codes ``regions.is_valid_code`` accepts (GB/T 2260 divisions + the national code)."""
-    from .regions import NATIONAL_CODE, regions
+    from qualitykit.data.regions import NATIONAL_CODE, regions
 
     return frozenset(regions()["region_code"].tolist()) | {NATIONAL_CODE}
 
 
 @cache
 def _valid_industry_codes() -> frozenset[str]:
-    from .industries import industries
+    from qualitykit.data.industries import industries
 
     return frozenset(industries(include_non_rpq=True)["industry_code"].tolist())
 

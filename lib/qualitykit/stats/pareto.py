@@ -35,8 +35,8 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
-from qualitykit.metrics import binomial_ci, newcombe_diff_ci
 from qualitykit.schema import CAUSES_5M1E, CONTROLLABILITY
+from qualitykit.stats.metrics import binomial_ci, newcombe_diff_ci
 
 __all__ = [
     "CAUSE_MAP_COLUMNS",
@@ -70,7 +70,7 @@ Ties = Literal["label", "first"]
 
 
 def _wilson(x: np.ndarray, n: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for x / n (Wilson 1927) from :func:`qualitykit.metrics.binomial_ci`;
+    """Wilson score interval for x / n (Wilson 1927) from :func:`qualitykit.stats.metrics.binomial_ci`;
     NaN where n = 0 (the callers warn about empty denominators themselves)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QualityKitWarning)
@@ -82,7 +82,7 @@ def _newcombe(
     x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray, confidence: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """p1 − p2 with Newcombe's hybrid score interval (Newcombe 1998, Stat Med 17:873, method 10)
-    from :func:`qualitykit.metrics.newcombe_diff_ci`, for arrays of any (common) shape."""
+    from :func:`qualitykit.stats.metrics.newcombe_diff_ci`, for arrays of any (common) shape."""
     arrays = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x1, n1, x2, n2)))
     shape = arrays[0].shape
     with warnings.catch_warnings():

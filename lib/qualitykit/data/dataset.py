@@ -1,20 +1,20 @@
 """Reading spot-check records, nonconformities and counts — from the sample or from user data.
 
 * :func:`open_records` — records of a region (any level), years and check levels. From a
-  partitioned Parquet data set in the layout :func:`qualitykit.sample.write_sample` writes
+  partitioned Parquet data set in the layout :func:`qualitykit.data.sample.write_sample` writes
   (hive partitions ``province=PP0000``, files sorted by ``region_code``) the filter is pushed down
   to Arrow: the province partition is pruned, then the row groups whose ``region_code`` statistics
   exclude the district, so one district of a 10 M-row set is read without loading the rest. A
   single user file (CSV / XLSX / Parquet) or another folder goes through
-  :func:`qualitykit.io.load_records` (validation, encodings) and is filtered in memory.
+  :func:`qualitykit.data.io.load_records` (validation, encodings) and is filtered in memory.
 * :func:`open_nonconformities` — the failed items of the selected records (joined through
   ``batch_id``), with the record columns needed to group them and the cause map's columns.
 * :func:`aggregate` — records → counts (``batches``, ``passed``, ``nonconforming``) by any
   columns, including the derived ``province_code``, ``city_code`` and ``sales_class``.
 * :func:`load_cause_map` — the item → cause map (``data/causes/cause_map.csv`` or the user's own).
 
-``source=None`` means the embedded synthetic sample (:func:`qualitykit.sample.ensure_sample`
-builds it on first use). Returned columns have the dtypes of :mod:`qualitykit.io`.
+``source=None`` means the embedded synthetic sample (:func:`qualitykit.data.sample.ensure_sample`
+builds it on first use). Returned columns have the dtypes of :mod:`qualitykit.data.io`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
-from . import regions, schema
-from .errors import InputError, NoDataError, ParameterError, Problem
-from .paths import data_dir
-from .sample import ensure_sample, to_frame
+from qualitykit import schema
+from qualitykit.data import regions
+from qualitykit.data.sample import ensure_sample, to_frame
+from qualitykit.errors import InputError, NoDataError, ParameterError, Problem
+from qualitykit.paths import data_dir
 
 __all__ = [
     "DEFAULT_NC_RECORD_COLUMNS",
@@ -248,14 +249,14 @@ def open_records(
 
     ``source``: None (the embedded synthetic sample), a sample folder (with ``records/``), a
     province-partitioned records folder, or a user file / folder read by
-    :func:`qualitykit.io.load_records`. ``region``: a GB/T 2260 code of any level (``"330303"``
+    :func:`qualitykit.data.io.load_records`. ``region``: a GB/T 2260 code of any level (``"330303"``
     a district, ``"330300"`` a city, ``"330000"`` a province, ``"000000"`` the country).
     ``years``: a year, a ``(first, last)`` tuple (inclusive) or a list of years.
     ``check_levels``: one level or several (national / provincial / municipal / county or
     国家/省/市/县级). ``columns``: the record columns to return (default all, see
     :data:`RECORD_COLUMNS`).
 
-    Returns one row per batch with the canonical columns (dtypes of :mod:`qualitykit.io`), in
+    Returns one row per batch with the canonical columns (dtypes of :mod:`qualitykit.data.io`), in
     the order of the data set (the sample: by region, year, quarter, check level). Raises
     ``ParameterError`` for a malformed or unknown code / level / column and ``NoDataError`` if
     the selection is empty.
@@ -304,7 +305,7 @@ def open_nonconformities(
                             no cause columns). Items missing from the map get NA.
     ======================  ===============================================================
 
-    A user file is read with :func:`qualitykit.io.load_nonconformities`; the region / year /
+    A user file is read with :func:`qualitykit.data.io.load_nonconformities`; the region / year /
     level filters then need ``records`` with the same batch ids, so for user files only the
     unfiltered table is supported (pass the filters as None).
     """
@@ -314,7 +315,7 @@ def open_nonconformities(
     rec_cols = _check_columns(record_columns or [], RECORD_COLUMNS)
     kind, path = _resolve(source, "nonconformities")
     if kind == "file":
-        from . import io
+        from qualitykit.data import io
 
         if reg is not None or yrs is not None or levels is not None:
             raise ParameterError(
@@ -395,7 +396,7 @@ def aggregate(records: pd.DataFrame, by: str | Sequence[str] | None = None) -> p
     """Counts of ``records`` (or re-summed counts) by the columns ``by``.
 
     Besides the record columns, ``by`` may name the derived ``province_code`` and ``city_code``
-    (from ``region_code``, :func:`qualitykit.regions.add_parents`) and ``sales_class`` (Longwan
+    (from ``region_code``, :func:`qualitykit.data.regions.add_parents`) and ``sales_class`` (Longwan
     A/B/C from ``annual_sales``, :func:`qualitykit.schema.sales_class`).
 
     ===============  =============================================
@@ -405,10 +406,10 @@ def aggregate(records: pd.DataFrame, by: str | Sequence[str] | None = None) -> p
     nonconforming    batches − passed (int64)
     ===============  =============================================
 
-    Counting is :func:`qualitykit.metrics.aggregate_counts` (which checks the input and collects
+    Counting is :func:`qualitykit.stats.metrics.aggregate_counts` (which checks the input and collects
     every problem into one ``InputError``).
     """
-    from .metrics import aggregate_counts  # lazily: scipy.stats is slow to import
+    from qualitykit.stats.metrics import aggregate_counts  # lazily: scipy.stats is slow to import
 
     keys = [by] if isinstance(by, str) else list(by or [])
     frame = records
@@ -437,10 +438,10 @@ def load_cause_map(path: PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
 
     Default ``data/causes/cause_map.csv`` (reasoning in ``data/causes/README.md``). A user map
     (CSV path or DataFrame) needs the same four columns; it is checked with
-    :func:`qualitykit.pareto.validate_cause_map` (unique items, 5M1E and controllability from
+    :func:`qualitykit.stats.pareto.validate_cause_map` (unique items, 5M1E and controllability from
     ``schema``), every problem reported in one ``InputError``.
     """
-    from .pareto import validate_cause_map  # lazily: scipy.stats is slow to import
+    from qualitykit.stats.pareto import validate_cause_map  # lazily: scipy.stats is slow to import
 
     if isinstance(path, pd.DataFrame):
         raw = path.copy()

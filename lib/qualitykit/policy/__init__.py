@@ -1,0 +1,2 @@
+"""Policy: the target registry of the policy documents (``targets``) and the scorecard that
+evaluates targets against data (``scorecard``)."""
