@@ -112,3 +112,18 @@ def test_industries_29_rpq_divisions():
     assert df["industry_code"].tolist()[0] == "13" and df["industry_code"].tolist()[-1] == "41"
     assert industries.industry_name("19") == "皮革、毛皮、羽毛及其制品和制鞋业"
     assert len(industries.industries(include_non_rpq=True)) == 31
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("330303", ["330303", "330300", "330000", "000000"]),  # 龙湾区 < 温州市 < 浙江省
+        ("441900", ["441900", "440000", "000000"]),  # 东莞市: a city that is its own county unit
+        ("419001", ["419001", "410000", "000000"]),  # 济源市: directly under 河南省
+        ("330300", ["330300", "330000", "000000"]),
+        ("330000", ["330000", "000000"]),
+        ("000000", ["000000"]),
+    ],
+)
+def test_ancestors_nearest_first(code, expected):
+    assert regions.ancestors(code) == expected

@@ -289,6 +289,26 @@ def parent_code(region_code: str, level: Level | Literal["national"]) -> str:
     return region_code
 
 
+def ancestors(code: str) -> list[str]:
+    """``code`` and the divisions containing it, nearest first: the division itself, its city
+    (where it has one), its province and the nation (``000000``), without duplicates.
+
+    A county-level unit directly under its province (e.g. 济源市 419001) has no city; a city that
+    is its own county-level unit (东莞市 441900) appears once."""
+    check_code(code)
+    if code == NATIONAL_CODE:
+        return [code]
+    out = [code]
+    row = lookup(code)
+    city = _county_city().get(code)
+    if city is None and row["level"] == "city":
+        city = code
+    for up in (city, code[:2] + "0000", NATIONAL_CODE):
+        if isinstance(up, str) and up not in out:
+            out.append(up)
+    return out
+
+
 def add_parents(df: pd.DataFrame, code_column: str = "region_code") -> pd.DataFrame:
     """Return ``df`` with ``city_code`` and ``province_code`` derived from county-level codes.
 

@@ -219,22 +219,6 @@ def _contains(parent: str, code: str) -> bool:
     return False
 
 
-def _ancestors(code: str) -> list[str]:
-    """The division itself, its city, its province and the nation (no duplicates)."""
-    if code == regions.NATIONAL_CODE:
-        return [code]
-    row = regions.lookup(code)
-    out = [code]
-    city = row["city_code"]
-    if isinstance(city, str) and city not in out:
-        out.append(city)
-    prov = code[:2] + "0000"
-    if prov not in out:
-        out.append(prov)
-    out.append(regions.NATIONAL_CODE)
-    return out
-
-
 @cache
 def _county_parents() -> pd.DataFrame:
     """Long table ``region_code → ancestor`` for every county-level code (self, city, province,
@@ -2269,7 +2253,7 @@ def scorecard_for_region(
     431000 are city-level figures). Columns: ``for_region_code`` plus those of :func:`evaluate`
     (``kwargs`` are passed on)."""
     regions.check_code(region_code)
-    anc = _ancestors(region_code)
+    anc = regions.ancestors(region_code)
     if not include_national:
         anc = [a for a in anc if a != regions.NATIONAL_CODE]
     reg = registry if registry is not None else tg.load_registry()
@@ -2343,7 +2327,7 @@ def scorecard_for_districts(
         assert reg is not None
         all_targets = list(reg)
         for d in districts:
-            anc = set(_ancestors(d)) - {regions.NATIONAL_CODE}
+            anc = set(regions.ancestors(d)) - {regions.NATIONAL_CODE}
             for t in all_targets:
                 if t.region_code is None or t.region_code not in anc:
                     continue

@@ -1369,18 +1369,8 @@ def _registry(registry: Registry | None) -> Registry:
     return load_registry() if registry is None else registry
 
 
-def _ancestors(code: str | None) -> set[str]:
-    """The code itself, its city, its province and the nation."""
-    if code is None:
-        return set()
-    out = {code, regions.NATIONAL_CODE}
-    if code == regions.NATIONAL_CODE:
-        return out
-    row = regions.lookup(code)
-    out.add(code[:2] + "0000")
-    if isinstance(row["city_code"], str):
-        out.add(row["city_code"])
-    return out
+def _ancestor_set(code: str | None) -> set[str]:
+    return set() if code is None else set(regions.ancestors(code))
 
 
 _TARGET_COLUMNS: dict[str, str] = {
@@ -1490,7 +1480,7 @@ def targets_table(
                 continue
             if qualitative is not None and t.qualitative != qualitative:
                 continue
-            if region_code is not None and region_code not in _ancestors(t.region_code):
+            if region_code is not None and region_code not in _ancestor_set(t.region_code):
                 continue
             rows.append(
                 {

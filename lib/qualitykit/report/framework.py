@@ -189,32 +189,13 @@ def decimal_year(date: str) -> float:
     return year + (day.timetuple().tm_yday - 1) / days
 
 
-def _ancestors(region_code: str) -> list[str]:
-    """``region_code`` and the divisions containing it, nearest first (city, province, nation)."""
-    regions.check_code(region_code)
-    out = [region_code]
-    level = str(regions.lookup(region_code)["level"])
-    for up in ("city", "province", "national"):
-        if level == "national" or (up == "city" and level != "county"):
-            continue
-        if up == "province" and level == "province":
-            continue
-        try:
-            code = regions.parent_code(region_code, up)  # type: ignore[arg-type]
-        except errors.ParameterError:  # a county-level unit directly under its province
-            continue
-        if code not in out:
-            out.append(code)
-    return out
-
-
 def programme_start(region_code: str) -> tuple[float, str] | None:
     """The start of the quality programme covering ``region_code`` from the target registry:
     (decimal year of the document's date, document id) of the nearest dated document whose
     region is the region or contains it (national documents excluded); None if there is none."""
     from qualitykit.policy import targets
 
-    nearest = {code: i for i, code in enumerate(_ancestors(region_code))}
+    nearest = {code: i for i, code in enumerate(regions.ancestors(region_code))}
     docs = targets.documents_table()
     docs = docs[docs["date"].notna() & (docs["admin_level"] != "national")]
     docs = docs[docs["region_code"].isin(list(nearest))]
@@ -341,7 +322,7 @@ def policy_targets(
         tt = targets.targets_table(document=document_id)
     elif region_code:
         tt = targets.targets_table()
-        tt = tt[tt["region_code"].isin(_ancestors(region_code))].reset_index(drop=True)
+        tt = tt[tt["region_code"].isin(regions.ancestors(region_code))].reset_index(drop=True)
     else:
         tt = targets.targets_table()
     if quantitative_only:
