@@ -433,5 +433,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 
+# ----------------------------------------------------------------------------------------------
+# qualitykit notebooks DIR — copy the notebooks out, to run against the installed package
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_notebooks_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", metavar="DIR", help="folder to copy the notebooks into (created)")
+
+
+@command(
+    "notebooks",
+    help="copy the notebooks into a folder of yours (to run them with the installed package)",
+    arguments=_add_notebooks_arguments,
+)
+def cmd_notebooks(args: argparse.Namespace) -> int:
+    """Copy every notebook (``.ipynb``, without outputs) into ``DIR``. Existing files are never
+    overwritten: a notebook already there is refused by name, and nothing is copied."""
+    from pathlib import Path
+
+    from qualitykit.atomic import write_bytes
+    from qualitykit.paths import notebooks_dir
+
+    target = Path(args.dir)
+    if target.exists() and not target.is_dir():
+        raise QualityKitError(f"{target} exists and is not a folder: give a folder to copy into")
+    sources = sorted(notebooks_dir().glob("*.ipynb"))
+    if not sources:
+        raise QualityKitError(f"no notebooks found in {notebooks_dir()} (a broken installation?)")
+    clashes = [target / s.name for s in sources if (target / s.name).exists()]
+    if clashes:
+        raise QualityKitError(
+            f"{target} already holds {', '.join(c.name for c in clashes)}: nothing was copied "
+            "(remove or rename them, or choose another folder)"
+        )
+    target.mkdir(parents=True, exist_ok=True)
+    for s in sources:
+        write_bytes(target / s.name, s.read_bytes())
+    print(f"copied {len(sources)} notebooks into {target.resolve()}")
+    print("open them with: jupyter lab " + str(target))
+    return EXIT_OK
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
