@@ -31,7 +31,8 @@ import pyarrow.dataset as ds
 
 from qualitykit import schema
 from qualitykit.data import regions
-from qualitykit.data.sample import ensure_sample, to_frame
+from qualitykit.data.frames import to_frame
+from qualitykit.data.sample import ensure_sample
 from qualitykit.errors import InputError, NoDataError, ParameterError, Problem
 from qualitykit.paths import data_dir
 
