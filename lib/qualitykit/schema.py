@@ -270,6 +270,9 @@ COLUMN_ALIASES: dict[str, str] = {
     "抽查领域": "channel",
     "抽样环节": "channel",
     "环节": "channel",
+    "抽查执行环节": "channel",
+    "抽样区域": "region_name",
+    "各区域抽查批次数": "batches",
     "产品类别名称": "product",
     "产品种类": "product",
     "项目": "item",
@@ -298,6 +301,10 @@ CHECK_LEVEL_ALIASES: dict[str, str] = {
     "省": "provincial",
     "省级": "provincial",
     "省级监督抽查": "provincial",
+    "省级定期监督抽查": "provincial",
+    "省级专项监督抽查": "provincial",
+    "市级定期监督抽查": "municipal",
+    "县级定期监督抽查": "county",
     "省抽": "provincial",
     "市": "municipal",
     "市级": "municipal",
@@ -365,7 +372,15 @@ COLUMN_ALIASES = _inspection_variants(COLUMN_ALIASES)
 def normalise_header(header: object) -> str:
     """Lower-case, strip, drop spaces/underscores/full-width brackets so aliases match loosely."""
     text = str(header).strip().lower().replace("\ufeff", "")
-    for a, b in (("（", "("), ("）", ")"), (" ", ""), ("\u3000", ""), ("_", ""), ("-", ""), ("％", "%")):
+    for a, b in (
+        ("（", "("),
+        ("）", ")"),
+        (" ", ""),
+        ("\u3000", ""),
+        ("_", ""),
+        ("-", ""),
+        ("％", "%"),
+    ):
         text = text.replace(a, b)
     return text
 

@@ -123,6 +123,7 @@ class ValidationReport:
     footer: list[str] = field(default_factory=list)
     period: dict[str, Any] | None = None  # a period from the title or the parameter
     totals: list[dict[str, Any]] = field(default_factory=list)  # excluded total rows
+    cross_checks: list[dict[str, Any]] = field(default_factory=list)  # parts vs stated totals
     code_changes: pd.DataFrame | None = field(default=None, repr=False)  # abolished codes mapped
     units_resolved: int | None = None  # rows whose unit was given by name and resolved
     _findings: list[Finding] = field(default_factory=list, repr=False)
@@ -187,6 +188,18 @@ class ValidationReport:
             parts.append(
                 f"pass rate {100 * s['pass_rate']:.1f} % ({s['passed']:,} of {s['batches']:,} batches)"
             )
+        if self.units_resolved:
+            parts.append(f"{self.units_resolved:,} unit name(s) resolved")
+        if self.code_changes is not None and len(self.code_changes):
+            parts.append(f"{len(self.code_changes):,} abolished code(s) mapped")
+        for t in self.totals[:3]:
+            stated = ", ".join(
+                f"{k} {t[k]:,}" for k in ("batches", "passed", "nonconforming", "nc_count")
+                if t.get(k) is not None
+            )  # fmt: skip
+            parts.append(f"total row {t['row']} '{t['label']}' excluded (stated: {stated})")
+        if len(self.totals) > 3:
+            parts.append(f"{len(self.totals) - 3} more total rows excluded")
         fmt = self.format if self.encoding is None else f"{self.format}, {self.encoding}"
         if self.sheet is not None:
             fmt += f", sheet {self.sheet!r}"

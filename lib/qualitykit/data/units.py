@@ -165,6 +165,8 @@ def declare_units(units: UnitsArg) -> pd.DataFrame:
     if units is None:
         return empty
     where = "units"
+    if isinstance(units, pd.DataFrame) and {"code", "name", "parent_code", "kind"} <= set(units):
+        return units  # already declared
     if isinstance(units, pd.DataFrame):
         df = units.astype("string")
     elif isinstance(units, list):

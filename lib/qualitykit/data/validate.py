@@ -365,7 +365,9 @@ _ORDER: dict[Kind, tuple[str, ...]] = {
     "counts": (),
     "item_counts": ("region_code", "year", "product", "item", "category", "nc_count"),
 }
-_LABEL_COLUMNS = ("region_name", "region_code", "product", "item", "period", "channel", "category")
+_LABEL_COLUMNS = (
+    "region_name", "region_code", "product", "item", "period", "channel", "category", "check_level",
+)  # fmt: skip
 _RATE = re.compile(r"^[+-]?(\d+(?:\.\d*)?|\.\d+)\s*[%％]?$")
 
 
@@ -634,22 +636,33 @@ class _Validator:
     def derive_from_rates(
         self, typed: dict[str, pd.Series], columns: dict[str, tuple[int, pd.Series]]
     ) -> None:
-        """Counts from a published rate and batches (rounded to whole batches, said in a note);
-        where counts and a rate are both given, a mismatch beyond rounding is a note."""
+        """Counts from a published rate and batches where a row gives no count (rounded to whole
+        batches, said in a note); where counts and a rate are both given, a mismatch beyond
+        rounding is a note."""
         b = typed["batches"].astype("Float64")
         for rate, count, other in (("pass_rate", "passed", "nonconforming"),
                                    ("nc_rate", "nonconforming", "passed")):  # fmt: skip
             if rate not in typed:
                 continue
             r = typed[rate]
-            if count not in typed and other not in typed:
-                typed[count] = (b * r).round().astype("Int64")
+            est = (b * r).round().astype("Int64")
+            have_other = typed[other].notna() if other in typed else pd.Series(False, index=b.index)
+            have = typed[count].notna() if count in typed else pd.Series(False, index=b.index)
+            fill = (~have & ~have_other & est.notna()).to_numpy(bool)
+            if fill.any():
+                base = (
+                    typed[count]
+                    if count in typed
+                    else pd.Series(pd.NA, index=b.index, dtype="Int64")
+                )
+                typed[count] = base.mask(pd.Series(fill, index=b.index), est)
                 self.report.notes.append(
                     f"'{count}' derived from the published rate '{self.labels.get(rate, rate)}' × "
-                    "batches, rounded to whole batches"
+                    f"batches, rounded to whole batches ({int(fill.sum())} row(s))"
                 )
-            elif count in typed:
-                off = _mask((typed[count].astype("Float64") - b * r).abs() > 0.5 + 5e-4 * b)
+            given = have.to_numpy(bool)
+            if given.any():
+                off = given & _mask((typed[count].astype("Float64") - b * r).abs() > 0.5 + 5e-4 * b)
                 if off.any():
                     i = int(np.flatnonzero(off)[0])
                     self.report.notes.append(
@@ -732,7 +745,8 @@ class _Validator:
                         (
                             f"'{n}' is not a GB/T 2260 division (a development zone or similar): declare it "
                             "as a unit of its own with its parent — a CSV with the columns name,parent "
-                            f"(e.g. '{n},511900') passed as units=… (qualitykit validate --units FILE)"
+                            f"(e.g. '{n},{parent or '<parent code>'}') passed as units=… "
+                            "(qualitykit validate --units FILE)"
                         ),
                         rows.tolist()[:MAX_EXAMPLES_KEPT],
                         [n] * min(len(rows), MAX_EXAMPLES_KEPT),
@@ -828,6 +842,10 @@ class _Validator:
                     continue
                 summed = int(part[c].sum())
                 where = f" ({year})" if year else ""
+                report.cross_checks.append(
+                    {"year": year, "column": c, "parts": summed, "stated": stated,
+                     "row": rs[0]["row"], "label": rs[0]["label"]}
+                )  # fmt: skip
                 if summed == stated:
                     report.notes.append(
                         f"cross-check{where}: '{c}' of the parts sums to the stated total "
@@ -1110,6 +1128,11 @@ class _Validator:
                 typed["passed"] = b - typed["nonconforming"]
             if "nonconforming" not in typed:
                 typed["nonconforming"] = b - typed["passed"]
+            typed["passed"] = typed["passed"].fillna(b - typed["nonconforming"])
+            typed["nonconforming"] = typed["nonconforming"].fillna(b - typed["passed"])
+            none = (typed["passed"].isna() & b.notna()).to_numpy(bool)
+            self.add("passed", "no count in this row: give passed (合格批次), nonconforming "
+                     "(不合格批次) or a rate (合格率)", none)  # fmt: skip
             for c in _COUNT_COLUMNS:
                 typed[c] = typed[c].fillna(0).astype("int64")
             order = [c for c in typed if c not in _COUNT_COLUMNS] + list(_COUNT_COLUMNS)
