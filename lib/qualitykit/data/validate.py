@@ -937,13 +937,13 @@ class _Validator:
             if j in self.raw.numeric and self.raw.numeric[j].any():
                 numeric_extras.append(name)
         if extras:
-            report.notes.append("extra columns kept as text: " + ", ".join(extras))
+            report.notes.append("extra columns kept as text: " + short_list(extras))
         if dropped:
             report.notes.append(f"{dropped} empty column(s) without a header ignored")
         if numeric_extras:
             report.notes.append(
                 "numbers read as text in "
-                + ", ".join(numeric_extras)
+                + short_list(numeric_extras)
                 + ": leading zeros, if there were any, cannot be recovered"
             )
         return out
