@@ -1138,7 +1138,7 @@ class _Validator:
             order = [c for c in typed if c not in _COUNT_COLUMNS] + list(_COUNT_COLUMNS)
         else:
             if kind == "records":
-                typed["passed"] = typed["passed"].astype(bool)
+                typed["passed"] = typed["passed"].fillna(False).astype(bool)
             known = [c for c in _ORDER[kind] if c in typed]
             order = known + [c for c in typed if c not in known]
         return pd.DataFrame({c: typed[c].reset_index(drop=True) for c in order})
