@@ -58,7 +58,8 @@ __all__ = [
 CSV_SUFFIXES = frozenset({".csv", ".txt", ".tsv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 PARQUET_SUFFIXES = frozenset({".parquet", ".pq", ".parq"})
-TABLE_SUFFIXES = CSV_SUFFIXES | XLSX_SUFFIXES | PARQUET_SUFFIXES
+TABLE_SUFFIXES = frozenset({".csv", ".tsv"}) | XLSX_SUFFIXES | PARQUET_SUFFIXES
+"""Files a folder is read as (``.txt`` only when named as a file: a folder's README.txt is no table)."""
 
 PathLike = str | os.PathLike[str]
 Sheet = str | int | None
@@ -99,7 +100,10 @@ def period_from_text(text: str) -> dict[str, object] | None:
 
 def table_files(folder: Path) -> list[Path]:
     """The table files of a folder (CSV, XLSX, Parquet; hidden and ``_``-prefixed names skipped),
-    sorted by name; a sub-folder holding Parquet files counts as one (partitioned) table."""
+    sorted by name; a sub-folder holding Parquet files counts as one (partitioned) table, and a
+    folder whose sub-folders are hive partitions (``year=2023``) is itself one table."""
+    if any(p.is_dir() and "=" in p.name for p in folder.iterdir()):
+        return [folder]
     out = []
     for p in sorted(folder.iterdir()):
         if p.name.startswith((".", "_")):
