@@ -448,8 +448,9 @@ def open_source(
     :func:`qualitykit.data.units.declare_units`). ``parent``: code within which unit names are
     resolved. ``parent_figures``: published parent figures (CSV / DataFrame with ``region_code,
     year, batches, passed`` or ``pass_rate``, ``source``). ``map_codes``: map abolished codes to
-    their successors (default: yes for user data, no for the synthetic sample, whose districts are
-    cpca's vintage by construction). Raises ``InputFileError`` for bad files, ``ShapeError`` for a
+    their successors (default: yes for files and folders of files; a partitioned Parquet folder —
+    the synthetic sample's layout, whose districts are cpca's vintage by construction — is read
+    by pushdown as it is, without mapping). Raises ``InputFileError`` for bad files, ``ShapeError`` for a
     folder mixing kinds that do not belong together, ``ParameterError`` for bad arguments."""
     from qualitykit.data import validate as val
     from qualitykit.data.sample import ensure_sample
