@@ -118,7 +118,7 @@ for c in codes:
     for y in range(2015, 2025):
         b = int(rng.integers(20, 400)); p = int(b - rng.binomial(b, 0.08))
         lines.append(f"{{c}},{{y}},省级,{{b}},{{p}}")
-open({str(counts_csv)!r}, "w", encoding="utf-8").write("\n".join(lines) + "\n")
+open({str(counts_csv)!r}, "w", encoding="utf-8").write(chr(10).join(lines) + chr(10))
 from qualitykit.data.source import open_source
 t = time.perf_counter()
 src = open_source({str(counts_csv)!r})

@@ -224,13 +224,22 @@ class PublishedTableChecks:
                 report.notes.append(f"abolished codes mapped to their successors: {shown}{more}")
         # a row whose unit is the parent of all other rows' units is the table's own total
         if self.kind_now in ("counts", "item_counts") and frame["region_code"].nunique() > 2:
-            codes = frame["region_code"].dropna().astype(str)
-            uniq = sorted(set(codes))
-            for cand in uniq:
+            uniq = sorted(set(frame["region_code"].dropna().astype(str)))
+            city_of = regions._county_city()
+
+            def up(code: str) -> tuple[str | None, str]:  # (city, province prefix) of a unit
+                base = code[1:7] if code.startswith("X") else code
+                return city_of.get(base, base if base.endswith("00") else None), base[:2]
+
+            ups = {c: up(c) for c in uniq}
+            # only a city or province code can be the parent of all the others
+            for cand in (c for c in uniq if c.endswith("00") and regions.is_valid_code(c)):
                 others = [c for c in uniq if c != cand]
-                if cand.startswith("X") or not regions.is_valid_code(cand):
-                    continue
-                if all(_inside(c, cand) for c in others):
+                if cand.endswith("0000"):
+                    inside = all(ups[c][1] == cand[:2] for c in others)
+                else:
+                    inside = all(ups[c][0] == cand for c in others)
+                if inside:
                     hit = (frame["region_code"] == cand).fillna(False).to_numpy(bool)
                     label = regions.name(cand)
                     tot = {"row": self.rows[hit], "label": np.array([label] * int(hit.sum()))}
