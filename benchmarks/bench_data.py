@@ -9,7 +9,11 @@ Prints, each measured in a fresh Python process (so peak RSS is that step's own)
 2. reading one district's records (three districts) from that set with :func:`qualitykit.data.dataset.open_records`:
    time of the read alone, time of the whole process (imports included) and peak RSS
    (targets: read ≤ 0.2 s, ≤ 300 MB);
-3. generating the default sample (1,000,000 batches) with content hashes, as ``ensure_sample``
+3. the same district through the one entry point for every shape:
+   ``open_source(large).counts(region=…, by=["check_level"])`` (target ≤ 0.2 s for the read);
+4. a counts table of 3,000 units × 10 years (CSV, written to the scratch folder from real GB/T 2260
+   codes and made-up counts) read with ``open_source`` and aggregated (target ≤ 1 s);
+5. generating the default sample (1,000,000 batches) with content hashes, as ``ensure_sample``
    does: wall time and peak RSS.
 
 The scratch folder is deleted at the end unless ``--keep`` is given.
@@ -88,6 +92,42 @@ extra = {{"rows": len(df)}}
         print(f"read district {district} (fresh process): {rd['rows']:,} rows in "
               f"{rd['seconds'] * 1000:.0f} ms (process incl. imports {rd['total']:.2f} s), "
               f"peak RSS {rd['peak_rss_mb']:.0f} MB")  # fmt: skip
+
+    for district in args.district[:1]:
+        rs = _run(f"""
+from qualitykit.data.source import open_source
+src = open_source({str(large)!r})
+t = time.perf_counter()
+c = src.counts(region={district!r}, by=["check_level"])
+seconds = time.perf_counter() - t
+extra = {{"rows": int(c["batches"].sum())}}
+""")
+        print(f"open_source(...).counts(region={district}) (fresh process): {rs['rows']:,} batches "
+              f"in {rs['seconds'] * 1000:.0f} ms, peak RSS {rs['peak_rss_mb']:.0f} MB")  # fmt: skip
+
+    counts_csv = SCRATCH / "counts_3000x10.csv"
+    ct = _run(f"""
+import numpy as np
+from qualitykit.data import regions
+r = regions.regions()
+codes = regions.counties()["region_code"].astype(str).tolist()
+codes += r.loc[r["level"] == "city", "region_code"].astype(str).tolist()[: 3000 - len(codes)]
+rng = np.random.default_rng(1)
+lines = ["地区代码,年份,抽查级别,抽查批次,合格批次"]
+for c in codes:
+    for y in range(2015, 2025):
+        b = int(rng.integers(20, 400)); p = int(b - rng.binomial(b, 0.08))
+        lines.append(f"{{c}},{{y}},省级,{{b}},{{p}}")
+open({str(counts_csv)!r}, "w", encoding="utf-8").write(chr(10).join(lines) + chr(10))
+from qualitykit.data.source import open_source
+t = time.perf_counter()
+src = open_source({str(counts_csv)!r})
+c = src.counts(years=(2015, 2024))
+seconds = time.perf_counter() - t
+extra = {{"rows": len(c)}}
+""")
+    print(f"counts table 3,000 units × 10 years: read + aggregated {ct['rows']:,} rows in "
+          f"{ct['seconds']:.2f} s (fresh process), peak RSS {ct['peak_rss_mb']:.0f} MB")  # fmt: skip
 
     df_ = _run(f"""
 from qualitykit.data import sample

@@ -128,45 +128,103 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _add_validate_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "files", nargs="+", metavar="FILE", help="CSV, XLSX or Parquet file (or directory)"
+        "files",
+        nargs="+",
+        metavar="FILE",
+        help="CSV, XLSX or Parquet file, or a folder of them (a partitioned Parquet folder is one)",
     )
     p.add_argument(
         "--kind",
-        choices=("records", "nonconformities", "counts"),
+        choices=("records", "nonconformities", "counts", "item_counts"),
         help="the table kind (default: detected from the columns)",
     )
     p.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
+    p.add_argument(
+        "--period",
+        metavar="PERIOD",
+        help="period of a table without a year column or a period in its title: 2019, 2019H2, 2023Q3",
+    )
+    p.add_argument(
+        "--units",
+        metavar="FILE",
+        help="non-standard units (开发区, 高新区 …): a CSV with the columns name,parent",
+    )
+    p.add_argument(
+        "--parent", metavar="CODE", help="resolve unit names within this GB/T 2260 division"
+    )
+    p.add_argument(
+        "--keep-codes",
+        action="store_true",
+        help="keep abolished region codes as given (default: map them to their successors)",
+    )
     p.add_argument("--json", action="store_true", help="print a machine-readable JSON report")
     p.add_argument(
         "--max-problems",
         type=int,
         default=20,
         metavar="N",
-        help="problems shown per column and check (default 20; 0 = all); all are counted",
+        help="problems shown per column and check (default 20; 0 = all kept, at most 100 per "
+        "check); all are counted",
     )
+
+
+def _validation_targets(files: Sequence[str]) -> list[str]:
+    """The files to check: a folder of table files is checked file by file."""
+    from pathlib import Path
+
+    from qualitykit.data.read import table_files
+
+    out: list[str] = []
+    for f in files:
+        p = Path(f)
+        if p.is_dir() and not any(c.name.startswith("province=") for c in p.iterdir()):
+            found = table_files(p)
+            if found and found != [p]:
+                out.extend(str(x) for x in found)
+                continue
+        out.append(f)
+    return out
 
 
 @command(
     "validate",
-    help="check input tables (records, nonconformities, counts) and summarise them",
+    help="check input tables (records, nonconformities, counts, item counts) and summarise them",
     arguments=_add_validate_arguments,
 )
 def cmd_validate(args: argparse.Namespace) -> int:
-    """Print a summary per valid file (exit 0) or every problem found (exit 1)."""
+    """Print a summary per valid file (exit 0) or the problems found (exit 1): the kind, rows,
+    units resolved, totals excluded and the real total; problems capped per check."""
     from qualitykit.data import io
+    from qualitykit.data.shapes import ShapeError, shape_of
 
     cap = None if args.max_problems <= 0 else args.max_problems
-    reports = [io.validate(f, kind=args.kind, sheet=args.sheet) for f in args.files]
+    options = {
+        "period": args.period,
+        "units": args.units,
+        "parent": args.parent,
+        "map_codes": not args.keep_codes,
+        "keep_frame": False,
+    }
+    files = _validation_targets(args.files)
+    reports = [io.validate(f, kind=args.kind, sheet=args.sheet, **options) for f in files]
     ok = all(r.ok for r in reports)
+    shape = None
+    if ok and len(reports) > 1 and len(args.files) == 1:
+        try:
+            shape = shape_of([(r.file, str(r.kind)) for r in reports])
+        except ShapeError as e:
+            shape = f"not one source: {e}"
     if args.json:
-        doc = {"ok": ok, "files": [r.to_dict(max_per_group=cap) for r in reports]}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        doc = {"ok": ok, "shape": shape, "files": [r.to_dict(max_per_group=cap) for r in reports]}
+        print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
     else:
         for r in reports:
             print(r.to_text(max_per_group=cap))
         if len(reports) > 1:
             bad = sum(not r.ok for r in reports)
             print(f"{len(reports)} files: {len(reports) - bad} OK, {bad} with problems")
+        if shape is not None:
+            print(f"shape: {shape}")
     return EXIT_OK if ok else EXIT_PROBLEMS
 
 

@@ -122,6 +122,23 @@ COUNT_VALUE_COLUMNS: tuple[str, ...] = ("batches", "passed", "nonconforming")
 """An aggregated-counts table has any grouping columns plus ``batches`` and ``passed`` or
 ``nonconforming`` (non-negative integers, ``passed + nonconforming == batches``)."""
 
+ITEM_COUNT_COLUMNS: tuple[Column, ...] = (
+    Column("item", "str", True, "test item or cause category, e.g. 成鞋耐折性能"),
+    Column("nc_count", "int", True, "nonconformities (failed batches) on that item"),
+)
+"""An item-counts table (nonconformities per test item or cause category, e.g. for a Pareto
+chart) has ``item`` and ``nc_count`` plus optional ``region_code`` / ``region_name``, ``year``,
+``period``, ``product``, ``category``."""
+
+RATE_COLUMNS: tuple[str, ...] = ("pass_rate", "nc_rate")
+"""A published rate (合格率 / 不合格率, percent or proportion) that, with ``batches``, gives the
+counts of a counts table (``passed`` = round(batches × pass_rate), said in a note)."""
+
+EXTRA_COLUMNS: tuple[str, ...] = ("region_name", "period", "channel")
+"""Optional columns of every shape: a unit given by name (resolved to ``region_code``, see
+:mod:`qualitykit.data.units`), a period label (2019H2, 2023Q3, 2023年第三季度 …) and the sampling
+channel (生产领域 / 流通领域 / 电商)."""
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "records": RECORD_COLUMNS,
     "nonconformities": NONCONFORMITY_COLUMNS,
@@ -206,6 +223,60 @@ COLUMN_ALIASES: dict[str, str] = {
     "不合格批次数": "nonconforming",
     "nc_batches": "nonconforming",
     "pass_batches": "passed",
+    # item counts, rates, names, periods, channels (issue 10)
+    "不合格数": "nc_count",
+    "不合格次数": "nc_count",
+    "不合格项次": "nc_count",
+    "频次": "nc_count",
+    "次数": "nc_count",
+    "出现次数": "nc_count",
+    "count": "nc_count",
+    "合格率": "pass_rate",
+    "合格率(%)": "pass_rate",
+    "批次合格率": "pass_rate",
+    "批次合格率(%)": "pass_rate",
+    "抽查合格率": "pass_rate",
+    "抽样合格率": "pass_rate",
+    "passrate": "pass_rate",
+    "passratepct": "pass_rate",
+    "不合格率": "nc_rate",
+    "不合格率(%)": "nc_rate",
+    "批次不合格率": "nc_rate",
+    "抽查不合格率": "nc_rate",
+    "不合格发现率": "nc_rate",
+    "不合格产品检出率": "nc_rate",
+    "ncrate": "nc_rate",
+    "ncratepct": "nc_rate",
+    "地区": "region_name",
+    "地区名称": "region_name",
+    "区域": "region_name",
+    "区县": "region_name",
+    "区县名称": "region_name",
+    "县(市、区)": "region_name",
+    "县(市区)": "region_name",
+    "行政区": "region_name",
+    "行政区划名称": "region_name",
+    "单位": "region_name",
+    "地市": "region_name",
+    "region": "region_name",
+    "unit": "region_name",
+    "district": "region_name",
+    "时期": "period",
+    "期间": "period",
+    "统计期": "period",
+    "抽查时间": "period",
+    "抽查期间": "period",
+    "领域": "channel",
+    "抽查领域": "channel",
+    "抽样环节": "channel",
+    "环节": "channel",
+    "抽查执行环节": "channel",
+    "抽样区域": "region_name",
+    "各区域抽查批次数": "batches",
+    "产品类别名称": "product",
+    "产品种类": "product",
+    "项目": "item",
+    "不合格项目类别": "item",
     # more headers seen in notices (added with io)
     "检验结果": "passed",
     "抽检结果": "passed",
@@ -230,6 +301,10 @@ CHECK_LEVEL_ALIASES: dict[str, str] = {
     "省": "provincial",
     "省级": "provincial",
     "省级监督抽查": "provincial",
+    "省级定期监督抽查": "provincial",
+    "省级专项监督抽查": "provincial",
+    "市级定期监督抽查": "municipal",
+    "县级定期监督抽查": "county",
     "省抽": "provincial",
     "市": "municipal",
     "市级": "municipal",
@@ -281,17 +356,41 @@ CONTROLLABILITY_ALIASES: dict[str, str] = {
 """Controllability values accepted by the loader (Juran: management- vs operator-controllable)."""
 
 
+def _inspection_variants(aliases: dict[str, str]) -> dict[str, str]:
+    """抽查 (spot check) and 抽检 (sampling inspection) headers mean the same column."""
+    out = dict(aliases)
+    for k, v in aliases.items():
+        for a, b in (("抽查", "抽检"), ("抽检", "抽查")):
+            if a in k:
+                out.setdefault(k.replace(a, b), v)
+    return out
+
+
+COLUMN_ALIASES = _inspection_variants(COLUMN_ALIASES)
+
+
 def normalise_header(header: object) -> str:
     """Lower-case, strip, drop spaces/underscores/full-width brackets so aliases match loosely."""
     text = str(header).strip().lower().replace("\ufeff", "")
-    for a, b in (("（", "("), ("）", ")"), (" ", ""), ("\u3000", ""), ("_", ""), ("-", "")):
+    for a, b in (
+        ("（", "("),
+        ("）", ")"),
+        (" ", ""),
+        ("\u3000", ""),
+        ("_", ""),
+        ("-", ""),
+        ("％", "%"),
+    ):
         text = text.replace(a, b)
     return text
 
 
 _CANONICAL: dict[str, str] = {
     normalise_header(c.name): c.name for cols in TABLES.values() for c in cols
-} | {normalise_header(c): c for c in COUNT_VALUE_COLUMNS}
+} | {
+    normalise_header(c): c
+    for c in (*COUNT_VALUE_COLUMNS, *RATE_COLUMNS, *EXTRA_COLUMNS, "nc_count", "region_name")
+}
 _ALIASES: dict[str, str] = {normalise_header(k): v for k, v in COLUMN_ALIASES.items()}
 
 

@@ -31,9 +31,9 @@ import pyarrow.dataset as ds
 
 from qualitykit import schema
 from qualitykit.data import regions
-from qualitykit.data.sample import ensure_sample, to_frame
-from qualitykit.errors import InputError, NoDataError, ParameterError, Problem
-from qualitykit.paths import data_dir
+from qualitykit.data.frames import to_frame
+from qualitykit.data.sample import ensure_sample
+from qualitykit.errors import NoDataError, ParameterError
 
 __all__ = [
     "DEFAULT_NC_RECORD_COLUMNS",
@@ -43,6 +43,7 @@ __all__ = [
     "open_enterprises",
     "open_nonconformities",
     "open_records",
+    "open_source",
 ]
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -432,34 +433,19 @@ def aggregate(records: pd.DataFrame, by: str | Sequence[str] | None = None) -> p
     return aggregate_counts(frame, keys, source="records")
 
 
-def load_cause_map(path: PathLike | pd.DataFrame | None = None) -> pd.DataFrame:
-    """The item → cause map: ``item, category, cause_5m1e, controllable`` (+ ``rule``,
-    ``reasoning`` and any other columns of the file).
+def load_cause_map(
+    path: PathLike | pd.DataFrame | None = None, extend: PathLike | pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The item → cause map (:func:`qualitykit.data.causes.load_cause_map`): the default
+    ``data/causes/cause_map.csv`` or the user's own (``path``), extended / overridden by
+    ``extend``."""
+    from qualitykit.data.causes import load_cause_map as load
 
-    Default ``data/causes/cause_map.csv`` (reasoning in ``data/causes/README.md``). A user map
-    (CSV path or DataFrame) needs the same four columns; it is checked with
-    :func:`qualitykit.stats.pareto.validate_cause_map` (unique items, 5M1E and controllability from
-    ``schema``), every problem reported in one ``InputError``.
-    """
-    from qualitykit.stats.pareto import validate_cause_map  # lazily: scipy.stats is slow to import
+    return load(path, extend)
 
-    if isinstance(path, pd.DataFrame):
-        raw = path.copy()
-        name = "cause map"
-    else:
-        file = Path(path) if path is not None else data_dir() / "causes" / "cause_map.csv"
-        if not file.is_file():
-            raise ParameterError(f"cause map {str(file)!r} does not exist")
-        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        name = file.name
-    try:
-        clean = validate_cause_map(raw)
-    except InputError as e:
-        raise InputError(
-            [Problem(name, p.message, p.row, p.column, p.value) for p in e.problems]
-        ) from None
-    extra = [c for c in raw.columns if c not in clean.columns]
-    out = clean.copy()
-    for c in extra:
-        out[c] = raw[c].astype("string").reset_index(drop=True)
-    return out
+
+def open_source(source: PathLike | None = None, **options: object) -> object:
+    """The one entry point for any shape: :func:`qualitykit.data.source.open_source`."""
+    from qualitykit.data.source import open_source as open_
+
+    return open_(source, **options)  # type: ignore[arg-type]

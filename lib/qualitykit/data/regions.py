@@ -110,6 +110,7 @@ def regions() -> pd.DataFrame:
         na_values={"longitude": [""], "latitude": [""]},
     )
     df["city_code"] = df["city_code"].replace("", pd.NA)
+    df = pd.concat([df, _successor_rows(df)], ignore_index=True)
     names = df.drop_duplicates("region_code").set_index("region_code")["name_zh"]
     df["province_name_zh"] = df["province_code"].map(names)
     df["province_name_en"] = df["province_code"].map(PROVINCE_NAME_EN).astype("string")
@@ -132,12 +133,47 @@ def regions() -> pd.DataFrame:
     return df[cols]
 
 
+def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """County-level successors named in ``code_changes.csv`` that cpca's table lacks (e.g.
+    330112 临安区, 2017): added so that current codes are valid; no centroid."""
+    cc = pd.read_csv(
+        data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
+    )
+    new = cc[~cc["new_code"].isin(df["region_code"])].drop_duplicates("new_code")
+    cities = set(df.loc[df["level"] == "city", "region_code"])
+    city = new["new_code"].str.slice(0, 4) + "00"
+    city = city.where(city.isin(cities), new["new_code"])
+    prov = new["new_code"].str.slice(0, 2) + "0000"
+    city = city.where(~prov.isin(["110000", "120000", "310000", "500000"]), prov)
+    rows = pd.DataFrame(
+        {
+            "region_code": new["new_code"],
+            "name_zh": new["new_name"],
+            "level": "county",
+            "city_code": city,
+            "province_code": prov,
+            "longitude": float("nan"),
+            "latitude": float("nan"),
+        }
+    )
+    _CROSSWALK_ONLY.update(rows["region_code"].tolist())
+    return rows.astype(
+        {c: "string" for c in ("region_code", "name_zh", "level", "city_code", "province_code")}
+    )
+
+
+_CROSSWALK_ONLY: set[str] = set()
+
+
 @cache
 def counties() -> pd.DataFrame:
     """County-level divisions (县级: districts, counties, county-level cities, banners …) of the
-    mainland, indexed 0..n-1, sorted by code."""
+    mainland in cpca's table, indexed 0..n-1, sorted by code — the districts of the synthetic
+    sample. Successors that only ``code_changes.csv`` names (e.g. 330112 临安区) are valid codes
+    (:func:`regions` lists them) but not in this list, so that the sample stays as generated."""
     df = regions()
     df = df[(df["level"] == "county") & df["province_code"].isin(MAINLAND_PROVINCES)]
+    df = df[~df["region_code"].isin(sorted(_CROSSWALK_ONLY))]
     return df.sort_values("region_code").reset_index(drop=True)
 
 
