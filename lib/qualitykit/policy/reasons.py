@@ -146,6 +146,8 @@ def requirement_text(row: Mapping[str, Any], lang: Lang = "zh") -> str:
     thr, lo, hi = _val(row, "threshold"), _val(row, "range_low"), _val(row, "range_high")
     u = "%" if _val(row, "unit") == "pct" else ""
     ref = _name(_val(row, "ref_region_code"), _val(row, "ref_region_name"), lang)
+    if lang == "en" and _val(row, "ref_region_code") == regions.NATIONAL_CODE:
+        ref = "national"  # "the national average", not "the China average"
     if comparator in ("above_reference", "above_reference_by"):
         if comparator == "above_reference":
             return f"above the {ref} average" if lang == "en" else f"高于{ref}平均水平"
