@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -176,6 +177,23 @@ def glm_at(years, batches, passed, year):
     return eta, se, float(res.params[1]), float(p_last)
 
 
+def by_interval(lo: float, hi: float, required: float, strict: bool = False) -> str:
+    """The rule for a reached deadline, written out: met when the whole interval meets the
+    requirement (strictly above it for "高于…平均水平"), not met when none of it does."""
+    if (lo > required + 1e-9) if strict else (lo >= required - 1e-9):
+        return "met"
+    if (hi <= required + 1e-9) if strict else (hi < required - 1e-9):
+        return "not_met"
+    return "inconclusive"
+
+
+def track(prob: float) -> str:
+    """The forecast rule, written out: on track when meeting the target is "likely" (P ≥ 0.66),
+    off track when "unlikely" (P ≤ 0.33), inconclusive in between (IPCC AR5 guidance note,
+    Mastrandrea et al. 2010, Table 1)."""
+    return "on_track" if prob >= 0.66 else "off_track" if prob <= 0.33 else "inconclusive"
+
+
 def ols_predictive(years, values, year, threshold):
     """Straight line by numpy.polyfit; P(new value ≥ threshold) under the t predictive law."""
     t = np.asarray(years, dtype=float)
@@ -227,18 +245,24 @@ def test_past_deadline_clearly_below_is_not_met_with_confidence(synth):
     frac=st.floats(0, 1),
     threshold=st.integers(50, 100),
 )
-def test_past_deadline_status_follows_the_point_estimate(synth_registry, n, frac, threshold):
-    # invariant: met ⇔ x/n ≥ threshold; confident ⇔ the Wilson interval is on the same side
+def test_past_deadline_status_follows_the_interval(synth_registry, n, frac, threshold):
+    # invariant: met ⇔ the whole Wilson interval ≥ threshold; not_met ⇔ the whole interval below
+    # it; inconclusive otherwise. point_status: x/n against the threshold.
     x = int(round(frac * n))
     t = replace(synth_registry.target("synthetic_scorecard.01"), threshold=float(threshold))
     data = pd.DataFrame(
         {"region_code": ["431002"], "year": [2015], "check_level": ["provincial"]}
     ).assign(batches=n, passed=x)
     r = evaluate([t], CountsProvider(data)).iloc[0]
-    met = x / n >= threshold / 100 - 1e-12
+    thr = threshold / 100
     lo, hi = wilson(x, n)
-    assert r["status"] == ("met" if met else "not_met")
-    assert bool(r["confident"]) == (lo >= threshold / 100 - 1e-9 if met else hi < threshold / 100)
+    expected = "met" if lo >= thr - 1e-9 else ("not_met" if hi < thr - 1e-9 else "inconclusive")
+    assert r["status"] == expected
+    assert r["point_status"] == ("met" if x / n >= thr - 1e-12 else "not_met")
+    assert bool(r["confident"]) == (expected != "inconclusive")
+    assert (r["evidence"], r["reason_code"]) == ("interval", "deadline_reached")
+    assert (r["estimate_lower"], r["estimate_upper"]) == pytest.approx((lo, hi), abs=1e-12)
+    assert "…" not in r["status_reason_zh"] and r["status_reason_zh"].endswith("。")
 
 
 def test_rising_series_is_on_track(synth):
@@ -334,12 +358,17 @@ def test_relative_target_when_the_region_is_its_whole_reference(synth_registry, 
     assert "nan" not in r["status_reason_zh"]
 
 
-def test_relative_target_not_met(synth):
+def test_relative_target_below_the_average_but_within_the_interval(synth):
+    # 苏仙区 91/100 against Hunan (1931/2100, itself included): the gap is negative, but its
+    # Newcombe interval reaches above 0, so "高于全省平均水平" cannot be ruled out
     r = synth.loc["synthetic_scorecard.08"]
     parent = (490 + 91 + 1350) / (500 + 100 + 1500)
     assert r["gap_pp"] == pytest.approx(100 * (0.91 - parent), abs=1e-9)
-    assert r["gap_pp"] < 0
-    assert r["status"] == "not_met"
+    w = 100 / 2100
+    _, lo, hi = newcombe(91, 100, 490 + 1350, 500 + 1500)
+    assert r["gap_lower_pp"] == pytest.approx(100 * (1 - w) * lo, abs=1e-9)
+    assert r["gap_pp"] < 0 < r["gap_upper_pp"]
+    assert (r["status"], r["point_status"]) == ("inconclusive", "not_met")
 
 
 def test_relative_target_with_a_future_deadline(synth, counts):
@@ -365,16 +394,42 @@ def test_above_reference_needs_a_strictly_positive_gap(synth_registry, counts):
     r = evaluate([t], CountsProvider(counts)).iloc[0]
     assert r["gap_pp"] == pytest.approx(0.0, abs=1e-12)
     assert r["ref_value"] == pytest.approx(990 / 1100)
-    assert r["status"] == "not_met"
+    assert r["point_status"] == "not_met"  # a gap of 0 is not "above"
+    assert r["status"] == "inconclusive"  # but the interval reaches above 0
+    # with many batches exactly at the average the interval decides: not met
+    municipal = counts["check_level"] == "municipal"
+    big = counts.assign(
+        batches=counts["batches"].where(~municipal, counts["batches"] * 1000),
+        passed=counts["passed"].where(~municipal, counts["passed"] * 1000),
+    )
+    r = evaluate([t], CountsProvider(big)).iloc[0]
+    assert r["gap_pp"] == pytest.approx(0.0, abs=1e-9)
+    _, lo, hi = newcombe(90_000, 100_000, 900_000, 1_000_000)
+    assert r["gap_upper_pp"] == pytest.approx(100 * (1 - 1 / 11) * hi, abs=1e-9)
+    assert 0 < r["gap_upper_pp"] < 0.2  # still reaches above 0: a tie is never ruled out …
+    assert r["status"] == "inconclusive"
+    # … but a gap of −1 pp on these numbers is: not met
+    worse = big.assign(
+        passed=big["passed"].where(~(municipal & (big["region_code"] == "431026")), 89_000)
+    )
+    r = evaluate([t], CountsProvider(worse)).iloc[0]
+    assert r["gap_upper_pp"] < 0 and (r["status"], r["confident"]) == ("not_met", True)
 
 
-def test_fewer_than_three_years_no_trend(synth):
+def test_fewer_than_three_years_no_trend(synth, synth_registry, counts):
     r = synth.loc["synthetic_scorecard.09"]
-    assert r["n_years"] == 2
+    assert r["n_years"] == 2 and r["reason_code"] == "no_trend_few_years"
     assert pd.isna(r["trend_per_year"]) and pd.isna(r["prob_meet"])
     assert r["observed"] == pytest.approx(0.97)  # 194/200 in 2014 ≥ 95 %
-    assert r["status"] == "on_track"
+    assert wilson(194, 200)[0] < 0.95  # … but its interval reaches below 95 %
+    assert (r["status"], r["point_status"]) == ("inconclusive", "on_track")
     assert "only 2 year" in r["status_reason_en"] and "仅有2年" in r["status_reason_zh"]
+    # the same latest value on 2,000 batches: the whole interval is above 95 %
+    big = counts.assign(batches=counts["batches"] * 10, passed=counts["passed"] * 10)
+    t = synth_registry.target("synthetic_scorecard.09")
+    r = evaluate([t], CountsProvider(big)).iloc[0]
+    assert wilson(1940, 2000)[0] > 0.95
+    assert r["status"] == "on_track" and "on track" in r["status_reason_en"]
 
 
 def test_trend_not_estimable_falls_back_to_the_latest_value(synth_registry, counts):
@@ -406,8 +461,10 @@ def test_series_ending_before_a_reached_deadline_is_no_data(synth_registry, coun
 
 def test_hundred_percent_target(synth):
     r = synth.loc["synthetic_scorecard.11"]
-    assert r["observed"] == 1.0 and r["status"] == "met"
-    assert not r["confident"]  # the Wilson lower limit of 50/50 is below 1
+    assert r["observed"] == 1.0 and r["point_status"] == "met"
+    # the Wilson lower limit of 50/50 is below 1: no finite sample shows a rate of 100 %
+    assert wilson(50, 50)[0] < 1 and r["status"] == "inconclusive"
+    assert not r["confident"]
     assert r["threshold_prop"] == 1.0
 
 
@@ -472,7 +529,8 @@ def test_summary_counts_statuses(synth):
     assert row["n_targets"] == len(synth)
     for status in STATUSES:
         assert row[status] == expected.get(status, 0)
-    assert row["n_evaluated"] == sum(expected.get(k, 0) for k in STATUSES[:4])
+    evaluated = ("met", "not_met", "inconclusive", "on_track", "off_track")
+    assert row["n_evaluated"] == sum(expected.get(k, 0) for k in evaluated)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -520,7 +578,7 @@ def test_rpq_2025_not_met_in_2024_and_off_track(national):
     assert r["forecast"] == pytest.approx(fc, abs=1e-12)
     assert r["prob_meet"] == pytest.approx(prob, abs=1e-9)
     assert r["trend_per_year"] == pytest.approx(100 * slope, abs=1e-9)
-    assert r["status"] == ("on_track" if prob >= 0.5 else "off_track")
+    assert r["status"] == track(prob)
     assert r["status"] == "off_track"  # fc ≈ 93.78 %, P ≈ 0.29
     assert r["trend_unit"] == "pp" and r["prob_method"].startswith("ols")
     assert "rpq_national.csv" in r["data_source"]
@@ -533,7 +591,7 @@ def test_rpq_as_of_2023(national):
     fc, prob, _ = ols_predictive(ys, [RPQ[y] / 100 for y in ys], 2025, 0.94)
     assert r["observed"] == pytest.approx(0.9365)
     assert r["prob_meet"] == pytest.approx(prob, abs=1e-9)
-    assert r["status"] == ("on_track" if prob >= 0.5 else "off_track")
+    assert r["status"] == track(prob)
 
 
 def test_qci_2025(national):
@@ -543,14 +601,17 @@ def test_qci_2025(national):
     assert r["forecast"] == pytest.approx(fc, abs=1e-9)
     assert r["prob_meet"] == pytest.approx(prob, abs=1e-9)
     assert r["trend_per_year"] == pytest.approx(slope, abs=1e-9) and r["trend_unit"] == "points"
-    assert r["status"] == ("on_track" if prob >= 0.5 else "off_track")
+    assert r["status"] == track(prob)
+    assert 0.33 < prob < 0.66 and r["status"] == "inconclusive"  # P ≈ 0.54: as likely as not
+    assert r["point_status"] == "on_track" and r["evidence"] == "probability"
+    assert "0.54" in r["status_reason_en"] and "0.54" in r["status_reason_zh"]
     # the verdict depends on the years fitted: the last ten years alone (2021, 2023, 2024)
     reg = targets.load_registry()
     recent = evaluate([reg.target("national_2025.01")], ReferenceProvider(), trend_years=10)
     ys = [y for y in QCI if y > 2014]
     fc10, prob10, _ = ols_predictive(ys, [QCI[y] for y in ys], 2025, 86)
     assert recent["prob_meet"].iloc[0] == pytest.approx(prob10, abs=1e-9)
-    assert recent["status"].iloc[0] == ("on_track" if prob10 >= 0.5 else "off_track")
+    assert recent["status"].iloc[0] == track(prob10)
 
 
 def test_agri_monitoring_single_year(national):
@@ -577,7 +638,7 @@ def test_food_sampling_is_opt_in(national):
     assert out["prob_expected_meets"] == pytest.approx(
         stats.norm.sf((special.logit(0.98) - eta) / se), abs=1e-9
     )
-    assert out["status"] == ("on_track" if out["prob_meet"] >= 0.5 else "off_track")
+    assert out["status"] == track(out["prob_meet"])
 
 
 def test_series_provider_for_a_provincial_series():
@@ -656,7 +717,11 @@ def test_scorecard_for_districts_of_a_city(counts):
     r = out[(out["for_region_code"] == "431003") & (out["target_id"] == "chenzhou_2010.16")].iloc[0]
     parent = (490 + 91 + 1350) / (500 + 100 + 1500)
     assert r["gap_pp"] == pytest.approx(100 * (0.91 - parent), abs=1e-9)
-    assert r["status"] == "not_met"
+    # "2 pp above the provincial average": the interval straddles 2 pp
+    _, lo, hi = newcombe(91, 100, 490 + 1350, 500 + 1500)
+    w = 100 / 2100
+    assert r["status"] == by_interval(100 * (1 - w) * lo, 100 * (1 - w) * hi, 2.0)
+    assert r["status"] == "inconclusive" and r["point_status"] == "not_met"
     g = out[(out["for_region_code"] == "431003") & (out["target_id"] == "chenzhou_2010.14")]
     assert g["observed"].iloc[0] == pytest.approx(0.8)  # product group dropped: all products
     assert "重点产品" in g["adaptation"].iloc[0]
@@ -682,14 +747,14 @@ def test_a_custom_provider_plugs_in(synth_registry):
 
         def observe(self, requests: pd.DataFrame) -> Observations:
             rows = [
-                {"key": k, "year": 2015, "batches": 10, "passed": 10, "source": "fixed"}
+                {"key": k, "year": 2015, "batches": 1000, "passed": 990, "source": "fixed"}
                 for k in requests["key"]
             ]
             return Observations(counts=pd.DataFrame(rows))
 
     t = [synth_registry.target("synthetic_scorecard.01")]
     r = evaluate(t, Fixed()).iloc[0]
-    assert r["status"] == "met" and r["observed"] == 1.0 and r["data_source"] == "fixed"
+    assert r["status"] == "met" and r["observed"] == 0.99 and r["data_source"] == "fixed"
     with pytest.raises(ParameterError, match="DataProvider"):
         evaluate(t, object())  # type: ignore[arg-type]
 
@@ -728,7 +793,7 @@ def test_seed_targets_on_the_sample_match_its_records():
     lw10 = aggregate(nat[(nat["region_code"] == "330303") & (nat["year"] == 2010)])
     r = out.loc["longwan_2006.12"]
     assert (r["batches"], r["passed"]) == (lw10["batches"].iloc[0], lw10["passed"].iloc[0])
-    assert r["status"] == ("met" if r["observed"] >= 0.85 else "not_met")
+    assert r["status"] == by_interval(*wilson(r["passed"], r["batches"]), 0.85)
     # 高于全国平均水平 (2008): Longwan against all national leather-shoe checks, itself included
     lw08 = aggregate(nat[(nat["region_code"] == "330303") & (nat["year"] == 2008)])
     all08 = aggregate(nat[nat["year"] == 2008])
@@ -738,7 +803,11 @@ def test_seed_targets_on_the_sample_match_its_records():
     )
     r = out.loc["longwan_2006.06"]
     assert r["gap_pp"] == pytest.approx(gap, abs=1e-9)
-    assert r["status"] == ("met" if gap > 0 else "not_met")
+    x, n = lw08["passed"].iloc[0], lw08["batches"].iloc[0]
+    w = n / all08["batches"].iloc[0]
+    rest = (all08["passed"].iloc[0] - x, all08["batches"].iloc[0] - n)
+    _, lo, hi = newcombe(x, n, *rest)
+    assert r["status"] == by_interval(100 * (1 - w) * lo, 100 * (1 - w) * hi, 0.0, strict=True)
     # Chenzhou's provincial checks in 2015 against Hunan's
     prov = recs[(recs["check_level"] == "provincial") & (recs["year"] == 2015)]
     hn = prov[prov["region_code"].str.startswith("43")]
@@ -746,5 +815,189 @@ def test_seed_targets_on_the_sample_match_its_records():
     gap = 100 * (cz["passed"].mean() - hn["passed"].mean())
     r = out.loc["chenzhou_2010.17"]
     assert r["gap_pp"] == pytest.approx(gap, abs=1e-9)
-    assert r["status"] == ("met" if gap >= 2 else "not_met")
+    x, n = int(cz["passed"].sum()), len(cz)
+    w = n / len(hn)
+    _, lo, hi = newcombe(x, n, int(hn["passed"].sum()) - x, len(hn) - n)
+    assert r["status"] == by_interval(100 * (1 - w) * lo, 100 * (1 - w) * hi, 2.0)
     assert r["data_source"].startswith("synthetic sample")
+
+
+# ---------------------------------------------------------------------------------------------
+# statuses with confidence: the examples of issue 11 ("Statements that mislead")
+# ---------------------------------------------------------------------------------------------
+
+
+def _one_district(x: int, n: int, rest_x: int, rest_n: int) -> pd.DataFrame:
+    """431002 (Beihu, Chenzhou) with x of n batches passed and the rest of Hunan (430102) with
+    rest_x of rest_n, provincial checks of 2015."""
+    rows = _rows("431002", "provincial", [2015], n, [x])
+    rows += _rows("430102", "provincial", [2015], rest_n, [rest_x])
+    return pd.DataFrame(rows)
+
+
+def test_nineteen_batches_straddling_the_average_are_inconclusive(synth_registry):
+    # "未达标" on 19 batches with a CI of −20.1 to +10.8 pp: 16 of 19 against a provincial
+    # average of 160/190 (the district included) is a gap of exactly 0, which is not "above the
+    # average" — but the interval says the data cannot tell
+    t = replace(
+        synth_registry.target("synthetic_scorecard.08"),
+        region_code="431002",
+        scope=MappingProxyType({"check_level": "provincial"}),
+    )
+    r = evaluate([t], CountsProvider(_one_district(16, 19, 144, 171))).iloc[0]
+    w = 19 / 190
+    d, lo, hi = newcombe(16, 19, 144, 171)
+    assert r["gap_pp"] == pytest.approx(100 * (1 - w) * d, abs=1e-12) == pytest.approx(0, abs=1e-12)
+    assert (round(r["gap_lower_pp"], 1), round(r["gap_upper_pp"], 1)) == (-20.1, 10.8)
+    assert r["gap_lower_pp"] == pytest.approx(100 * (1 - w) * lo, abs=1e-9)
+    assert (r["point_status"], r["status"], r["confident"]) == ("not_met", "inconclusive", False)
+    assert (r["estimate"], r["estimate_lower"], r["estimate_upper"]) == pytest.approx(
+        (r["gap_pp"], r["gap_lower_pp"], r["gap_upper_pp"])
+    )
+    assert (r["evidence"], r["reason_code"]) == ("interval", "deadline_reached")
+    assert "-20.1至+10.8" in r["status_reason_zh"] and "无法判定" in r["status_reason_zh"]
+    assert "未达标" not in r["status_reason_zh"]
+    assert "-20.1 to +10.8" in r["status_reason_en"] and "cannot tell" in r["status_reason_en"]
+
+
+def test_nineteen_batches_k_points_above_the_rest_of_the_province_are_inconclusive(
+    synth_registry,
+):
+    # "高于全省平均水平2个百分点" against the rest of the province: 17 of 19 vs 143 of 162 is a gap
+    # of +1.2 pp, short of 2 — the Newcombe interval of the gap (−20.1 to +10.8) contains 2
+    t = replace(
+        synth_registry.target("synthetic_scorecard.14"),
+        region_code="431002",
+        scope=MappingProxyType({"check_level": "provincial"}),
+        deadline="2015",
+    )
+    data = _one_district(17, 19, 143, 162)
+    r = evaluate([t], CountsProvider(data), include_self=False).iloc[0]
+    d, lo, hi = newcombe(17, 19, 143, 162)
+    assert (r["gap_pp"], r["gap_lower_pp"], r["gap_upper_pp"]) == pytest.approx(
+        (100 * d, 100 * lo, 100 * hi), abs=1e-9
+    )
+    assert (round(r["gap_lower_pp"], 1), round(r["gap_upper_pp"], 1)) == (-20.1, 10.8)
+    assert r["gap_pp"] < 2 < r["gap_upper_pp"]
+    assert (r["point_status"], r["status"]) == ("not_met", "inconclusive")
+    assert r["ref_excludes_region"] and "不含本地区" in r["status_reason_zh"]
+
+
+def test_longwan_headline_on_34_batches_is_inconclusive():
+    # Longwan's brief said "目标状态：未达标"; it rested on the 2008 national checks of leather
+    # shoes: 34 batches against the nation, Zhejiang and Wenzhou, each interval straddling 0
+    from qualitykit.data.dataset import aggregate, open_records
+
+    card = scorecard.scorecard_for_districts("330300", scorecard.SampleProvider(), as_of=2024)
+    lw = card[card["for_region_code"] == "330303"].set_index("target_id")
+    recs = open_records(None, region="000000", years=(2008, 2008), check_levels=["national"])
+    shoes = recs[(recs["product"] == "皮鞋") & (recs["industry_code"] == "19")]
+    own = aggregate(shoes[shoes["region_code"] == "330303"])
+    x, n = int(own["passed"].iloc[0]), int(own["batches"].iloc[0])
+    assert n == 34
+    for tid, parent in (("06", "000000"), ("07", "330000"), ("08", "330300")):
+        inside = shoes[regions.within(shoes["region_code"], parent).to_numpy(bool)]
+        px, pn = int(inside["passed"].sum()), len(inside)
+        _, lo, hi = newcombe(x, n, px - x, pn - n)
+        w = n / pn
+        r = lw.loc[f"longwan_2006.{tid}"]
+        assert (r["batches"], r["passed"], r["obs_year"]) == (n, x, 2008)
+        assert r["gap_lower_pp"] == pytest.approx(100 * (1 - w) * lo, abs=1e-9)
+        assert r["gap_upper_pp"] == pytest.approx(100 * (1 - w) * hi, abs=1e-9)
+        assert r["gap_lower_pp"] < 0 < r["gap_upper_pp"]
+        assert r["status"] == "inconclusive"
+    # the other evaluated targets are met with confidence (46 and 218 batches in 2010)
+    evaluated = lw[lw["status"].isin(scorecard.EVALUATED)]
+    assert set(evaluated["status"]) == {"inconclusive", "met"}
+    assert scorecard.headline_status(card.loc[card["for_region_code"] == "330303", "status"]) == (
+        "inconclusive"
+    )
+    # English reasons name the references in English
+    assert "Zhejiang" in lw.loc["longwan_2006.07", "status_reason_en"]
+    assert "浙江" not in lw.loc["longwan_2006.07", "status_reason_en"]
+
+
+def test_headline_status_is_the_least_favourable():
+    h = scorecard.headline_status
+    assert h(["met", "inconclusive", "on_track"]) == "inconclusive"
+    assert h(["met", "inconclusive", "not_met"]) == "not_met"
+    assert h(["off_track", "inconclusive"]) == "off_track"
+    assert h(["no_data", "qualitative"]) == "no_data"
+    assert h([]) is None
+
+
+def test_reasons_are_whole_sentences(registry_eval, synth):
+    # every reason is a complete sentence generated from the numbers, never cut
+    for frame_ in (registry_eval, synth):
+        for col in ("status_reason_en", "status_reason_zh"):
+            text = frame_[col]
+            assert text.notna().all()
+            assert not text.str.contains("…").any()
+            assert not text.str.contains(r"\bnan\b|\bNA\b|\bNone\b", regex=True).any()
+        assert set(frame_["reason_code"]) <= set(scorecard.REASON_CODES)
+        judged = frame_[frame_["status"].isin(scorecard.EVALUATED)]
+        assert judged["status_reason_zh"].str.endswith("。").all()
+        assert judged["status_reason_en"].str.endswith(".").all()
+        assert judged["evidence"].notna().all() and judged["point_status"].notna().all()
+
+
+def test_forecast_probability_bounds(synth_registry, counts):
+    # a probability between 0.33 and 0.66 is inconclusive: 431021's rising series against a
+    # threshold near its forecast
+    t = synth_registry.target("synthetic_scorecard.03")
+    years, a, b, n = RISING
+    eta, se, _, _ = glm_at(years, np.full(len(years), n), _logistic(years, a, b, n), 2020)
+    near = float(special.expit(eta))  # the expected rate in 2020
+    r = evaluate([replace(t, threshold=100 * near)], CountsProvider(counts), n_sim=N_SIM).iloc[0]
+    assert 0.33 < r["prob_meet"] < 0.66
+    assert (r["status"], r["evidence"], r["reason_code"]) == (
+        "inconclusive",
+        "probability",
+        "forecast",
+    )
+    assert "as likely as not" in r["status_reason_en"] and "进度无法判定" in r["status_reason_zh"]
+
+
+def test_ols_forecast_agrees_with_the_closed_form():
+    # statsmodels OLS(...).get_prediction against the formulas the scorecard used before
+    # (Montgomery, Peck & Vining 2012, §2.4–2.5), on the published RPQ and QCI series
+    from qualitykit.policy.forecast import ols_forecast
+
+    for series, req, scale in ((RPQ, 0.94, 100.0), (QCI, 86.0, 1.0)):
+        t = np.array(list(series), dtype=float)
+        y = np.array(list(series.values())) / scale
+        n, tbar = len(t), t.mean()
+        sxx = float(np.sum((t - tbar) ** 2))
+        b1 = float(np.sum((t - tbar) * (y - y.mean())) / sxx)
+        b0 = float(y.mean() - b1 * tbar)
+        s2 = float(np.sum((y - b0 - b1 * t) ** 2) / (n - 2))
+        q = float(stats.t.ppf(0.975, n - 2))
+        fc = b0 + b1 * 2025
+        se_pred = math.sqrt(s2 * (1 + 1 / n + (2025 - tbar) ** 2 / sxx))
+        for direction in (">=", "<="):
+            got = ols_forecast(t, y, 2025, req, direction, 0.95)
+            z = (req - fc) / se_pred
+            expected = {
+                "slope": b1,
+                "slope_lower": b1 - q * math.sqrt(s2 / sxx),
+                "slope_upper": b1 + q * math.sqrt(s2 / sxx),
+                "forecast": fc,
+                "forecast_lower": fc - q * se_pred,
+                "forecast_upper": fc + q * se_pred,
+                "prob": stats.t.sf(z, n - 2) if direction == ">=" else stats.t.cdf(z, n - 2),
+            }
+            for key, value in expected.items():
+                assert got[key] == pytest.approx(value, abs=1e-12 * max(1.0, abs(value))), key
+
+
+def test_codes_and_numbers_without_the_words(synth_registry, counts, synth):
+    # reasons=False: the same codes and numbers, no prose; reason_text words them afterwards
+    plain = evaluate(synth_registry, CountsProvider(counts), n_sim=N_SIM, reasons=False)
+    plain = plain.set_index("target_id", drop=False)
+    assert plain["status_reason_en"].isna().all() and plain["status_reason_zh"].isna().all()
+    numbers = [c for c in scorecard.EVALUATION_COLUMNS if not c.startswith("status_reason")]
+    pd.testing.assert_frame_equal(plain[numbers], synth[numbers])
+    row = plain.loc["synthetic_scorecard.02"].to_dict()
+    assert (
+        scorecard.reason_text(row, "zh") == synth.loc["synthetic_scorecard.02", "status_reason_zh"]
+    )

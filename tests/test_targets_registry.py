@@ -30,7 +30,7 @@ import yaml
 
 from qualitykit.errors import InputError, NoDataError, ParameterError
 from qualitykit.paths import data_dir
-from qualitykit.policy import targets
+from qualitykit.policy import registry, targets, vocabulary
 
 FIXTURES = Path(__file__).parent / "fixtures" / "targets"
 SEEDS = FIXTURES / "seeds"
@@ -535,9 +535,40 @@ def test_missing_and_empty_paths(tmp_path: Path) -> None:
 # generated documentation stays in sync
 
 
-def test_schema_json_is_up_to_date() -> None:
-    on_disk = json.loads((TARGET_DIR / "schema.json").read_text(encoding="utf-8"))
-    assert on_disk == targets.json_schema(), "run scripts/build_targets_docs.py"
+def test_schema_json_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((TARGET_DIR / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema == targets.json_schema()  # the validator reads this very file
+
+
+def test_schema_enums_agree_with_the_vocabulary_and_the_record_schema() -> None:
+    # the codes the schema's rules refer to each have their labels in vocabulary.yaml, and the
+    # check levels / years are those of the records (qualitykit.schema)
+    from qualitykit import schema as record_schema
+
+    s = targets.json_schema()
+    props = s["$defs"]["target"]["properties"]
+    assert [u for u in props["unit"]["enum"] if u] == list(vocabulary.UNITS)
+    assert [c for c in props["comparator"]["enum"] if c] == list(vocabulary.COMPARATORS)
+    level = props["scope"]["properties"]["check_level"]["anyOf"][0]["enum"]
+    assert tuple(level) == record_schema.CHECK_LEVELS
+    assert (props["deadline"]["minimum"], props["deadline"]["maximum"]) == (
+        record_schema.YEAR_MIN,
+        record_schema.YEAR_MAX,
+    )
+
+
+def test_vocabulary_has_chinese_and_english_labels() -> None:
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for ind in vocabulary.INDICATORS.values():
+        assert cjk.search(ind.zh) and not cjk.search(ind.en) and ind.en.strip(), ind.name
+        assert ind.label("en", short=True) and ind.label("zh", short=True)
+    for table in (vocabulary.UNIT_INFO, vocabulary.COMPARATOR_INFO):
+        for code, entry in table.items():
+            assert cjk.search(entry["zh"]) and not cjk.search(entry["en"]), code
+    assert vocabulary.comparator_symbol(">=") == "≥"
+    assert vocabulary.unit_suffix("pp", "zh") == "个百分点"
 
 
 def test_readme_tables_are_up_to_date(reg) -> None:
@@ -545,16 +576,29 @@ def test_readme_tables_are_up_to_date(reg) -> None:
     assert targets.registry_markdown(reg) in readme, "run scripts/build_targets_docs.py"
 
 
-def test_json_schema_agrees_with_the_validator_on_the_files() -> None:
+def test_json_schema_alone_accepts_the_files_and_rejects_the_structural_breakages() -> None:
+    # what an editor with the schema sees, without qualitykit: the files pass, the structural
+    # breakages fail (region codes, dates, clauses and the vocabulary are the registry's part)
     jsonschema = pytest.importorskip("jsonschema")
     validator = jsonschema.Draft202012Validator(targets.json_schema())
     for path in TARGET_DIR.glob("*.yaml"):
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=targets._Loader)
+        raw = registry.read_yaml(path.read_text(encoding="utf-8"))
         assert list(validator.iter_errors(raw)) == [], path.name
-    # the structural breakages are caught by the JSON Schema too
-    for name in ("bad_threshold_type", "bad_qualitative_threshold", "bad_indicator", "bad_reference",
-                 "bad_missing_sentence", "bad_region_code"):  # fmt: skip
-        raw = yaml.load(
-            (FIXTURES / f"{name}.yaml").read_text(encoding="utf-8"), Loader=targets._Loader
-        )
+    for name in ("bad_threshold_type", "bad_qualitative_threshold", "bad_reference",
+                 "bad_missing_sentence", "bad_region_code", "bad_deadline"):  # fmt: skip
+        raw = registry.read_yaml((FIXTURES / f"{name}.yaml").read_text(encoding="utf-8"))
         assert list(validator.iter_errors(raw)), name
+    for name in ("bad_indicator", "bad_range", "bad_clause"):
+        raw = registry.read_yaml((FIXTURES / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert list(validator.iter_errors(raw)) == [], name
+
+
+def test_messages_come_from_the_schema() -> None:
+    # the message of a type error is the schema's errorMessage annotation, not a copy in Python
+    schema = targets.json_schema()
+    threshold = schema["$defs"]["target"]["properties"]["threshold"]["errorMessage"]["type"]
+    with pytest.raises(InputError) as info:
+        targets.load_registry(FIXTURES / "bad_threshold_type.yaml")
+    assert threshold in str(info.value)
+    for module in (registry, targets):  # no second copy of the schema's messages in Python
+        assert threshold not in Path(module.__file__).read_text(encoding="utf-8")

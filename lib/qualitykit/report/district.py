@@ -76,7 +76,7 @@ RECORD_COLUMNS: tuple[str, ...] = ("batch_id", "year", "passed")
 CONTEXT_DIR = "district_context"
 RANK_DRAWS = 1000
 TOP_ITEMS = 8
-_STATUS_ORDER = ("not_met", "off_track", "on_track", "met")
+_STATUS_ORDER = ("not_met", "off_track", "inconclusive", "on_track", "met")
 
 
 # --------------------------------------------------------------------------------------------

@@ -204,6 +204,7 @@ TEXT: dict[str, dict[str, str]] = {
 _STATUS: dict[str, dict[str, str]] = {  # the Chinese as qualitykit.policy.scorecard.STATUS_ZH
     "met": {"zh": "已达标", "en": "met"},
     "not_met": {"zh": "未达标", "en": "not met"},
+    "inconclusive": {"zh": "无法判定", "en": "inconclusive"},
     "on_track": {"zh": "进度正常", "en": "on track"},
     "off_track": {"zh": "进度滞后", "en": "off track"},
     "no_data": {"zh": "无数据", "en": "no data"},
