@@ -487,12 +487,20 @@ def _show_warnings_as_notes() -> None:
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
         if isinstance(category, type) and issubclass(category, errors.QualityKitWarning):
-            _display(_markdown(f"> ⚠ {message}"))
+            _display(_markdown(f"> ⚠ {narrative.md_text(message)}"))
         else:
             original(message, category, filename, lineno, file, line)
 
     show._qualitykit = True  # type: ignore[attr-defined]
     warnings.showwarning = show
+
+
+def _figure_title(fig: Any) -> str:
+    """The titles of a figure (its suptitle, then each axes' titles), joined: the alt text."""
+    texts = [fig.get_suptitle()] + [
+        ax.get_title(loc) for ax in fig.get_axes() for loc in ("left", "center", "right")
+    ]
+    return " · ".join(t.strip() for t in texts if t and t.strip())
 
 
 def _jsonable(value: Any) -> Any:
@@ -633,7 +641,8 @@ class Report:
 
     def show(self, fig: Any, name: str | None = None, *, dpi: float = FIGURE_DPI) -> None:
         """Show a figure as one PNG (drawn once, fixed metadata: the same figure gives the same
-        bytes) and save it as ``<output_dir>/<name>.png`` if ``name`` is given."""
+        bytes) whose alt text is the figure's title, and save it as ``<output_dir>/<name>.png``
+        if ``name`` is given."""
         if fig is None:
             return
         import io
@@ -649,7 +658,7 @@ class Report:
             from qualitykit.atomic import write_bytes
 
             write_bytes(self.output_dir / f"{name}.png", data)
-        _display(Image(data=data, format="png"))
+        _display(Image(data=data, format="png", alt=_figure_title(fig) or None))
 
     def section(
         self,
@@ -729,10 +738,11 @@ class Report:
             _display(out)
             if len(df) > max_rows:
                 more = len(df) - max_rows
+                csv = narrative.md_text(f"{name}.csv")
                 self.say(
-                    f"*（另有 {more} 行见 {name}.csv）*"
+                    f"*（另有 {more} 行见 {csv}）*"
                     if self.lang == "zh"
-                    else f"*({more} more rows in {name}.csv)*"
+                    else f"*({more} more rows in {csv})*"
                 )
         return df
 
@@ -747,7 +757,7 @@ class Report:
         zh = self.lang == "zh"
         parts = []
         if self.region_code is not None:
-            where = self.region_name
+            where = narrative.md_text(self.region_name)
             if self.region_code != regions.NATIONAL_CODE:
                 where += f"（{self.region_code}）" if zh else f" ({self.region_code})"
             parts.append(where)
@@ -767,7 +777,7 @@ class Report:
         elif self.region_code is not None:
             parts.append(self.t("all_levels"))
         if self.product:
-            parts.append(self.product)
+            parts.append(narrative.md_text(self.product))
         text = " · ".join(parts)
         if self.is_sample and self.region_code is not None:
             text += "  \n*" + self.t("synthetic") + "*"
