@@ -1342,8 +1342,8 @@ def published(
 
 def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang = "zh") -> str:
     """The published share of small firms among the enterprises of national spot checks
-    (:func:`qualitykit.report.framework.small_firm_share`), and — from the latest year of ``rates``
-    (:func:`qualitykit.report.framework.size_class_rates`) with an NC rate for every size — how much more
+    (:func:`qualitykit.data.national.small_firm_share`), and — from the latest year of ``rates``
+    (:func:`qualitykit.data.national.size_class_rates`) with an NC rate for every size — how much more
     often small firms fail."""
     lang = check_lang(lang)
     t = table.sort_values("year")
