@@ -42,6 +42,7 @@ PAYLOADS = [
     "back\\slash \\<b\\>",
     "$x^2$ 苯并[a]芘",
     "two\nlines\n\n# and a heading",
+    "snake_case_id a_b_c 标识_x_y _lead trail_ __dunder__",
 ]
 
 

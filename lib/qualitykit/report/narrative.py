@@ -230,7 +230,7 @@ def check_lang(lang: object) -> Lang:
     return lang  # type: ignore[return-value]
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~$]|:(?=//))")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~$]|:(?=//)|(?<![^\W_])_|_(?![^\W_]))")
 _MD_LIST_NUMBER = re.compile(r"\d+(?=[.)])")
 
 
@@ -238,11 +238,11 @@ def md_text(value: object) -> str:
     """A data value (a name, an item, a parameter, a message) as Markdown that shows it literally.
 
     Every value from data, parameters or errors goes through this function where it is put into
-    Markdown: the characters that start Markdown or HTML syntax (``\\ ` * _ [ ] < > & | ~ $``,
-    ``:`` of bare web addresses, and ``# + - =`` or a list number at the start) are
-    backslash-escaped (CommonMark §2.4) and line breaks become spaces, so ``<script>`` stays
-    text, ``[x](javascript:…)`` no link and ``# …`` no heading — in the review site's renderer,
-    nbconvert's and JupyterLab's alike."""
+    Markdown: the characters that start Markdown or HTML syntax (``\\ ` * [ ] < > & | ~ $``,
+    ``_`` except inside a word, ``:`` of bare web addresses, and ``# + - =`` or a list number at
+    the start) are backslash-escaped (CommonMark §2.4) and line breaks become spaces, so
+    ``<script>`` stays text, ``[x](javascript:…)`` no link and ``# …`` no heading — in the review
+    site's renderer, nbconvert's and JupyterLab's alike."""
     text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
     number = _MD_LIST_NUMBER.match(text)
     if number:  # "1. x" / "1) x": an ordered list
