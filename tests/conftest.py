@@ -28,3 +28,28 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             problems.append("Chromium is not installed (Debian: apt-get install chromium)")
     if problems:
         pytest.exit("test prerequisites missing: " + "; ".join(problems), returncode=3)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (skipped where it is not installed)."""
+    if CHROMIUM is None:
+        pytest.skip("Debian chromium is not installed (./qk test installs it)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -27,6 +27,7 @@ from matplotlib.figure import Figure
 from qualitykit.data import regions
 from qualitykit.errors import ParameterError, QualityKitWarning
 from qualitykit.report import plots
+from qualitykit.report.figures import style
 from qualitykit.stats import benchmark, metrics, pareto, spc, trends
 
 REF = Path(__file__).parent / "reference"
@@ -162,8 +163,8 @@ def test_without_cjk_font_warns_once_and_falls_back_to_english(
     units, grid = funnel
     try:
         with monkeypatch.context() as m:
-            m.setattr(plots, "cjk_family", lambda: None)
-            m.setitem(plots._STATE, "warned", False)
+            m.setattr(style, "cjk_family", lambda: None)
+            m.setitem(style._STATE, "warned", False)
             with pytest.warns(QualityKitWarning, match="fonts-noto-cjk"):
                 plots.use_style()
             assert mpl.rcParams["font.sans-serif"] == ["DejaVu Sans"]
@@ -336,7 +337,7 @@ def test_pareto_figure_bars_cumulative_line_and_other_last(pareto_tab: pd.DataFr
     heights = [p.get_height() for p in ax.patches]
     assert heights == pareto_tab["count"].tolist() == [40, 25, 18, 7, 3]
     colours = [to_hex(p.get_facecolor()) for p in ax.patches]
-    assert colours[:3] == [plots._BLUE] * 3 and colours[3:] == [plots._GREY] * 2  # vital few
+    assert colours[:3] == [style._BLUE] * 3 and colours[3:] == [style._GREY] * 2  # vital few
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert ticks == ["成鞋耐折性能", "帮底剥离强度", "标识", "外底耐磨性能", "其他"]
     cum = ax2.get_lines()[0]
@@ -442,7 +443,7 @@ def test_caterpillar_of_shrunk_rates_sorted_with_highlight(districts: pd.DataFra
     by_pos = sorted((t.get_position()[1], t.get_text()) for t in ticks)
     assert [name for _, name in reversed(by_pos)] == order["name_zh"].tolist()
     hl = next(t for t in ticks if t.get_text() == "龙湾区")
-    assert to_hex(hl.get_color()) == plots._ORANGE
+    assert to_hex(hl.get_color()) == style._ORANGE
     line = next(ln for ln in ax.get_lines() if ln.get_label() == "原始合格率")
     np.testing.assert_allclose(np.sort(line.get_xdata()), np.sort(shrunk["pass_rate"]))
     prior = next(ln for ln in ax.get_lines() if ln.get_label() == "总体均值 (先验)")
@@ -508,7 +509,7 @@ def test_rates_figure_bars_by_district_with_highlight(districts: pd.DataFrame) -
     assert [p.get_height() for p in ax.patches] == pytest.approx(r["pass_rate"].tolist())
     colours = [to_hex(p.get_facecolor()) for p in ax.patches]
     pos = r["name_zh"].tolist().index("龙湾区")
-    assert colours[pos] == plots._ORANGE and colours.count(plots._ORANGE) == 1
+    assert colours[pos] == style._ORANGE and colours.count(style._ORANGE) == 1
     with pytest.raises(ParameterError, match="kind"):
         plots.rates_figure(r, "name_zh", kind="pie")  # type: ignore[arg-type]
 

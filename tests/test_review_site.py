@@ -7,7 +7,6 @@ districts are visible with their error, and every link resolves to a page that l
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,6 @@ from qualitykit.run import batch
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook]
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -41,17 +28,6 @@ def site(tmp_path_factory) -> Path:
     ]
     batch.run_batch(NB, sets, run_dir, batch.RunOptions(workers=1, progress=False, timeout=60))
     return run_dir
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (./qk test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, url: str):

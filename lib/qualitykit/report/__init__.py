@@ -1,5 +1,6 @@
-"""Reports: the notebook framework (``framework``), narrative sentences (``narrative``), figures
-(``plots``), the district brief (``district``) and HTML publishing (``publish``).
+"""Reports: the notebook framework (``framework``) and the analysis steps the notebooks share
+(``helpers``), narrative sentences (``narrative``), figures (``plots``, the facade of the
+``figures`` package), the district brief (``district``) and HTML publishing (``publish``).
 
 The notebook framework's functions are reachable from the package itself, as notebooks use them:
 ``from qualitykit import report; ctx = report.start(...)``.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = {"framework", "narrative", "plots", "district", "publish"}
+_SUBMODULES = {"framework", "helpers", "narrative", "plots", "figures", "district", "publish"}
 
 
 def __getattr__(name: str) -> Any:

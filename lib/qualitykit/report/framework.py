@@ -24,12 +24,11 @@ one line saying what the report covers. The returned :class:`Report` offers
   percentages; ``ctx.show(fig)``, ``ctx.say(markdown)``, ``ctx.t(key)``;
 * ``ctx.save_summary(dict)`` — ``summary.json`` (read by the batch runner's index page).
 
-Helpers shared by the notebooks (so that no notebook holds analysis code): :func:`time_counts`
-(quarterly counts with a decimal time), :func:`policy_start` / :func:`programme_start` (the
-programme start of a region from the target registry), :func:`with_intervals`,
-:func:`control_chart_auto` (p or Laney p′ by the dispersion test), :func:`add_group` (groups for
-comparisons of causes), :func:`policy_targets`, and the published national tables of
-``00_national_context`` (:func:`national_spot_checks`, :func:`national_rpq`,
+Re-exported here, so that notebooks reach them as ``report.<name>``: the analysis steps the
+notebooks share (:mod:`qualitykit.report.helpers`: :func:`time_counts`, :func:`policy_start` /
+:func:`programme_start`, :func:`with_intervals`, :func:`control_chart_auto`, :func:`add_group`,
+:func:`policy_targets`, …) and the published national tables of ``00_national_context``
+(:mod:`qualitykit.data.national`: :func:`national_spot_checks`, :func:`national_rpq`,
 :func:`national_qci`, :func:`small_firm_share`, :func:`size_class_rates`).
 
 ``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.data.sample.ensure_sample`);
@@ -39,7 +38,6 @@ comparisons of causes), :func:`policy_targets`, and the published national table
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import json
 import math
@@ -55,8 +53,27 @@ import pandas as pd
 from qualitykit import errors, schema
 from qualitykit.atomic import write_csv, write_text
 from qualitykit.data import regions
+from qualitykit.data.national import (  # re-exported: the notebooks call report.national_*
+    national_qci,
+    national_rpq,
+    national_spot_checks,
+    size_class_rates,
+    small_firm_share,
+)
 from qualitykit.paths import outputs_dir, sample_dir
 from qualitykit.report import narrative
+from qualitykit.report.helpers import (  # re-exported: the notebooks call report.<name>
+    COMPARE_BY,
+    add_group,
+    control_chart_auto,
+    decimal_year,
+    one_row,
+    policy_start,
+    policy_targets,
+    programme_start,
+    time_counts,
+    with_intervals,
+)
 from qualitykit.report.narrative import Lang
 
 __all__ = [
@@ -177,272 +194,6 @@ def data_years(source: Path | None) -> tuple[int, int]:
     return _years_of(None if source is None else Path(source).resolve())
 
 
-def decimal_year(date: str) -> float:
-    """``"2006-09-05"`` → 2006.677 (year + (day of year − 1) / days in year), as the sample's
-    programme starts; ``"2006-09"`` → the first of the month; ``"2006"`` → 2006.0."""
-    parts = [int(p) for p in str(date).split("-")]
-    year = parts[0]
-    if len(parts) == 1:
-        return float(year)
-    day = dt.date(year, parts[1], parts[2] if len(parts) > 2 else 1)
-    days = (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
-    return year + (day.timetuple().tm_yday - 1) / days
-
-
-def programme_start(region_code: str) -> tuple[float, str] | None:
-    """The start of the quality programme covering ``region_code`` from the target registry:
-    (decimal year of the document's date, document id) of the nearest dated document whose
-    region is the region or contains it (national documents excluded); None if there is none."""
-    from qualitykit.policy import targets
-
-    nearest = {code: i for i, code in enumerate(regions.ancestors(region_code))}
-    docs = targets.documents_table()
-    docs = docs[docs["date"].notna() & (docs["admin_level"] != "national")]
-    docs = docs[docs["region_code"].isin(list(nearest))]
-    if docs.empty:
-        return None
-    best = docs.iloc[int(np.argmin(docs["region_code"].map(nearest).to_numpy()))]
-    return decimal_year(str(best["date"])), str(best["document_id"])
-
-
-def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFrame:
-    """Counts per period with a decimal time ``t``: by ``year`` and ``quarter`` (t = year +
-    (quarter − 1)/4) when ``quarterly`` and the records have quarters, else by ``year`` (t = year).
-
-    Columns: ``year`` [, ``quarter``], ``t``, ``batches``, ``passed``, ``nonconforming``."""
-    from qualitykit.data.dataset import aggregate
-
-    by = (
-        ["year", "quarter"]
-        if quarterly and "quarter" in records and records["quarter"].notna().all()
-        else ["year"]
-    )
-    counts = aggregate(records, by=by)
-    t = counts["year"].astype("float64")
-    if "quarter" in by:
-        t = t + (counts["quarter"].astype("float64") - 1.0) / 4.0
-    counts.insert(len(by), "t", t.to_numpy())
-    return counts
-
-
-def policy_start(region_code: str, value: float = 0.0) -> tuple[float, str] | None:
-    """The programme start used by a segmented regression: ``value`` when positive (a decimal
-    year given as a parameter), else :func:`programme_start` from the registry (or None)."""
-    if value and value > 0:
-        return float(value), "policy_start"
-    return programme_start(region_code)
-
-
-def with_intervals(fitted: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
-    """A trend's per-year rows (``TrendResult.fitted`` / ``ForecastResult.table``) with each
-    year's Wilson interval (``ci_lower``, ``ci_upper`` of :func:`qualitykit.stats.metrics.rates` by
-    ``year``) for the error bars of :func:`qualitykit.report.plots.trend_figure`."""
-    keep = yearly[["year", "ci_lower", "ci_upper"]]
-    return fitted.drop(columns=["ci_lower", "ci_upper"], errors="ignore").merge(
-        keep, on="year", how="left"
-    )
-
-
-def control_chart_auto(counts: pd.DataFrame, *, subgroup: str = "year") -> tuple[Any, pd.DataFrame]:
-    """The control chart of a series of counts and the dispersion test that chose it: a Laney
-    p′ chart when the Wetherill–Brown test finds overdispersion at 5 % (Laney 2002), else a p
-    chart (Montgomery 2013 §7.2). Returns (``spc.ControlChart``, dispersion test row)."""
-    from qualitykit.stats import spc
-
-    disp = spc.dispersion_test(counts["nonconforming"], counts["batches"])
-    over = bool(disp["p_value"].iloc[0] < 0.05) if len(counts) > 1 else False
-    chart = spc.control_chart(counts, chart="laney" if over else "p", subgroup=subgroup)
-    return chart, disp
-
-
-COMPARE_BY: tuple[str, ...] = ("period", "sales_class", "enterprise_size", "check_level", "region")
-"""Groupings of :func:`add_group`."""
-
-
-def add_group(
-    frame: pd.DataFrame,
-    by: str,
-    *,
-    split_year: int | None = None,
-    category: str | None = None,
-    lang: Lang = "zh",
-) -> tuple[pd.DataFrame, str | None]:
-    """``frame`` (nonconformities with their record columns) with a ``group`` column for
-    :func:`qualitykit.stats.pareto.compare_groups`, and the reference group's label.
-
-    ``by``: ``period`` (before / from ``split_year``; reference: before), ``sales_class``
-    (Longwan A/B/C from ``annual_sales``, :func:`qualitykit.schema.sales_class`; reference A),
-    ``enterprise_size`` (reference large), ``check_level`` (reference national) or ``region``
-    (the county-level division, by name; reference: the first). Rows without a group are left
-    out. ``category``: a cause column whose missing values (items the cause map does not list)
-    become ``"(unmapped)"`` (:data:`qualitykit.stats.pareto.UNMAPPED`) so that they stay counted."""
-    if by not in COMPARE_BY:
-        raise ParameterError(f"compare_by must be one of {', '.join(COMPARE_BY)}, got {by!r}")
-    zh = lang == "zh"
-    if by == "period":
-        if split_year is None:
-            raise ParameterError("compare_by='period' needs split_year")
-        before = f"{split_year} 年前" if zh else f"before {split_year}"
-        after = f"{split_year} 年起" if zh else f"{split_year} on"
-        year = frame["year"].astype("float64")
-        group = pd.Series(np.where(year < split_year, before, after), index=frame.index)
-        ref: str | None = before
-    elif by == "sales_class":
-        group = schema.sales_class(frame["annual_sales"]).astype("string")
-        ref = "A"
-    elif by == "region":
-        names = regions.regions().drop_duplicates("region_code").set_index("region_code")["name_zh"]
-        group = frame["region_code"].astype("string").map(names)
-        ref = None
-    else:
-        group = frame[by].astype("string")
-        ref = "large" if by == "enterprise_size" else "national"
-    out = frame.assign(group=pd.array(group, dtype="string"))
-    if category is not None:
-        from qualitykit.stats.pareto import UNMAPPED
-
-        out[category] = out[category].astype("string").fillna(UNMAPPED)
-    out = out[out["group"].notna()].reset_index(drop=True)
-    present = set(out["group"])
-    if ref not in present:
-        ref = min(present) if present else None
-    return out, ref
-
-
-def policy_targets(
-    document_id: str = "", region_code: str = "", *, quantitative_only: bool = False
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(documents, targets) of the target registry (:func:`qualitykit.policy.targets.documents_table`,
-    :func:`~qualitykit.policy.targets.targets_table`): of one document; or of every document whose
-    region is ``region_code`` or contains it (its city, province and the nation); or all."""
-    from qualitykit.policy import targets
-
-    docs = targets.documents_table()
-    if document_id:
-        tt = targets.targets_table(document=document_id)
-    elif region_code:
-        tt = targets.targets_table()
-        tt = tt[tt["region_code"].isin(regions.ancestors(region_code))].reset_index(drop=True)
-    else:
-        tt = targets.targets_table()
-    if quantitative_only:
-        tt = tt[~tt["qualitative"]].reset_index(drop=True)
-    docs = docs[docs["document_id"].isin(set(tt["document_id"]))].reset_index(drop=True)
-    return docs, tt
-
-
-def one_row(values: Mapping[str, Any] | Any) -> pd.DataFrame:
-    """A one-row table of a mapping or a dataclass result (e.g. ``Overdispersion``)."""
-    data = values if isinstance(values, Mapping) else vars(values)
-    return pd.DataFrame([dict(data)])
-
-
-# ---- the published national series (00_national_context) ----------------------------------
-
-
-def national_spot_checks() -> pd.DataFrame:
-    """Annual national supervisory spot checks as published
-    (:func:`qualitykit.data.reference.national_pass_rate_series`), as proportions: ``year``,
-    ``batches``, ``pass_rate`` (batch pass rate, published to 2017), ``nc_rate`` (NC rate,
-    published from 2018), ``measure`` (which of the two was published), ``source_url``."""
-    from qualitykit.data.reference import national_pass_rate_series
-
-    s = national_pass_rate_series()
-    out = pd.DataFrame(
-        {
-            "year": s["year"].astype("int64"),
-            "batches": s["batches"],
-            "pass_rate": s["pass_rate_pct"] / 100.0,
-            "nc_rate": s["nc_rate_pct"] / 100.0,
-        }
-    )
-    out["measure"] = pd.array(
-        np.where(s["pass_rate_pct"].notna(), "pass_rate", "nc_rate"), dtype="string"
-    )
-    out["source_url"] = s["source_url"]
-    return out
-
-
-def national_rpq() -> pd.DataFrame:
-    """The national manufacturing product-quality pass rate (RPQ, 制造业产品质量合格率) as
-    published, annual values only: ``year``, ``rpq`` (proportion), ``publisher``,
-    ``source_url``."""
-    from qualitykit.data.reference import load_reference
-
-    r = load_reference("rpq_national")
-    r = r[(r["period"] == "annual") & r["rpq_pct"].notna()]
-    return pd.DataFrame(
-        {
-            "year": r["year"].astype("int64"),
-            "rpq": r["rpq_pct"] / 100.0,
-            "publisher": r["publisher"],
-            "source_url": r["source_url"],
-        }
-    ).reset_index(drop=True)
-
-
-def size_class_rates() -> pd.DataFrame:
-    """Published pass / NC rates of national spot checks by enterprise size, national annual
-    rows only (``spot_check_by_enterprise_size.csv``): ``year``, ``period``, ``size_class``,
-    ``pass_rate``, ``nc_rate`` (proportions, NaN where not published), ``source_url``."""
-    from qualitykit.data.reference import load_reference
-
-    z = load_reference("spot_check_by_enterprise_size")
-    z = z[(z["region"] == "全国") & (z["period"] == "annual")]
-    return pd.DataFrame(
-        {
-            "year": z["year"].astype("int64"),
-            "period": z["period"],
-            "size_class": z["size_class"],
-            "pass_rate": z["pass_rate_pct"] / 100.0,
-            "nc_rate": z["nc_rate_pct"] / 100.0,
-            "source_url": z["source_url"],
-        }
-    ).reset_index(drop=True)
-
-
-def national_qci() -> pd.DataFrame:
-    """The national manufacturing quality competitiveness index (QCI) as published, dated
-    national values: ``year``, ``qci`` (index points), ``source_url``."""
-    from qualitykit.data.reference import load_reference
-
-    q = load_reference("qci_manufacturing_quality_competitiveness")
-    q = q[(q["entity_type"] == "national") & q["year"].notna() & (q["comparator"] == "=")]
-    return (
-        pd.DataFrame(
-            {
-                "year": q["year"].astype("int64"),
-                "qci": q["qci_value"],
-                "source_url": q["source_url"],
-            }
-        )
-        .sort_values("year", kind="stable")
-        .reset_index(drop=True)
-    )
-
-
-def small_firm_share() -> pd.DataFrame:
-    """Share of small firms among the enterprises of national spot checks, as published
-    (``spot_check_by_enterprise_size.csv``, rows for 全国 with a share): ``year``, ``period``,
-    ``small_share`` (proportion), ``source_url``."""
-    from qualitykit.data.reference import load_reference
-
-    z = load_reference("spot_check_by_enterprise_size")
-    z = z[
-        (z["region"] == "全国")
-        & (z["size_class"] == "small")
-        & z["share_of_enterprises_pct"].notna()
-    ]
-    return pd.DataFrame(
-        {
-            "year": z["year"].astype("int64"),
-            "period": z["period"],
-            "small_share": z["share_of_enterprises_pct"] / 100.0,
-            "source_url": z["source_url"],
-        }
-    ).reset_index(drop=True)
-
-
 # --------------------------------------------------------------------------------------------
 # the report context
 # --------------------------------------------------------------------------------------------
@@ -487,12 +238,20 @@ def _show_warnings_as_notes() -> None:
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
         if isinstance(category, type) and issubclass(category, errors.QualityKitWarning):
-            _display(_markdown(f"> ⚠ {message}"))
+            _display(_markdown(f"> ⚠ {narrative.md_text(message)}"))
         else:
             original(message, category, filename, lineno, file, line)
 
     show._qualitykit = True  # type: ignore[attr-defined]
     warnings.showwarning = show
+
+
+def _figure_title(fig: Any) -> str:
+    """The titles of a figure (its suptitle, then each axes' titles), joined: the alt text."""
+    texts = [fig.get_suptitle()] + [
+        ax.get_title(loc) for ax in fig.get_axes() for loc in ("left", "center", "right")
+    ]
+    return " · ".join(t.strip() for t in texts if t and t.strip())
 
 
 def _jsonable(value: Any) -> Any:
@@ -633,7 +392,8 @@ class Report:
 
     def show(self, fig: Any, name: str | None = None, *, dpi: float = FIGURE_DPI) -> None:
         """Show a figure as one PNG (drawn once, fixed metadata: the same figure gives the same
-        bytes) and save it as ``<output_dir>/<name>.png`` if ``name`` is given."""
+        bytes) whose alt text is the figure's title, and save it as ``<output_dir>/<name>.png``
+        if ``name`` is given."""
         if fig is None:
             return
         import io
@@ -649,7 +409,7 @@ class Report:
             from qualitykit.atomic import write_bytes
 
             write_bytes(self.output_dir / f"{name}.png", data)
-        _display(Image(data=data, format="png"))
+        _display(Image(data=data, format="png", alt=_figure_title(fig) or None))
 
     def section(
         self,
@@ -729,10 +489,11 @@ class Report:
             _display(out)
             if len(df) > max_rows:
                 more = len(df) - max_rows
+                csv = narrative.md_text(f"{name}.csv")
                 self.say(
-                    f"*（另有 {more} 行见 {name}.csv）*"
+                    f"*（另有 {more} 行见 {csv}）*"
                     if self.lang == "zh"
-                    else f"*({more} more rows in {name}.csv)*"
+                    else f"*({more} more rows in {csv})*"
                 )
         return df
 
@@ -747,7 +508,7 @@ class Report:
         zh = self.lang == "zh"
         parts = []
         if self.region_code is not None:
-            where = self.region_name
+            where = narrative.md_text(self.region_name)
             if self.region_code != regions.NATIONAL_CODE:
                 where += f"（{self.region_code}）" if zh else f" ({self.region_code})"
             parts.append(where)
@@ -767,7 +528,7 @@ class Report:
         elif self.region_code is not None:
             parts.append(self.t("all_levels"))
         if self.product:
-            parts.append(self.product)
+            parts.append(narrative.md_text(self.product))
         text = " · ".join(parts)
         if self.is_sample and self.region_code is not None:
             text += "  \n*" + self.t("synthetic") + "*"

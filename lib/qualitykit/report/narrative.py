@@ -20,6 +20,7 @@ thousands separators. Directions and verdicts follow the interval, not the point
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal
 
@@ -60,6 +61,7 @@ __all__ = [
     "flag_label",
     "verdict_label",
     "label_value",
+    "md_text",
     "shrinkage",
     "standardised",
     "t",
@@ -229,6 +231,28 @@ def check_lang(lang: object) -> Lang:
     return lang  # type: ignore[return-value]
 
 
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~$]|:(?=//)|(?<![^\W_])_|_(?![^\W_]))")
+_MD_LIST_NUMBER = re.compile(r"\d+(?=[.)])")
+
+
+def md_text(value: object) -> str:
+    """A data value (a name, an item, a parameter, a message) as Markdown that shows it literally.
+
+    Every value from data, parameters or errors goes through this function where it is put into
+    Markdown: the characters that start Markdown or HTML syntax (``\\ ` * [ ] < > & | ~ $``,
+    ``_`` except inside a word, ``:`` of bare web addresses, and ``# + - =`` or a list number at
+    the start) are backslash-escaped (CommonMark §2.4) and line breaks become spaces, so
+    ``<script>`` stays text, ``[x](javascript:…)`` no link and ``# …`` no heading — in the review
+    site's renderer, nbconvert's and JupyterLab's alike."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    number = _MD_LIST_NUMBER.match(text)
+    if number:  # "1. x" / "1) x": an ordered list
+        return f"{number.group(0)}\\{text[number.end() :]}"
+    if text[:1] in ("#", "+", "-", "="):  # a heading, a bullet, a setext underline
+        return "\\" + text
+    return text
+
+
 def t(key: str, lang: Lang = "zh") -> str:
     """The text of ``key`` (:data:`TEXT`, then :data:`qualitykit.report.plots.LABELS`); the key if unknown."""
     lang = check_lang(lang)
@@ -325,10 +349,11 @@ def no_data(what: str, lang: Lang = "zh", reason: str | None = None) -> str:
     """A short note that a section has no data: ``"**无数据：** 龙湾区 2015–2024 年无抽查记录。"``."""
     lang = check_lang(lang)
     head = "**无数据：**" if lang == "zh" else "**No data:**"
+    what = md_text(what)
     body = (
         what
         if reason is None
-        else (f"{what}（{reason}）" if lang == "zh" else f"{what} ({reason})")
+        else (f"{what}（{md_text(reason)}）" if lang == "zh" else f"{what} ({md_text(reason)})")
     )
     return f"{head} {_end(body, lang)}"
 
@@ -360,6 +385,7 @@ def pass_rate(
     ``passed``, ``pass_rate``, ``ci_lower``, ``ci_upper``)."""
     lang = check_lang(lang)
     r = _row(rate)
+    name = md_text(name)
     when = "" if years is None else _span(*years, lang)
     ci = interval(r.get("ci_lower"), r.get("ci_upper"), lang, conf=conf)
     if lang == "zh":
@@ -480,7 +506,7 @@ def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
     slope = _term(result.terms, "slope_logit")
     mean = _term(result.terms, "change_pp_per_year_mean")
     orr = _term(result.terms, "odds_ratio_per_year")
-    who = name or ("合格率" if lang == "zh" else "the pass rate")
+    who = md_text(name) if name else ("合格率" if lang == "zh" else "the pass rate")
     if not slope or not _ok(slope.get("estimate")) or result.n_points < 3:
         if lang == "zh":
             return f"{who}的趋势无法估计：只有 {len(fitted)} 个时间点（至少需要 3 个），或各期全部合格（不合格）。"
@@ -529,7 +555,8 @@ def segmented(
     lang = check_lang(lang)
     level = _term(result.terms, "level_change")
     slope = _term(result.terms, "slope_change")
-    src = f"（{document}）" if document and lang == "zh" else (f" ({document})" if document else "")
+    doc = md_text(document) if document else ""
+    src = f"（{doc}）" if doc and lang == "zh" else (f" ({doc})" if doc else "")
     if not level or not _ok(level.get("estimate")):
         if lang == "zh":
             return (
@@ -594,8 +621,8 @@ def control_chart(
     pts = chart.points
     summ = chart.summary.iloc[0]
     beyond = pts[pts["beyond_limits"].fillna(False).astype(bool) & ~pts["excluded"].astype(bool)]
-    high = beyond[beyond["value"] > beyond["ucl"]]["subgroup"].astype(str).tolist()
-    low = beyond[beyond["value"] < beyond["lcl"]]["subgroup"].astype(str).tolist()
+    high = [md_text(s) for s in beyond[beyond["value"] > beyond["ucl"]]["subgroup"]]
+    low = [md_text(s) for s in beyond[beyond["value"] < beyond["lcl"]]["subgroup"]]
     name = {
         "p": ("p 控制图", "p chart"),
         "np": ("np 控制图", "np chart"),
@@ -802,9 +829,9 @@ def pareto(
         return no_data("不合格项次" if lang == "zh" else "nonconformities", lang)
     vital = table[table["vital_few"].astype(bool)]
     names = [
-        f"{label_value(r[label_col], lang, label_col)}（{pct(r['share'])}）"
+        f"{md_text(label_value(r[label_col], lang, label_col))}（{pct(r['share'])}）"
         if lang == "zh"
-        else f"{label_value(r[label_col], lang, label_col)} ({pct(r['share'])})"
+        else f"{md_text(label_value(r[label_col], lang, label_col))} ({pct(r['share'])})"
         for _, r in vital.iterrows()
     ]
     n_cat = int(table["merged"].sum())
@@ -813,6 +840,8 @@ def pareto(
     if what is None:  # named after what the table counts
         zh, en = _PARETO_UNITS.get(label_col, ("类别", "categories"))
         what = zh if lang == "zh" else en
+    else:
+        what = md_text(what)
     if lang == "zh":
         text = f"共 {count(total)} 项次不合格，分布在 {n_cat} 个{what}中。"
         if reached:
@@ -911,7 +940,8 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
         )
         if len(sig):
             parts = [
-                f"{r[group]} 的 {label_value(r[category], lang, category)} 占比 {pct(r['share'])}，比 {r['reference']} "
+                f"{md_text(r[group])} 的 {md_text(label_value(r[category], lang, category))} "
+                f"占比 {pct(r['share'])}，比 {md_text(r['reference'])} "
                 f"{pp(r['diff_pp'], lang)}{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
                 for _, r in sig.iterrows()
             ]
@@ -927,8 +957,8 @@ def comparison(result: Any, group: str, category: str, lang: Lang = "zh", *, top
     )
     if len(sig):
         parts = [
-            f"{label_value(r[category], lang, category)} in {r[group]}: {pct(r['share'])}, "
-            f"{pp(r['diff_pp'], lang)} vs {r['reference']}"
+            f"{md_text(label_value(r[category], lang, category))} in {md_text(r[group])}: "
+            f"{pct(r['share'])}, {pp(r['diff_pp'], lang)} vs {md_text(r['reference'])}"
             f"{interval(r['ci_lower_pp'], r['ci_upper_pp'], lang, kind='pp')}"
             for _, r in sig.iterrows()
         ]
@@ -948,8 +978,8 @@ def _names(frame: pd.DataFrame, column: str | None, limit: int = 8) -> list[str]
         (c for c in ("name", "name_zh", "region_code") if c in frame.columns), None
     )
     if col is None:
-        return [str(i) for i in frame.index[:limit]]
-    return frame[col].astype(str).head(limit).tolist()
+        return [md_text(i) for i in frame.index[:limit]]
+    return [md_text(v) for v in frame[col].astype(str).head(limit)]
 
 
 def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
@@ -1158,7 +1188,7 @@ def scorecard(evaluated: pd.DataFrame, lang: Lang = "zh") -> str:
     order = [s for s in _STATUS if s in counts.index] + [
         s for s in counts.index if s not in _STATUS
     ]
-    parts = [f"{status_label(s, lang)} {int(counts[s])}" for s in order]
+    parts = [f"{md_text(status_label(s, lang))} {int(counts[s])}" for s in order]
     if lang == "zh":
         return f"共 {len(evaluated)} 项目标：" + "，".join(parts) + "。"
     return f"{len(evaluated)} targets: " + ", ".join(parts) + "."
@@ -1205,8 +1235,8 @@ def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
         if len(absolute):
             lo, hi = absolute.loc[lows.idxmin()], absolute.loc[lows.idxmax()]
             text += (
-                f"绝对目标 {len(absolute)} 项，要求从 {lows.min():g}%（{lo['target_id']}）到 "
-                f"{lows.max():g}%（{hi['target_id']}）。"
+                f"绝对目标 {len(absolute)} 项，要求从 {lows.min():g}%（{md_text(lo['target_id'])}）到 "
+                f"{lows.max():g}%（{md_text(hi['target_id'])}）。"
             )
         if len(relative):
             text += f"相对目标 {len(relative)} 项，要求高于某一上级平均水平。"
@@ -1215,8 +1245,8 @@ def targets_compared(targets: pd.DataFrame, lang: Lang = "zh") -> str:
     if len(absolute):
         lo, hi = absolute.loc[lows.idxmin()], absolute.loc[lows.idxmax()]
         text += (
-            f" {len(absolute)} are absolute, asking for {lows.min():g}% ({lo['target_id']}) up to "
-            f"{lows.max():g}% ({hi['target_id']})."
+            f" {len(absolute)} are absolute, asking for {lows.min():g}% "
+            f"({md_text(lo['target_id'])}) up to {lows.max():g}% ({md_text(hi['target_id'])})."
         )
     if len(relative):
         text += f" {len(relative)} are relative: above the average of a parent region."
@@ -1280,6 +1310,7 @@ def published(
     t = table[table[value].notna()].sort_values("year")
     if t.empty:
         return no_data(name, lang)
+    name = md_text(name)
 
     def fmt(v: float) -> str:
         return pct(v, 2) if kind == "pct" else f"{float(v):.2f}"
@@ -1312,8 +1343,8 @@ def published(
 
 def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang = "zh") -> str:
     """The published share of small firms among the enterprises of national spot checks
-    (:func:`qualitykit.report.framework.small_firm_share`), and — from the latest year of ``rates``
-    (:func:`qualitykit.report.framework.size_class_rates`) with an NC rate for every size — how much more
+    (:func:`qualitykit.data.national.small_firm_share`), and — from the latest year of ``rates``
+    (:func:`qualitykit.data.national.size_class_rates`) with an NC rate for every size — how much more
     often small firms fail."""
     lang = check_lang(lang)
     t = table.sort_values("year")
@@ -1322,11 +1353,11 @@ def size_mix(table: pd.DataFrame, rates: pd.DataFrame | None = None, lang: Lang 
     a, b = t.iloc[0], t.iloc[-1]
     zh = lang == "zh"
     text = (
-        f"受检企业中小型企业的占比从 {int(a['year'])} 年（{a['period']}）的 {pct(a['small_share'])} "
+        f"受检企业中小型企业的占比从 {int(a['year'])} 年（{md_text(a['period'])}）的 {pct(a['small_share'])} "
         f"升至 {int(b['year'])} 年的 {pct(b['small_share'])}。"
         if zh
         else f"Small firms made up {pct(a['small_share'])} of the enterprises checked in "
-        f"{int(a['year'])} ({a['period']}) and {pct(b['small_share'])} in {int(b['year'])}."
+        f"{int(a['year'])} ({md_text(a['period'])}) and {pct(b['small_share'])} in {int(b['year'])}."
     )
     if rates is None:
         return text
@@ -1374,7 +1405,7 @@ def district_position(position: pd.DataFrame | Mapping[str, Any], lang: Lang = "
     flag = str(r.get("flag_998", "within"))
     flag95 = str(r.get("flag_95", "within"))
     n = int(r["n_units"])
-    prov = r.get("province_name", "")
+    prov = md_text(r.get("province_name", ""))
     lo, hi = r.get("shrunk_lower"), r.get("shrunk_upper")
     shr = ""
     if _ok(lo) and _ok(hi):  # an empirical-Bayes posterior interval, not a confidence interval
@@ -1413,14 +1444,14 @@ def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     district without records: :func:`qualitykit.report.framework.start` has said so)."""
     lang = check_lang(lang)
     s = summary
-    name = s.get("name") or s.get("region_code")
+    name = md_text(s.get("name") or s.get("region_code"))
     if s.get("data_status") == "no_data":
         return ""  # the report's header already says that there are no records
     years = (s["year_from"], s["year_to"])
     ci = interval(s.get("ci_lower"), s.get("ci_upper"), lang)
     tr = s.get("trend_direction")
     flag = s.get("funnel_flag")
-    top = s.get("top_item")
+    top = md_text(s["top_item"]) if s.get("top_item") else None
     status = s.get("target_status")
     if lang == "zh":
         text = f"{name}{_span(*years, lang)}抽查 {count(s['batches'])} 批次，批次合格率 {pct(s['pass_rate'])}{ci}。"
@@ -1432,7 +1463,7 @@ def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
         if top:
             text += f"最常见的不合格项目是{top}（占 {pct(s.get('top_item_share'))}）。"
         if status:
-            text += f"目标状态：{status_label(status, lang)}。"
+            text += f"目标状态：{md_text(status_label(status, lang))}。"
         return text
     text = (
         f"{name} had {count(s['batches'])} batches checked in {_span(*years, lang)}, a batch pass "
@@ -1446,8 +1477,12 @@ def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     if top:
         text += f" The most frequent nonconforming item is {top} ({pct(s.get('top_item_share'))})."
     if status:
-        text += f" Target status: {status_label(status, lang)}."
+        text += f" Target status: {md_text(status_label(status, lang))}."
     return text
+
+
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>\"'`\\]+")
+"""A web address that can stand in a Markdown autolink as it is (anything else is shown as text)."""
 
 
 def source_list(urls: Iterable[object], lang: Lang = "zh") -> str:
@@ -1458,5 +1493,5 @@ def source_list(urls: Iterable[object], lang: Lang = "zh") -> str:
         if isinstance(u, str) and u and u not in seen:
             seen.append(u)
     head = "来源：" if lang == "zh" else "Sources:"
-    items = [f"- <{u}>" if u.startswith(("http://", "https://")) else f"- {u}" for u in seen]
+    items = [f"- <{u}>" if _WEB_ADDRESS.fullmatch(u) else f"- {md_text(u)}" for u in seen]
     return head + "\n\n" + "\n".join(items) if seen else ""

@@ -1,12 +1,22 @@
 """Review site: executed notebooks rendered to light HTML pages, and a sortable index page.
 
 * :func:`render_report` turns an executed notebook into one HTML page **without code cells** and
-  without the heavy default template: nbconvert's ``basic`` template (no per-page CSS or JS) inside a
-  small page that links one shared stylesheet (``assets/report.css``). The exporter is built once per
-  process and reused, so rendering costs milliseconds, not a process per file.
+  without the heavy default template: a small page that links one shared stylesheet
+  (``assets/report.css``). Common outputs are rendered directly (a few milliseconds); anything
+  else goes through nbconvert's ``basic`` template with an exporter built once per process.
 * :func:`write_index` writes ``index.html`` listing every task of a run (its status, error and key
   figures) with client-side sorting and filtering in plain JavaScript: it opens from the file system,
   no server, no network.
+
+**Nothing from data, parameters or errors runs as script on these pages.** Page templates are
+Jinja templates with autoescaping; Markdown (cells and ``text/markdown`` outputs, where the
+narrative puts data values, themselves escaped by :func:`qualitykit.report.narrative.md_text`) is
+rendered with raw HTML escaped and harmful link targets dropped; streams, tracebacks and plain text
+are escaped; images are ``data:image/…`` URLs (SVG too, as nbconvert does: an ``<img>`` runs no
+script) whose alt text is escaped; ``text/html`` outputs (pandas tables) pass through
+:func:`sanitize_html`, an allowlist sanitiser (ammonia, via ``nh3``). The nbconvert fallback uses
+the same Markdown renderer and sanitiser (``sanitize_html=True``: script and widget outputs are
+left out).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from typing import Any
 
 import jinja2
 import nbformat
+import nh3
 
 from qualitykit.atomic import write_text
 
@@ -38,6 +49,8 @@ def _templates() -> jinja2.Environment:
 
 @cache
 def _exporter() -> Any:
+    """nbconvert's ``basic`` HTML exporter, made as safe as the direct renderer: our Markdown
+    renderer, our sanitiser for every HTML fragment, no script or widget output."""
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
@@ -51,6 +64,8 @@ def _exporter() -> Any:
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        sanitize_html=True,
+        filters={"markdown2html": markdown_to_html, "clean_html": sanitize_html},
     )
 
 
@@ -79,7 +94,8 @@ def render_report(
 
     Notebooks whose outputs are all of the common kinds (markdown, HTML tables, PNG/JPEG/SVG
     images, plain text, errors) are rendered directly (a few milliseconds); anything else — widgets,
-    LaTeX, JavaScript — goes through nbconvert's ``basic`` template."""
+    LaTeX, JavaScript — goes through nbconvert's ``basic`` template. ``title`` and ``error`` are
+    text (escaped)."""
     body = _fast_body(nb)
     if body is None:
         body, _ = _exporter().from_notebook_node(nb)
@@ -95,10 +111,74 @@ def render_report(
             back_label="返回索引" if zh else "back to the index",
             error=error,
             error_label="运行失败：" if zh else "This report failed:",
+            # safe because every part of the body is escaped or sanitised where it is made:
+            # _fast_body / _render_output below, or the nbconvert exporter configured above
             body=jinja2.utils.markupsafe.Markup(body),
         )
     )
 
+
+# ---- HTML fragments: Markdown and sanitising -----------------------------------------------
+
+_TAGS = frozenset(
+    "a abbr b blockquote br caption code col colgroup dd del details div dl dt em h1 h2 h3 h4 h5 "
+    "h6 hr i img ins kbd li ol p pre q s samp small span strong sub summary sup table tbody td "
+    "tfoot th thead tr u ul var".split()
+)
+_ATTRIBUTES = {
+    "*": {"class", "title", "lang", "dir", "style"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align", "valign"},
+    "th": {"colspan", "rowspan", "align", "valign", "scope"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start"},
+}
+_STYLE_PROPERTIES = frozenset(
+    "text-align vertical-align white-space width min-width max-width font-weight font-style "
+    "color background-color".split()
+)
+_DATA_IMAGE = re.compile(r"data:image/(png|jpeg|gif|webp|svg\+xml);base64,[A-Za-z0-9+/=\s]*")
+
+
+def _attribute_filter(element: str, attribute: str, value: str) -> str | None:
+    if attribute == "src":  # images only as data:image URLs: nothing is fetched
+        return value if _DATA_IMAGE.fullmatch(value) else None
+    if attribute == "href" and value.lower().lstrip().startswith("data:"):
+        return None
+    return value
+
+
+def sanitize_html(fragment: str) -> str:
+    """``fragment`` with everything that can run script removed (an allowlist of tags, attributes
+    and style properties: tables, text, lists, links to http(s)/mailto, ``data:image`` images;
+    ``<script>`` and ``<style>`` dropped with their content). Ammonia, via ``nh3``."""
+    return nh3.clean(
+        str(fragment),
+        tags=set(_TAGS),
+        clean_content_tags={"script", "style"},
+        attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+        attribute_filter=_attribute_filter,
+        url_schemes={"http", "https", "mailto", "data"},
+        filter_style_properties=set(_STYLE_PROPERTIES),
+    )
+
+
+@cache
+def _markdown_renderer() -> Any:
+    import mistune
+
+    # escape=True: raw HTML in Markdown is shown as text; harmful link targets become "#"
+    return mistune.create_markdown(escape=True, plugins=["table", "strikethrough"])
+
+
+def markdown_to_html(source: str) -> str:
+    """Markdown as HTML, raw HTML escaped (the renderer of both the direct path and nbconvert's)."""
+    return _markdown_renderer()(_text(source))
+
+
+# ---- the direct renderer -------------------------------------------------------------------
 
 _FAST_MIMETYPES = (
     "text/html",
@@ -109,16 +189,23 @@ _FAST_MIMETYPES = (
     "text/plain",
 )
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_BASE64 = re.compile(r"[A-Za-z0-9+/=]*")
 
 
-@cache
-def _markdown_renderer() -> Any:
-    import mistune
+def _image(mime: str, b64: str, out: Mapping[str, Any], cell_meta: Mapping[str, Any]) -> str | None:
+    if not _BASE64.fullmatch(b64):
+        return None
+    meta = out.get("metadata", {}).get(mime, {})
+    attrs = [f'src="data:{mime};base64,{b64}"']
+    for key in ("width", "height"):
+        if meta.get(key) is not None:
+            attrs.append(f'{key}="{html.escape(str(meta[key]))}"')
+    alt = meta.get("alt") or cell_meta.get("alt")
+    attrs.append(f'alt="{html.escape(str(alt))}"' if alt else 'alt=""')
+    return f"<img {' '.join(attrs)}>"
 
-    return mistune.create_markdown(escape=False, plugins=["table", "strikethrough"])
 
-
-def _render_output(out: Mapping[str, Any]) -> str | None:
+def _render_output(out: Mapping[str, Any], cell_meta: Mapping[str, Any]) -> str | None:
     kind = out.get("output_type")
     if kind == "stream":
         if out.get("name") == "stderr":
@@ -131,18 +218,21 @@ def _render_output(out: Mapping[str, Any]) -> str | None:
     unknown = [m for m in data if m not in _FAST_MIMETYPES]
     if unknown:
         return None
+    # nbconvert's display priority (html, svg, png, jpeg, markdown, plain)
     if "text/html" in data:
-        return f'<div class="qk-html">{_text(data["text/html"])}</div>'
+        return f'<div class="qk-html">{sanitize_html(_text(data["text/html"]))}</div>'
+    if "image/svg+xml" in data:
+        import base64
+
+        b64 = base64.b64encode(_text(data["image/svg+xml"]).encode("utf-8")).decode("ascii")
+        return _image("image/svg+xml", b64, out, cell_meta)
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
-            b64 = "".join(_text(data[mime]).split())
-            return f'<img src="data:{mime};base64,{b64}" alt="">'
-    if "image/svg+xml" in data:
-        return f'<div class="qk-svg">{_text(data["image/svg+xml"])}</div>'
+            return _image(mime, "".join(_text(data[mime]).split()), out, cell_meta)
     if "text/markdown" in data:
-        return f'<div class="qk-md">{_markdown_renderer()(_text(data["text/markdown"]))}</div>'
+        return f'<div class="qk-md">{markdown_to_html(data["text/markdown"])}</div>'
     if "text/plain" in data:
-        return f'<pre class="qk-text">{html.escape(_text(data["text/plain"]))}</pre>'
+        return f'<pre class="qk-text">{html.escape(_ANSI.sub("", _text(data["text/plain"])))}</pre>'
     return ""
 
 
@@ -154,17 +244,16 @@ def _fast_body(nb: nbformat.NotebookNode) -> str | None:
     """The page body without nbconvert, or None when an output needs nbconvert."""
     parts = []
     for cell in nb.cells:
-        tags = set(cell.get("metadata", {}).get("tags", []))
+        meta = cell.get("metadata", {})
+        tags = set(meta.get("tags", []))
         if tags & set(REMOVE_TAGS):
             continue
         if cell.cell_type == "markdown":
-            parts.append(
-                f'<div class="qk-cell qk-md">{_markdown_renderer()(_text(cell.source))}</div>'
-            )
+            parts.append(f'<div class="qk-cell qk-md">{markdown_to_html(cell.source)}</div>')
         elif cell.cell_type == "code" and "remove-output" not in tags:
             rendered = []
             for out in cell.get("outputs", []):
-                r = _render_output(out)
+                r = _render_output(out, meta)
                 if r is None:
                     return None
                 rendered.append(r)
@@ -209,7 +298,18 @@ def _cell(col: IndexColumn, value: Any, href: str | None = None) -> dict[str, An
         cls = f"qk-status-{code}"
     if col.key == "error":
         cls = (cls + " qk-wrap").strip()
-    return {"text": text, "sort": "" if missing else text, "cls": cls, "href": href}
+    return {"text": text, "sort": "" if missing else text, "cls": cls, "href": _relative(href)}
+
+
+_SCHEME = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:|//|\\\\")
+
+
+def _relative(href: str | None) -> str | None:
+    """``href`` if it is a relative path inside the site (a report page), else None (no link):
+    no ``javascript:`` or other scheme, no address on another host."""
+    if not href or _SCHEME.match(str(href).strip()):
+        return None
+    return str(href)
 
 
 def write_index(

@@ -1,0 +1,4 @@
+"""The figures of the reports, one module per kind (:mod:`qualitykit.report.plots` is the facade
+the notebooks use): ``style`` (CJK fonts, seaborn theme, labels, saving with fixed metadata),
+``common`` (helpers), ``trend``, ``control``, ``pareto``, ``funnel``, ``caterpillar``, ``rates``
+and ``map``."""

@@ -1,0 +1,124 @@
+"""Helpers shared by the figure functions: a new constrained-layout figure, checks of the input
+table, percent axes, titles, unit labels and the highlighted unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
+
+from qualitykit.errors import ParameterError
+from qualitykit.report.figures.style import (
+    _RED,
+    FIGSIZE,
+    Lang,
+    _ensure_style,
+    _text,
+    _texts,
+    label,
+)
+
+
+def _new_figure(figsize: tuple[float, float] | None = None) -> tuple[Figure, Any]:
+    _ensure_style()
+    fig = Figure(figsize=figsize or FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(f"{what}: expected a pandas DataFrame, got {type(frame).__name__}")
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ParameterError(
+            f"{what}: column(s) {missing} missing; got {list(frame.columns)} — pass the output "
+            "of the library function named in the figure function's docstring"
+        )
+    if len(frame) == 0:
+        raise ParameterError(f"{what}: the table has no rows")
+
+
+def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def _is_proportion(*arrays: np.ndarray) -> bool:
+    vals = np.concatenate([np.ravel(a) for a in arrays])
+    vals = vals[np.isfinite(vals)]
+    return bool(vals.size) and bool(np.all((vals >= 0.0) & (vals <= 1.0)))
+
+
+def _percent_axis(axis: Any) -> None:
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=None))
+
+
+def _level_text(suffix: str) -> str:
+    """'95' → '95%', '998' → '99.8%' (inverse of ``benchmark.level_suffix``)."""
+    pct = suffix if len(suffix) <= 2 else f"{suffix[:2]}.{suffix[2:]}"
+    return f"{pct}%"
+
+
+def _pct(value: float) -> str:
+    return f"{100.0 * value:.4g}%"
+
+
+def _finish(fig: Figure, ax: Any, title: str | None) -> Figure:
+    if title:
+        text = _text(title, fallback="")
+        if text != "?":
+            ax.set_title(text)
+    return fig
+
+
+def _default_label_column(frame: pd.DataFrame, lang: Lang) -> str | None:
+    prefer = ("name_en", "name", "name_zh") if lang == "en" else ("name", "name_zh")
+    for col in (*prefer, "region_name", "unit", "region_code", "label"):
+        if col in frame.columns and frame[col].astype("string").fillna("").str.len().gt(0).all():
+            return col
+    return None
+
+
+def _labels(frame: pd.DataFrame, column: str | None, lang: Lang) -> list[str]:
+    col = column or _default_label_column(frame, lang)
+    if col is None:
+        return [str(i) for i in frame.index]
+    if col not in frame.columns:
+        raise ParameterError(f"label column {col!r} is not in the table")
+    fallback = frame["region_code"] if "region_code" in frame.columns else None
+    if fallback is None:
+        fallback = pd.Series([str(i) for i in frame.index], index=frame.index)
+    return _texts(frame[col], fallback)
+
+
+def _match(
+    frame: pd.DataFrame, names: list[str], value: Hashable | None, column: str | None
+) -> int:
+    """Position of the highlighted unit (by label, label column or region code), or -1."""
+    if value is None:
+        return -1
+    cols = [c for c in (column, "region_code", "name", "name_zh", "unit") if c and c in frame]
+    for col in cols:
+        hits = np.flatnonzero(frame[col].astype("string").to_numpy() == str(value))
+        if hits.size:
+            return int(hits[0])
+    hits = np.flatnonzero(np.asarray(names, dtype=object) == str(value))
+    if hits.size:
+        return int(hits[0])
+    raise ParameterError(f"highlight: no unit labelled {value!r}")
+
+
+def _target_line(ax: Any, target: float, lang: Lang) -> None:
+    """The dotted red line of a target rate, labelled with its value."""
+    ax.axhline(
+        target,
+        color=_RED,
+        linestyle=":",
+        linewidth=1.6,
+        label=f"{label('target', lang)} {_pct(target)}",
+    )
