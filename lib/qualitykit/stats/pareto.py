@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -36,6 +36,7 @@ from qualitykit.errors import (
     QualityKitWarning,
 )
 from qualitykit.schema import CAUSES_5M1E, CONTROLLABILITY
+from qualitykit.stats._checks import check_level, require_columns
 from qualitykit.stats.metrics import binomial_ci, newcombe_diff_ci
 
 __all__ = [
@@ -90,23 +91,6 @@ def _newcombe(
         ci = newcombe_diff_ci(*(a.ravel() for a in arrays), conf=confidence)
     d, lower, upper = (ci[c].to_numpy().reshape(shape) for c in ("diff", "ci_lower", "ci_upper"))
     return d, lower, upper
-
-
-def _check_confidence(confidence: float) -> None:
-    if not (isinstance(confidence, int | float) and 0 < confidence < 1):
-        raise ParameterError(
-            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
-        )
-
-
-def _require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError(
-            f"column(s) {missing} not in the {what}; it has columns {list(map(str, data.columns))}"
-        )
 
 
 def _labels(data: pd.DataFrame, column: str, what: str = _INPUT) -> pd.Series:
@@ -222,7 +206,7 @@ def pareto_table(
     merged       number of input categories in the row (> 1 only for "Other")
     ============ ===========================================================================
     """
-    _require_columns(data, [category] + ([count] if count else []))
+    require_columns(data, [category] + ([count] if count else []))
     if not (isinstance(cut, int | float) and 0 < cut <= 1):
         raise ParameterError(f"cut must be a proportion in (0, 1], got {cut!r} (80 % is 0.8)")
     if ties not in ("label", "first"):
@@ -353,7 +337,7 @@ def validate_cause_map(cause_map: pd.DataFrame) -> pd.DataFrame:
     ``controllable`` one of ``schema.CONTROLLABILITY`` (or missing). All problems are collected
     into one :class:`~qualitykit.errors.InputError`.
     """
-    _require_columns(cause_map, CAUSE_MAP_COLUMNS, "cause map")
+    require_columns(cause_map, CAUSE_MAP_COLUMNS, "cause map")
     cm = cause_map.loc[:, list(CAUSE_MAP_COLUMNS)].reset_index(drop=True).copy()
     for c in CAUSE_MAP_COLUMNS:
         cm[c] = cm[c].astype("string").str.strip()
@@ -403,7 +387,7 @@ def map_causes(
     Columns ``category``, ``cause_5m1e`` and ``controllable`` already in ``records`` are replaced
     by the map's. See :class:`MappedCauses` for the result.
     """
-    _require_columns(records, [item] + ([count] if count else []), "records")
+    require_columns(records, [item] + ([count] if count else []), "records")
     cm = validate_cause_map(cause_map)
     labels = _labels(records, item)
     weights = _weights(records, count)
@@ -444,7 +428,7 @@ def _rolled_up(
         labels = frame[by].astype("string")
         labels = labels.mask(~frame["mapped"], UNMAPPED)
     else:
-        _require_columns(records, [by] + ([count] if count else []), "records")
+        require_columns(records, [by] + ([count] if count else []), "records")
         frame = records.reset_index(drop=True)
         labels = frame[by].astype("string").str.strip()
         unmapped = pd.DataFrame(
@@ -509,11 +493,11 @@ def management_share(
     ``management_share``, ``ci_lower``, ``ci_upper``, ``confidence``, ``method`` (``"wilson"``),
     ``claimed_share`` and ``claim_in_ci`` (the claimed share lies inside the interval).
     """
-    _check_confidence(confidence)
+    check_level(confidence, "confidence")
     if not (isinstance(claimed_share, int | float) and 0 <= claimed_share <= 1):
         raise ParameterError(f"claimed_share must be a proportion in [0, 1], got {claimed_share!r}")
     if group is not None:
-        _require_columns(records, [group], "records")
+        require_columns(records, [group], "records")
     labels, weights, _ = _rolled_up(records, cause_map, "controllable", item, count)
     allowed = {*CONTROLLABILITY, UNSPECIFIED, UNMAPPED}
     bad = ~labels.isin(allowed).to_numpy()
@@ -618,8 +602,8 @@ def compare_groups(
     information) with a warning. Input: raw records or counts (``count``). Missing labels are an
     error. See :class:`GroupComparison` for the columns.
     """
-    _require_columns(data, [group, category] + ([count] if count else []))
-    _check_confidence(confidence)
+    require_columns(data, [group, category] + ([count] if count else []))
+    check_level(confidence, "confidence")
     if group == category:
         raise ParameterError("group and category must be different columns")
     if len(data) == 0:

@@ -42,6 +42,7 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
+from qualitykit.stats._checks import require_columns
 
 __all__ = [
     "CHART_TYPES",
@@ -143,14 +144,6 @@ class ControlChart:
 # input handling
 
 
-def _require_columns(data: pd.DataFrame, columns: Iterable[str]) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError(
-            f"column(s) {missing} not in the data; it has columns {list(map(str, data.columns))}"
-        )
-
-
 def _count_array(
     data: pd.DataFrame, column: str, problems: list[Problem], *, positive: bool
 ) -> np.ndarray:
@@ -170,7 +163,7 @@ def _count_array(
 
 def _validated_counts(data: pd.DataFrame, count: str, size: str) -> tuple[np.ndarray, np.ndarray]:
     """Counts x and sizes n as float arrays; all bad cells reported together."""
-    _require_columns(data, (count, size))
+    require_columns(data, (count, size), "data")
     problems: list[Problem] = []
     x = _count_array(data, count, problems, positive=False)
     n = _count_array(data, size, problems, positive=True)
@@ -194,7 +187,7 @@ def _validated_counts(data: pd.DataFrame, count: str, size: str) -> tuple[np.nda
 def _calibration_mask(data: pd.DataFrame, calibration: str | None) -> np.ndarray:
     if calibration is None:
         return np.ones(len(data), dtype=bool)
-    _require_columns(data, (calibration,))
+    require_columns(data, (calibration,), "data")
     col = data[calibration]
     if pd.api.types.is_bool_dtype(col) and not col.isna().any():
         return col.to_numpy(dtype=bool)
@@ -220,7 +213,7 @@ def _calibration_mask(data: pd.DataFrame, calibration: str | None) -> np.ndarray
 def _labels(data: pd.DataFrame, subgroup: str | None) -> pd.Series:
     if subgroup is None:
         return pd.Series(np.arange(1, len(data) + 1), name="subgroup")
-    _require_columns(data, (subgroup,))
+    require_columns(data, (subgroup,), "data")
     labels = data[subgroup].reset_index(drop=True).rename("subgroup")
     if labels.duplicated().any():
         dup = labels[labels.duplicated()].unique().tolist()

@@ -28,7 +28,8 @@ from scipy import special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from qualitykit.errors import ParameterError, QualityKitWarning
-from qualitykit.stats.metrics import aggregate_counts
+from qualitykit.stats._checks import check_level
+from qualitykit.stats.counts import aggregate_counts
 
 __all__ = [
     "ForecastResult",
@@ -49,13 +50,6 @@ TERM_COLUMNS: tuple[str, ...] = (
     "ci_upper",
     "p_value",
 )
-
-
-def _check_conf(conf: float) -> float:
-    value = float(conf)
-    if not 0.0 < value < 1.0:
-        raise ParameterError(f"conf must be in (0, 1), got {conf!r}")
-    return value
 
 
 def _check_dispersion(dispersion: str) -> str:
@@ -233,7 +227,7 @@ def glm_trend(
     Fewer than 3 time points give a ``QualityKitWarning``: with 2 points the slope is fitted
     (φ is undefined, scale 1), with 1 point or all batches passing (failing) the terms are NaN.
     """
-    conf = _check_conf(conf)
+    conf = check_level(conf, "conf")
     dispersion = _check_dispersion(dispersion)
     counts, t = _prepare_trend_counts(data, time, quarter)
     k = len(counts)
@@ -585,7 +579,7 @@ def segmented_regression(
     points or no post point the terms are NaN, and with 1 post point the slope change is not
     fitted (NaN).
     """
-    conf = _check_conf(conf)
+    conf = check_level(conf, "conf")
     dispersion = _check_dispersion(dispersion)
     if family not in ("binomial", "poisson", "gaussian"):
         raise ParameterError(f"family must be binomial, poisson or gaussian, got {family!r}")
