@@ -250,3 +250,7 @@ def test_i_chart_rejects_bad_input(nhs: pd.DataFrame) -> None:
         xmr.i_chart(nhs, count="seen_within_4h", size="attendances", limits="wheeler")  # type: ignore[arg-type]
     with pytest.raises(NoDataError):
         xmr.i_chart(pd.DataFrame({"v": []}), value="v")
+
+
+def test_reachable_from_spc() -> None:
+    assert spc.i_chart is xmr.i_chart and spc.IChart is xmr.IChart

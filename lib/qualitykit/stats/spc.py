@@ -17,6 +17,8 @@ Methods
 * **Western Electric rules** 1–4 as implemented by qcc ``qccRules()``, and the **Anhøj rules**
   (longest run > round(log2(n)) + 3; crossings < qbinom(0.05, n − 1, 0.5)) as implemented by
   qicharts2 ``runs.analysis()`` (Anhøj & Olesen 2014, PLoS ONE 9:e113825).
+* **I chart (XmR)** on a series of rates — :func:`qualitykit.stats.xmr.i_chart`, also reachable
+  as ``spc.i_chart`` (qicharts2 ``qic(chart = "i")``; NHS "Making Data Count" rules).
 * **Dispersion test** of Wetherill & Brown (1991, *Statistical Process Control*, pp. 212–218) for
   binomial and Poisson counts, as R qcc ``qccOverdispersionTest()``.
 
@@ -60,6 +62,18 @@ __all__ = [
     "runs_limits",
     "western_electric_rules",
 ]
+
+
+
+def __getattr__(name: str) -> object:
+    """``spc.i_chart`` / ``spc.IChart``: the I chart lives in :mod:`qualitykit.stats.xmr` (which
+    builds on this module, so it is re-exported lazily)."""
+    if name in ("i_chart", "IChart", "mdc_rules"):
+        from qualitykit.stats import xmr
+
+        return getattr(xmr, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ChartType = Literal["p", "np", "laney"]
 CHART_TYPES: tuple[str, ...] = ("p", "np", "laney")
