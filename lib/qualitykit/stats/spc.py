@@ -64,7 +64,6 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str) -> object:
     """``spc.i_chart`` / ``spc.IChart``: the I chart lives in :mod:`qualitykit.stats.xmr` (which
     builds on this module, so it is re-exported lazily)."""
