@@ -10,8 +10,10 @@
   often quoted as 80 %) with a Wilson score interval (Wilson 1927; Newcombe 1998a).
 * :func:`compare_groups` — χ² test of homogeneity of the item / category mix across groups
   (periods, regions, enterprise classes) with Haberman's adjusted standardised residuals
-  (Haberman 1973; Agresti 2007 §2.4.5; R ``chisq.test()$stdres``) and the change in share against
-  a reference group with Newcombe's hybrid score interval (Newcombe 1998b, method 10).
+  (Haberman 1973; Agresti 2007 §2.4.5; R ``chisq.test()$stdres``; computed by scipy
+  ``chi2_contingency`` and statsmodels ``Table``) and the change in share against a reference
+  group with Newcombe's hybrid score interval (Newcombe 1998b, method 10) and a per-cell test,
+  Holm-adjusted for the number of cells by default (Holm 1979, *Scand J Stat* 6:65).
 
 Shares are proportions in [0, 1]; differences of shares are in percentage points (``*_pp``).
 """
@@ -27,6 +29,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.contingency_tables import Table
+from statsmodels.stats.multitest import multipletests
 
 from qualitykit.errors import (
     InputError,
@@ -36,7 +40,7 @@ from qualitykit.errors import (
     QualityKitWarning,
 )
 from qualitykit.schema import CAUSES_5M1E, CONTROLLABILITY
-from qualitykit.stats._checks import check_level, require_columns
+from qualitykit.stats._checks import check_choice, check_level, require_columns
 from qualitykit.stats.metrics import binomial_ci, newcombe_diff_ci
 
 __all__ = [
@@ -64,6 +68,8 @@ UNSPECIFIED = "(unspecified)"
 _INPUT = "input table"
 _CAUSE_MAP = "cause map"
 Ties = Literal["label", "first"]
+Adjustment = Literal["holm", "bonferroni", "none"]
+ADJUSTMENTS: tuple[str, ...] = ("holm", "bonferroni", "none")
 
 
 # --------------------------------------------------------------------------------------------
@@ -575,12 +581,29 @@ class GroupComparison:
     ``differences`` (each non-reference group × category): ``<group>``, ``reference``,
     ``<category>``, ``count``, ``group_total``, ``share``, ``reference_count``,
     ``reference_total``, ``reference_share``, ``diff_pp`` (share − reference share in percentage
-    points) and ``ci_lower_pp`` / ``ci_upper_pp`` (Newcombe 1998 hybrid score interval, method 10).
+    points), ``ci_lower_pp`` / ``ci_upper_pp`` (Newcombe 1998 hybrid score interval, method 10,
+    per comparison), ``p_value`` (χ² test of the cell's 2×2 table against the reference, no
+    continuity correction; 1 when the category is absent from both), ``p_adjusted`` (by
+    ``adjustment`` over all cells of the table), ``significant`` (p_adjusted < 1 − confidence)
+    and ``adjustment``.
+
+    ``adjustment``: the multiplicity adjustment used, ``"holm"``, ``"bonferroni"`` or ``"none"``.
     """
 
     test: pd.DataFrame
     cells: pd.DataFrame
     differences: pd.DataFrame
+    adjustment: str = "holm"
+
+
+def _two_proportion_p(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """Two-sided p of the pooled two-proportion z-test (= Pearson χ² of the 2×2 table, no
+    continuity correction); 1 where both proportions are 0 or both 1 (nothing to test)."""
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var > 0, (x1 / n1 - x2 / n2) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
+    return 2.0 * stats.norm.sf(np.abs(z))
 
 
 def compare_groups(
@@ -591,19 +614,26 @@ def compare_groups(
     *,
     reference: object | None = None,
     confidence: float = 0.95,
+    adjust: Adjustment = "holm",
 ) -> GroupComparison:
     """Compare the nonconformity mix of two or more groups (periods, regions, size classes).
 
     Pearson's χ² test of homogeneity of the ``category`` distribution across ``group`` values
     (R ``chisq.test()`` without continuity correction), Haberman's adjusted residuals per cell
     (R ``chisq.test()$stdres``; Agresti 2007 §2.4.5), and each group's change in share against
-    ``reference`` (default: the first group in sort order) with Newcombe's hybrid score interval.
+    ``reference`` (default: the first group in sort order) with Newcombe's hybrid score interval
+    and a per-cell test whose p-values are adjusted for the number of cells compared: ``adjust``
+    = ``"holm"`` (default; Holm 1979, statsmodels ``multipletests``), ``"bonferroni"`` or
+    ``"none"``; ``significant`` is p_adjusted < 1 − ``confidence``. The per-cell test is the
+    Pearson χ² test of the 2×2 table (group vs reference × category vs the rest), i.e. the pooled
+    two-proportion z-test; the Newcombe intervals are per comparison (not adjusted).
     Categories with no nonconformity in any group are left out of the test (they carry no
     information) with a warning. Input: raw records or counts (``count``). Missing labels are an
     error. See :class:`GroupComparison` for the columns.
     """
     require_columns(data, [group, category] + ([count] if count else []))
     check_level(confidence, "confidence")
+    adjust = check_choice(adjust, "adjust", ADJUSTMENTS)  # type: ignore[assignment]
     if group == category:
         raise ParameterError("group and category must be different columns")
     if len(data) == 0:
@@ -649,12 +679,13 @@ def compare_groups(
     obs = table.to_numpy(dtype=float)
     n = obs.sum()
     rows = obs.sum(axis=1, keepdims=True)
-    cols = obs.sum(axis=0, keepdims=True)
-    expected = rows @ cols / n
-    pearson = (obs - expected) / np.sqrt(expected)
-    adjusted = (obs - expected) / np.sqrt(expected * (1 - rows / n) * (1 - cols / n))
-    statistic = float((pearson**2).sum())
-    df = (obs.shape[0] - 1) * (obs.shape[1] - 1)
+    # Pearson X² (no continuity correction) by scipy; residuals by statsmodels' Table (Haberman's
+    # adjusted residuals are its standardized_resids)
+    statistic, p_value, df, expected = stats.chi2_contingency(obs, correction=False)
+    cont = Table(obs, shift_zeros=False)
+    pearson = np.asarray(cont.resid_pearson, dtype=float)
+    adjusted = np.asarray(cont.standardized_resids, dtype=float)
+    statistic, df = float(statistic), int(df)
     below5 = float((expected < 5).mean())
     if below5 > 0.2:
         warnings.warn(
@@ -667,7 +698,7 @@ def compare_groups(
         {
             "statistic": [statistic],
             "df": [df],
-            "p_value": [float(stats.chi2.sf(statistic, df))],
+            "p_value": [float(p_value)],
             "n": [int(n)],
             "groups": [obs.shape[0]],
             "categories": [obs.shape[1]],
@@ -708,6 +739,8 @@ def compare_groups(
     x2 = np.broadcast_to(obs[ref_pos], x1.shape)
     n2 = np.broadcast_to(rows[ref_pos], x1.shape)
     d, lo, hi = _newcombe(x1, n1, x2, n2, confidence)
+    p_cell = _two_proportion_p(x1, n1, x2, n2).ravel()
+    p_adj = p_cell if adjust == "none" else multipletests(p_cell, method=adjust)[1]
     oi, oc = np.meshgrid(np.array(others), np.arange(obs.shape[1]), indexing="ij")
     differences = pd.DataFrame(
         {
@@ -723,6 +756,10 @@ def compare_groups(
             "diff_pp": 100 * d.ravel(),
             "ci_lower_pp": 100 * lo.ravel(),
             "ci_upper_pp": 100 * hi.ravel(),
+            "p_value": p_cell,
+            "p_adjusted": p_adj,
+            "significant": p_adj < 1.0 - confidence,
+            "adjustment": pd.array([adjust] * oi.size, dtype="string"),
         }
     )
-    return GroupComparison(test=test, cells=cells, differences=differences)
+    return GroupComparison(test=test, cells=cells, differences=differences, adjustment=adjust)
