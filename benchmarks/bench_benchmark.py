@@ -2,7 +2,10 @@
 
 Funnel limits (exact binomial per unit + the plotting grid), overdispersion (φ, τ²), empirical-
 Bayes shrinkage and rank intervals with 1,000 draws — the work of one regional-benchmark notebook
-over every county-level division of China. Target: ≤ 2 s on the 2-core reference machine.
+over every county-level division of China. Target: ≤ 1 s (statistics issue).
+
+Wall-clock and CPU time (``time.process_time``) are both reported: on a shared machine the wall
+clock mostly measures the other processes, the CPU time what this code costs. Both are medians.
 
 Run: ``.venv/bin/python benchmarks/bench_benchmark.py [--units 3000] [--repeat 7]``
 """
@@ -10,6 +13,7 @@ Run: ``.venv/bin/python benchmarks/bench_benchmark.py [--units 3000] [--repeat 7
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -31,21 +35,21 @@ def synthetic_units(k: int, seed: int = 2024) -> pd.DataFrame:
     )
 
 
-def run_once(units: pd.DataFrame, draws: int) -> dict[str, float]:
+def run_once(units: pd.DataFrame, draws: int, clock=time.perf_counter) -> dict[str, float]:
     t: dict[str, float] = {}
-    t0 = time.perf_counter()
+    t0 = clock()
     bm.funnel_units(units, method="spiegelhalter", adjust="phi")
     bm.funnel_grid(units, method="spiegelhalter", adjust="phi")
-    t1 = time.perf_counter()
+    t1 = clock()
     t["funnel (exact limits, φ-adjusted, per unit + grid)"] = t1 - t0
     bm.overdispersion(units)
-    t2 = time.perf_counter()
+    t2 = clock()
     t["overdispersion (φ, τ²)"] = t2 - t1
     bm.eb_shrinkage(units)
-    t3 = time.perf_counter()
+    t3 = clock()
     t["eb_shrinkage (beta-binomial MLE)"] = t3 - t2
     bm.rank_intervals(units, draws=draws, seed=1)
-    t4 = time.perf_counter()
+    t4 = clock()
     t[f"rank_intervals ({draws} draws)"] = t4 - t3
     t["total"] = t4 - t0
     return t
@@ -59,13 +63,22 @@ def main() -> None:
     args = parser.parse_args()
     units = synthetic_units(args.units)
     run_once(units.head(50), 10)  # warm-up (imports, scipy first calls)
-    runs = [run_once(units, args.draws) for _ in range(args.repeat)]
-    print(f"qualitykit.stats.benchmark on {args.units:,} districts, median of {args.repeat} runs:")
-    for key in runs[0]:
-        med = statistics.median(r[key] for r in runs)
-        print(f"  {key:<55s} {med * 1000:8.1f} ms")
-    total = statistics.median(r["total"] for r in runs)
-    print(f"  target ≤ 2 s: {'met' if total <= 2.0 else 'NOT met'} ({total:.2f} s)")
+    wall = [run_once(units, args.draws) for _ in range(args.repeat)]
+    cpu = [run_once(units, args.draws, time.process_time) for _ in range(args.repeat)]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"qualitykit.stats.benchmark on {args.units:,} districts, median of {args.repeat} runs "
+        f"({os.cpu_count()} CPUs, load average {load:.1f} at the start):"
+    )
+    print(f"  {'':<55s} {'wall':>9s} {'CPU':>9s}")
+    for key in wall[0]:
+        w = statistics.median(r[key] for r in wall)
+        c = statistics.median(r[key] for r in cpu)
+        print(f"  {key:<55s} {w * 1000:6.1f} ms {c * 1000:6.1f} ms")
+    total_w = statistics.median(r["total"] for r in wall)
+    total_c = statistics.median(r["total"] for r in cpu)
+    verdict = "met" if total_w <= 1.0 else "NOT met"
+    print(f"  target ≤ 1 s (wall): {verdict} ({total_w:.2f} s wall, {total_c:.2f} s CPU)")
 
 
 if __name__ == "__main__":

@@ -25,9 +25,10 @@ Not published — tested against independent computations instead
   against literal re-implementations of Spiegelhalter's R ``winsorise()`` and of FunnelPlotR's
   quantile winsorisation, and the unwinsorised τ² against the DerSimonian–Laird τ² of
   statsmodels ``combine_effects`` (with target = pooled rate, Cochran's Q equals Σ z²).
-* No published table of Spiegelhalter's interpolated exact binomial limits was found; they are
-  checked against a pure-Python, loop-based evaluation of the appendix formula with
-  ``math.comb`` probabilities, against the normal limits for large n, and for pass/fail symmetry.
+* No published table of Spiegelhalter's interpolated exact binomial limits was found; both
+  conventions are checked in ``tests/test_stats_funnel.py`` against a pure-Python, loop-based
+  evaluation of the appendix formula with ``math.comb`` probabilities; here against the normal
+  limits for large n and for pass/fail symmetry.
 """
 
 from __future__ import annotations
@@ -140,38 +141,8 @@ def test_phe_units_keep_labels_and_do_not_mutate(phe_units: pd.DataFrame) -> Non
 
 
 # ------------------------------------------------------------------------------------------
-# Spiegelhalter exact binomial limits: independent loop computation
+# Spiegelhalter exact binomial limits (the interpolation conventions: tests/test_stats_funnel.py)
 # ------------------------------------------------------------------------------------------
-
-
-def _interp_limits_loop(n: int, theta: float, level: float) -> tuple[float, float]:
-    """Spiegelhalter (2005) appendix A.1.1, written out with math.comb and plain loops."""
-    pmf = [math.comb(n, r) * theta**r * (1 - theta) ** (n - r) for r in range(n + 1)]
-    cdf, acc = [], 0.0
-    for p in pmf:
-        acc += p
-        cdf.append(acc)
-    tail = (1 - level) / 2
-
-    def first_at_least(q: float) -> int:
-        return next(r for r in range(n + 1) if cdf[r] >= q - 1e-12)
-
-    r_lo = first_at_least(tail)
-    lower = (r_lo - (cdf[r_lo] - tail) / pmf[r_lo]) / n
-    r_hi = first_at_least(1 - tail)
-    upper = (r_hi + 1 - (cdf[r_hi] - (1 - tail)) / pmf[r_hi]) / n
-    return min(max(lower, 0.0), 1.0), min(max(upper, 0.0), 1.0)
-
-
-@pytest.mark.parametrize("theta", [0.0739161336, 0.35, 0.8, 0.93])
-def test_spiegelhalter_limits_match_loop_formula(theta: float) -> None:
-    ns = [1, 2, 5, 10, 47, 97, 148, 360, 810]
-    got = bm.funnel_limits(ns, theta, method="spiegelhalter", levels=(0.95, 0.998))
-    for i, n in enumerate(ns):
-        for lev, sfx in ((0.95, "95"), (0.998, "998")):
-            lo, hi = _interp_limits_loop(n, theta, lev)
-            assert got[f"lower_{sfx}"].iloc[i] == pytest.approx(lo, abs=1e-10)
-            assert got[f"upper_{sfx}"].iloc[i] == pytest.approx(hi, abs=1e-10)
 
 
 def test_spiegelhalter_limits_symmetric_and_close_to_normal_for_large_n() -> None:
@@ -491,6 +462,48 @@ def test_eb_shrinkage_no_overdispersion_warns_and_pools() -> None:
     with pytest.warns(QualityKitWarning, match="no extra-binomial"):
         got = bm.eb_shrinkage(units)
     np.testing.assert_allclose(got["shrunk_rate"], 0.9, atol=1e-6)
+    prior = got.attrs["prior"]
+    assert prior["pooled"] and prior["precision"] == pytest.approx(1e9)
+    # Tarone (1979): S = Σ(x − n p̂)²/(p̂ q̂) = 0, Z = (S − Σn)/√(2 Σ n(n − 1))
+    assert prior["tarone_z"] == pytest.approx(-800 / math.sqrt(2 * 8 * 100 * 99), rel=1e-12)
+    # the log-likelihood of complete pooling is its exact limit, Σ x log p̂ + (n − x) log q̂
+    assert prior["loglik"] == pytest.approx(8 * (90 * math.log(0.9) + 10 * math.log(0.1)))
+
+
+def test_eb_pooling_decision_is_a_score_test_not_a_rounding_comparison() -> None:
+    # binomial-like scatter (S < Σn): pooled; clear extra-binomial scatter: a finite prior
+    calm = pd.DataFrame(
+        {"batches": [200] * 10, "passed": [180, 181, 179, 180, 182, 178, 180, 181, 179, 180]}
+    )
+    with pytest.warns(QualityKitWarning, match="no extra-binomial"):
+        fit = bm.fit_beta_binomial(calm)
+    p = 1800 / 2000
+    s = sum((x - 200 * p) ** 2 for x in calm["passed"]) / (p * (1 - p))
+    assert s < 2000 and fit.pooled
+    assert fit.tarone_z == pytest.approx((s - 2000) / math.sqrt(2 * 10 * 200 * 199), rel=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QualityKitWarning)
+        rough = bm.fit_beta_binomial(rats())
+    assert not rough.pooled and rough.tarone_z > 0
+
+
+def test_eb_pooling_ignores_rounding_noise_in_the_optimum(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The failure of the statistics issue: at α + β ≈ 1e8–1e9 the computed log-likelihood can
+    # exceed its true supremum (−260.066345 against −260.066379 for eight units of 90/100). Feed
+    # the fit an optimiser result carrying exactly that error: it must still pool.
+    from scipy.optimize import OptimizeResult
+
+    from qualitykit.stats import shrinkage
+
+    units = pd.DataFrame({"batches": [100] * 8, "passed": [90] * 8})
+    supremum = 8 * (90 * math.log(0.9) + 10 * math.log(0.1))
+    noisy = OptimizeResult(
+        x=np.array([math.log(9.0), math.log(1e8)]), fun=-(supremum + 3.4e-5), success=True
+    )
+    monkeypatch.setattr(shrinkage.optimize, "minimize", lambda *a, **k: noisy)
+    with pytest.warns(QualityKitWarning, match="no extra-binomial"):
+        fit = bm.fit_beta_binomial(units)
+    assert fit.pooled and fit.loglik == pytest.approx(supremum, rel=1e-15)
 
 
 def test_eb_shrinkage_degenerate_mle_is_bounded() -> None:

@@ -10,6 +10,9 @@ Published reference values used here (each cited at its test):
   wilson), copied here at the precision printed there.
 * PHEindicatormethods (first released as PHEstatmethods) testthat file for
   ``phe_proportion()``: 65/100 and 35078/41980 at 95 % and 99.8 %, eight decimals.
+* the same R binom output for methods ``asymptotic`` (Wald) and ``prop.test`` (R
+  ``prop.test``, continuity-corrected Wilson) for 18/20, 4/20, 4/200, 190/200, 1/30, 29/30, 0/30
+  and 30/30.
 * Newcombe RG (1998) Stat Med 17:857–872, Table I (Wilson score interval, method 3) and
   Newcombe RG (1998) Stat Med 17:873–890, Table II (difference of proportions, method 10),
   four decimals.
@@ -133,6 +136,98 @@ def test_wilson_reproduces_newcombe_table_1(x: int, n: int, lower: float, upper:
     assert round(float(got["ci_upper"].iloc[0]), 4) == upper
 
 
+# R binom::binom.confint(x, n, tol = 1e-8), methods "asymptotic" (Wald) and "prop.test"
+# (stats::prop.test, continuity-corrected Wilson), via statsmodels results_proportion.py
+# (res_binom[...].ci_low / ci_upp, method positions 2 and 10). binom does not clip the Wald
+# interval (18/20: upper 1.031478381086487; 29/30: 1.0309007); qualitykit clips to [0, 1].
+R_WALD_PROP_TEST = {
+    (18, 20, "wald"): (0.768521618913513, 1.0, 1e-12),
+    (4, 20, "wald"): (0.0246954918846837, 0.3753045081153163, 1e-12),
+    (4, 200, "wald"): (0.000597346459104517, 0.0394026535408955, 1e-12),
+    (190, 200, "wald"): (0.919794926420966, 0.980205073579034, 1e-12),
+    (1, 30, "wald"): (0.0, 0.09756737, 5e-9),
+    (29, 30, "wald"): (0.9024326, 1.0, 5e-8),
+    (0, 30, "wald"): (0.0, 0.0, 0.0),
+    (18, 20, "wilson_cc"): (0.668722403162941, 0.982487361226571, 1e-12),
+    (4, 20, "wilson_cc"): (0.0661062308910436, 0.442686245059445, 1e-12),
+    (4, 200, "wilson_cc"): (0.00642601313670221, 0.0537574613520185, 1e-12),
+    (190, 200, "wilson_cc"): (0.9073089225133698, 0.974392083257476, 1e-12),
+    (1, 30, "wilson_cc"): (1.742467e-03, 0.19053022, 5e-9),
+    (29, 30, "wilson_cc"): (0.8094698, 0.9982575, 5e-8),
+    (0, 30, "wilson_cc"): (0.0, 0.14132048, 5e-9),
+    (30, 30, "wilson_cc"): (0.8586795, 1.0, 5e-8),
+}
+
+
+@pytest.mark.parametrize(("x", "n", "method"), sorted(R_WALD_PROP_TEST))
+def test_wald_and_continuity_corrected_wilson_reproduce_r(x: int, n: int, method: str) -> None:
+    lower, upper, tol = R_WALD_PROP_TEST[(x, n, method)]
+    got = metrics.binomial_ci(x, n, 0.95, method).iloc[0]
+    assert got["ci_lower"] == pytest.approx(lower, abs=max(tol, 1e-15))
+    assert got["ci_upper"] == pytest.approx(upper, abs=max(tol, 1e-15))
+
+
+def test_prop_test_drops_the_correction_at_half() -> None:
+    # R prop.test(x, n): YATES = min(0.5, |x - n p|) with p = 0.5, so 10/20 has no correction
+    # and equals the Wilson interval; scipy's "wilsoncc" (Newcombe method 4) always corrects
+    cc = metrics.binomial_ci(10, 20, 0.95, "wilson_cc").iloc[0]
+    wilson = metrics.binomial_ci(10, 20, 0.95, "wilson").iloc[0]
+    assert cc["ci_lower"] == pytest.approx(wilson["ci_lower"], abs=1e-14)
+    newcombe4 = stats.binomtest(10, 20).proportion_ci(0.95, method="wilsoncc")
+    assert newcombe4.low < cc["ci_lower"]
+
+
+def _phe_wilson(x: np.ndarray, n: np.ndarray, conf: float) -> tuple[np.ndarray, np.ndarray]:
+    """PHEindicatormethods wilson_lower()/wilson_upper(), written out."""
+    z = stats.norm.ppf(1 - (1 - conf) / 2)
+    root = z * np.sqrt(z * z + 4 * x * (1 - x / n))
+    return (2 * x + z * z - root) / (2 * (n + z * z)), (2 * x + z * z + root) / (2 * (n + z * z))
+
+
+@pytest.mark.parametrize("conf", [0.9, 0.95, 0.998])
+def test_library_backed_intervals_equal_the_written_out_formulas(conf: float) -> None:
+    # binomial_ci and newcombe_diff_ci wrap statsmodels; they must equal the formulas to 1e-12
+    rng = np.random.default_rng(7)
+    n = rng.integers(1, 5000, 400).astype(float)
+    x = np.floor(rng.uniform(0, 1, 400) * (n + 1)).clip(0, n)
+    lo, hi = _phe_wilson(x, n, conf)
+    got = metrics.binomial_ci(x, n, conf, "wilson")
+    np.testing.assert_allclose(got["ci_lower"], np.clip(lo, 0, 1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got["ci_upper"], np.clip(hi, 0, 1), rtol=0, atol=1e-12)
+    z = stats.norm.ppf(1 - (1 - conf) / 2)
+    p = x / n
+    wald = metrics.binomial_ci(x, n, conf, "wald")
+    half = z * np.sqrt(p * (1 - p) / n)
+    np.testing.assert_allclose(wald["ci_lower"], np.clip(p - half, 0, 1), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(wald["ci_upper"], np.clip(p + half, 0, 1), rtol=0, atol=1e-12)
+    exact = metrics.binomial_ci(x, n, conf, "exact")
+    a = (1 - conf) / 2
+    cp_lo = np.where(x == 0, 0.0, stats.beta.ppf(a, np.maximum(x, 1), n - x + 1))
+    cp_hi = np.where(x == n, 1.0, stats.beta.ppf(1 - a, x + 1, np.maximum(n - x, 1)))
+    np.testing.assert_allclose(exact["ci_lower"], cp_lo, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(exact["ci_upper"], cp_hi, rtol=0, atol=1e-12)
+    # continuity-corrected Wilson against scipy's Newcombe method 4 (same where x != n / 2)
+    cc = metrics.binomial_ci(x[:60], n[:60], conf, "wilson_cc")
+    for i in range(60):
+        if 2 * x[i] == n[i]:
+            continue
+        ref = stats.binomtest(int(x[i]), int(n[i])).proportion_ci(conf, method="wilsoncc")
+        assert cc["ci_lower"].iloc[i] == pytest.approx(ref.low, abs=1e-12)
+        assert cc["ci_upper"].iloc[i] == pytest.approx(ref.high, abs=1e-12)
+    # Newcombe's hybrid score interval from the Wilson limits, written out
+    x2 = np.floor(rng.uniform(0, 1, 400) * (n + 1)).clip(0, n)[::-1]
+    n2 = n[::-1]
+    l1, u1 = _phe_wilson(x, n, conf)
+    l2, u2 = _phe_wilson(x2, n2, conf)
+    p1, p2 = x / n, x2 / n2
+    d = metrics.newcombe_diff_ci(x, n, x2, n2, conf)
+    np.testing.assert_allclose(d["diff"], p1 - p2, rtol=0, atol=1e-15)
+    lower = p1 - p2 - np.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    upper = p1 - p2 + np.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    np.testing.assert_allclose(d["ci_lower"], lower, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(d["ci_upper"], upper, rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("conf", [0.95, 0.998])
 def test_phe_reference_input_file(conf: float) -> None:
     data = pd.read_csv(REFERENCE)
@@ -166,7 +261,7 @@ def test_zero_denominator_warns_and_gives_nan() -> None:
 
 @pytest.mark.parametrize(
     ("x", "n", "conf", "method"),
-    [(5, 3, 0.95, "wilson"), (-1, 3, 0.95, "wilson"), (1, 3, 95, "wilson"), (1, 3, 0.95, "wald")],
+    [(5, 3, 0.95, "wilson"), (-1, 3, 0.95, "wilson"), (1, 3, 95, "wilson"), (1, 3, 0.95, "logit")],
 )
 def test_invalid_arguments_raise_parameter_error(x: int, n: int, conf: float, method: str) -> None:
     with pytest.raises(ParameterError):

@@ -359,6 +359,81 @@ def test_share_difference_matches_newcombe_table_2(x1, n1, x2, n2, lo, hi):
     assert d["ci_upper_pp"] == pytest.approx(100 * hi, abs=5e-3)
 
 
+def _three_periods() -> pd.DataFrame:
+    counts = {
+        "2015": [40, 25, 18, 9, 8],
+        "2019": [52, 14, 22, 7, 15],
+        "2023": [61, 12, 30, 20, 3],
+    }
+    items = ["标识", "耐折", "剥离", "耐磨", "鞋跟"]
+    return pd.DataFrame(
+        [(g, i, n) for g, ns in counts.items() for i, n in zip(items, ns, strict=True)],
+        columns=["period", "item", "n"],
+    )
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjusted p-values, written out."""
+    m = len(p)
+    order = np.argsort(p, kind="stable")
+    adj = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adj[i] = running
+    return adj
+
+
+def test_cell_tests_are_holm_adjusted_by_default():
+    from scipy.stats import chi2_contingency
+
+    r = pareto.compare_groups(_three_periods(), "period", "item", "n", reference="2015")
+    d = r.differences
+    assert r.adjustment == "holm" and set(d["adjustment"]) == {"holm"}
+    assert len(d) == 10  # the family: 2 groups × 5 items against the reference
+    # each cell: Pearson χ² of group vs reference × item vs rest, no continuity correction
+    for _, row in d.iterrows():
+        table = [
+            [row["count"], row["group_total"] - row["count"]],
+            [row["reference_count"], row["reference_total"] - row["reference_count"]],
+        ]
+        ref = chi2_contingency(table, correction=False)
+        assert row["p_value"] == pytest.approx(ref.pvalue, rel=1e-10)
+    np.testing.assert_allclose(d["p_adjusted"], _holm(d["p_value"].to_numpy()), rtol=1e-12)
+    assert (d["significant"] == (d["p_adjusted"] < 0.05)).all()
+    # the adjustment matters here: a cell significant one at a time is not after Holm
+    assert ((d["p_value"] < 0.05) & ~d["significant"]).any()
+    plain = pareto.compare_groups(
+        _three_periods(), "period", "item", "n", reference="2015", adjust="none"
+    )
+    np.testing.assert_array_equal(plain.differences["p_adjusted"], plain.differences["p_value"])
+    bonf = pareto.compare_groups(
+        _three_periods(), "period", "item", "n", reference="2015", adjust="bonferroni"
+    )
+    np.testing.assert_allclose(
+        bonf.differences["p_adjusted"], np.minimum(1, 10 * d["p_value"]), rtol=1e-12
+    )
+    with pytest.raises(ParameterError, match="adjust"):
+        pareto.compare_groups(_three_periods(), "period", "item", "n", adjust="fdr")
+
+
+def test_chi_square_and_residuals_equal_the_written_out_formulas():
+    # compare_groups wraps scipy chi2_contingency and statsmodels Table: equal to 1e-12
+    r = pareto.compare_groups(_three_periods(), "period", "item", "n")
+    obs = (
+        _three_periods().pivot_table(index="period", columns="item", values="n", aggfunc="sum")
+    ).to_numpy(dtype=float)
+    n = obs.sum()
+    rows, cols = obs.sum(axis=1, keepdims=True), obs.sum(axis=0, keepdims=True)
+    e = rows @ cols / n
+    pearson = (obs - e) / np.sqrt(e)
+    adjusted = (obs - e) / np.sqrt(e * (1 - rows / n) * (1 - cols / n))
+    assert r.test["statistic"].iloc[0] == pytest.approx((pearson**2).sum(), rel=1e-12)
+    np.testing.assert_allclose(r.cells["expected"], e.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(r.cells["pearson_residual"], pearson.ravel(), rtol=1e-12)
+    np.testing.assert_allclose(r.cells["adjusted_residual"], adjusted.ravel(), rtol=1e-12)
+
+
 def test_compare_groups_edge_cases():
     data = pd.DataFrame(
         {"g": ["a", "a", "b", "b", "b"], "item": ["x", "y", "x", "y", "z"], "n": [5, 3, 4, 6, 0]}

@@ -10,8 +10,10 @@
   often quoted as 80 %) with a Wilson score interval (Wilson 1927; Newcombe 1998a).
 * :func:`compare_groups` — χ² test of homogeneity of the item / category mix across groups
   (periods, regions, enterprise classes) with Haberman's adjusted standardised residuals
-  (Haberman 1973; Agresti 2007 §2.4.5; R ``chisq.test()$stdres``) and the change in share against
-  a reference group with Newcombe's hybrid score interval (Newcombe 1998b, method 10).
+  (Haberman 1973; Agresti 2007 §2.4.5; R ``chisq.test()$stdres``; computed by scipy
+  ``chi2_contingency`` and statsmodels ``Table``) and the change in share against a reference
+  group with Newcombe's hybrid score interval (Newcombe 1998b, method 10) and a per-cell test,
+  Holm-adjusted for the number of cells by default (Holm 1979, *Scand J Stat* 6:65).
 
 Shares are proportions in [0, 1]; differences of shares are in percentage points (``*_pp``).
 """
@@ -20,13 +22,15 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.contingency_tables import Table
+from statsmodels.stats.multitest import multipletests
 
 from qualitykit.errors import (
     InputError,
@@ -36,6 +40,7 @@ from qualitykit.errors import (
     QualityKitWarning,
 )
 from qualitykit.schema import CAUSES_5M1E, CONTROLLABILITY
+from qualitykit.stats._checks import check_choice, check_level, require_columns
 from qualitykit.stats.metrics import binomial_ci, newcombe_diff_ci
 
 __all__ = [
@@ -63,6 +68,8 @@ UNSPECIFIED = "(unspecified)"
 _INPUT = "input table"
 _CAUSE_MAP = "cause map"
 Ties = Literal["label", "first"]
+Adjustment = Literal["holm", "bonferroni", "none"]
+ADJUSTMENTS: tuple[str, ...] = ("holm", "bonferroni", "none")
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,23 +97,6 @@ def _newcombe(
         ci = newcombe_diff_ci(*(a.ravel() for a in arrays), conf=confidence)
     d, lower, upper = (ci[c].to_numpy().reshape(shape) for c in ("diff", "ci_lower", "ci_upper"))
     return d, lower, upper
-
-
-def _check_confidence(confidence: float) -> None:
-    if not (isinstance(confidence, int | float) and 0 < confidence < 1):
-        raise ParameterError(
-            f"confidence must be a number strictly between 0 and 1, got {confidence!r}"
-        )
-
-
-def _require_columns(data: pd.DataFrame, columns: Iterable[str], what: str = "data") -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterError(f"{what} must be a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError(
-            f"column(s) {missing} not in the {what}; it has columns {list(map(str, data.columns))}"
-        )
 
 
 def _labels(data: pd.DataFrame, column: str, what: str = _INPUT) -> pd.Series:
@@ -222,7 +212,7 @@ def pareto_table(
     merged       number of input categories in the row (> 1 only for "Other")
     ============ ===========================================================================
     """
-    _require_columns(data, [category] + ([count] if count else []))
+    require_columns(data, [category] + ([count] if count else []))
     if not (isinstance(cut, int | float) and 0 < cut <= 1):
         raise ParameterError(f"cut must be a proportion in (0, 1], got {cut!r} (80 % is 0.8)")
     if ties not in ("label", "first"):
@@ -353,7 +343,7 @@ def validate_cause_map(cause_map: pd.DataFrame) -> pd.DataFrame:
     ``controllable`` one of ``schema.CONTROLLABILITY`` (or missing). All problems are collected
     into one :class:`~qualitykit.errors.InputError`.
     """
-    _require_columns(cause_map, CAUSE_MAP_COLUMNS, "cause map")
+    require_columns(cause_map, CAUSE_MAP_COLUMNS, "cause map")
     cm = cause_map.loc[:, list(CAUSE_MAP_COLUMNS)].reset_index(drop=True).copy()
     for c in CAUSE_MAP_COLUMNS:
         cm[c] = cm[c].astype("string").str.strip()
@@ -403,7 +393,7 @@ def map_causes(
     Columns ``category``, ``cause_5m1e`` and ``controllable`` already in ``records`` are replaced
     by the map's. See :class:`MappedCauses` for the result.
     """
-    _require_columns(records, [item] + ([count] if count else []), "records")
+    require_columns(records, [item] + ([count] if count else []), "records")
     cm = validate_cause_map(cause_map)
     labels = _labels(records, item)
     weights = _weights(records, count)
@@ -444,7 +434,7 @@ def _rolled_up(
         labels = frame[by].astype("string")
         labels = labels.mask(~frame["mapped"], UNMAPPED)
     else:
-        _require_columns(records, [by] + ([count] if count else []), "records")
+        require_columns(records, [by] + ([count] if count else []), "records")
         frame = records.reset_index(drop=True)
         labels = frame[by].astype("string").str.strip()
         unmapped = pd.DataFrame(
@@ -509,11 +499,11 @@ def management_share(
     ``management_share``, ``ci_lower``, ``ci_upper``, ``confidence``, ``method`` (``"wilson"``),
     ``claimed_share`` and ``claim_in_ci`` (the claimed share lies inside the interval).
     """
-    _check_confidence(confidence)
+    check_level(confidence, "confidence")
     if not (isinstance(claimed_share, int | float) and 0 <= claimed_share <= 1):
         raise ParameterError(f"claimed_share must be a proportion in [0, 1], got {claimed_share!r}")
     if group is not None:
-        _require_columns(records, [group], "records")
+        require_columns(records, [group], "records")
     labels, weights, _ = _rolled_up(records, cause_map, "controllable", item, count)
     allowed = {*CONTROLLABILITY, UNSPECIFIED, UNMAPPED}
     bad = ~labels.isin(allowed).to_numpy()
@@ -591,12 +581,29 @@ class GroupComparison:
     ``differences`` (each non-reference group × category): ``<group>``, ``reference``,
     ``<category>``, ``count``, ``group_total``, ``share``, ``reference_count``,
     ``reference_total``, ``reference_share``, ``diff_pp`` (share − reference share in percentage
-    points) and ``ci_lower_pp`` / ``ci_upper_pp`` (Newcombe 1998 hybrid score interval, method 10).
+    points), ``ci_lower_pp`` / ``ci_upper_pp`` (Newcombe 1998 hybrid score interval, method 10,
+    per comparison), ``p_value`` (χ² test of the cell's 2×2 table against the reference, no
+    continuity correction; 1 when the category is absent from both), ``p_adjusted`` (by
+    ``adjustment`` over all cells of the table), ``significant`` (p_adjusted < 1 − confidence)
+    and ``adjustment``.
+
+    ``adjustment``: the multiplicity adjustment used, ``"holm"``, ``"bonferroni"`` or ``"none"``.
     """
 
     test: pd.DataFrame
     cells: pd.DataFrame
     differences: pd.DataFrame
+    adjustment: str = "holm"
+
+
+def _two_proportion_p(x1: np.ndarray, n1: np.ndarray, x2: np.ndarray, n2: np.ndarray) -> np.ndarray:
+    """Two-sided p of the pooled two-proportion z-test (= Pearson χ² of the 2×2 table, no
+    continuity correction); 1 where both proportions are 0 or both 1 (nothing to test)."""
+    pooled = (x1 + x2) / (n1 + n2)
+    var = pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(var > 0, (x1 / n1 - x2 / n2) / np.sqrt(np.where(var > 0, var, 1.0)), 0.0)
+    return 2.0 * stats.norm.sf(np.abs(z))
 
 
 def compare_groups(
@@ -607,19 +614,26 @@ def compare_groups(
     *,
     reference: object | None = None,
     confidence: float = 0.95,
+    adjust: Adjustment = "holm",
 ) -> GroupComparison:
     """Compare the nonconformity mix of two or more groups (periods, regions, size classes).
 
     Pearson's χ² test of homogeneity of the ``category`` distribution across ``group`` values
     (R ``chisq.test()`` without continuity correction), Haberman's adjusted residuals per cell
     (R ``chisq.test()$stdres``; Agresti 2007 §2.4.5), and each group's change in share against
-    ``reference`` (default: the first group in sort order) with Newcombe's hybrid score interval.
+    ``reference`` (default: the first group in sort order) with Newcombe's hybrid score interval
+    and a per-cell test whose p-values are adjusted for the number of cells compared: ``adjust``
+    = ``"holm"`` (default; Holm 1979, statsmodels ``multipletests``), ``"bonferroni"`` or
+    ``"none"``; ``significant`` is p_adjusted < 1 − ``confidence``. The per-cell test is the
+    Pearson χ² test of the 2×2 table (group vs reference × category vs the rest), i.e. the pooled
+    two-proportion z-test; the Newcombe intervals are per comparison (not adjusted).
     Categories with no nonconformity in any group are left out of the test (they carry no
     information) with a warning. Input: raw records or counts (``count``). Missing labels are an
     error. See :class:`GroupComparison` for the columns.
     """
-    _require_columns(data, [group, category] + ([count] if count else []))
-    _check_confidence(confidence)
+    require_columns(data, [group, category] + ([count] if count else []))
+    check_level(confidence, "confidence")
+    adjust = check_choice(adjust, "adjust", ADJUSTMENTS)  # type: ignore[assignment]
     if group == category:
         raise ParameterError("group and category must be different columns")
     if len(data) == 0:
@@ -665,12 +679,13 @@ def compare_groups(
     obs = table.to_numpy(dtype=float)
     n = obs.sum()
     rows = obs.sum(axis=1, keepdims=True)
-    cols = obs.sum(axis=0, keepdims=True)
-    expected = rows @ cols / n
-    pearson = (obs - expected) / np.sqrt(expected)
-    adjusted = (obs - expected) / np.sqrt(expected * (1 - rows / n) * (1 - cols / n))
-    statistic = float((pearson**2).sum())
-    df = (obs.shape[0] - 1) * (obs.shape[1] - 1)
+    # Pearson X² (no continuity correction) by scipy; residuals by statsmodels' Table (Haberman's
+    # adjusted residuals are its standardized_resids)
+    statistic, p_value, df, expected = stats.chi2_contingency(obs, correction=False)
+    cont = Table(obs, shift_zeros=False)
+    pearson = np.asarray(cont.resid_pearson, dtype=float)
+    adjusted = np.asarray(cont.standardized_resids, dtype=float)
+    statistic, df = float(statistic), int(df)
     below5 = float((expected < 5).mean())
     if below5 > 0.2:
         warnings.warn(
@@ -683,7 +698,7 @@ def compare_groups(
         {
             "statistic": [statistic],
             "df": [df],
-            "p_value": [float(stats.chi2.sf(statistic, df))],
+            "p_value": [float(p_value)],
             "n": [int(n)],
             "groups": [obs.shape[0]],
             "categories": [obs.shape[1]],
@@ -724,6 +739,8 @@ def compare_groups(
     x2 = np.broadcast_to(obs[ref_pos], x1.shape)
     n2 = np.broadcast_to(rows[ref_pos], x1.shape)
     d, lo, hi = _newcombe(x1, n1, x2, n2, confidence)
+    p_cell = _two_proportion_p(x1, n1, x2, n2).ravel()
+    p_adj = p_cell if adjust == "none" else multipletests(p_cell, method=adjust)[1]
     oi, oc = np.meshgrid(np.array(others), np.arange(obs.shape[1]), indexing="ij")
     differences = pd.DataFrame(
         {
@@ -739,6 +756,10 @@ def compare_groups(
             "diff_pp": 100 * d.ravel(),
             "ci_lower_pp": 100 * lo.ravel(),
             "ci_upper_pp": 100 * hi.ravel(),
+            "p_value": p_cell,
+            "p_adjusted": p_adj,
+            "significant": p_adj < 1.0 - confidence,
+            "adjustment": pd.array([adjust] * oi.size, dtype="string"),
         }
     )
-    return GroupComparison(test=test, cells=cells, differences=differences)
+    return GroupComparison(test=test, cells=cells, differences=differences, adjustment=adjust)

@@ -17,6 +17,8 @@ Methods
 * **Western Electric rules** 1–4 as implemented by qcc ``qccRules()``, and the **Anhøj rules**
   (longest run > round(log2(n)) + 3; crossings < qbinom(0.05, n − 1, 0.5)) as implemented by
   qicharts2 ``runs.analysis()`` (Anhøj & Olesen 2014, PLoS ONE 9:e113825).
+* **I chart (XmR)** on a series of rates — :func:`qualitykit.stats.xmr.i_chart`, also reachable
+  as ``spc.i_chart`` (qicharts2 ``qic(chart = "i")``; NHS "Making Data Count" rules).
 * **Dispersion test** of Wetherill & Brown (1991, *Statistical Process Control*, pp. 212–218) for
   binomial and Poisson counts, as R qcc ``qccOverdispersionTest()``.
 
@@ -42,6 +44,7 @@ from qualitykit.errors import (
     Problem,
     QualityKitWarning,
 )
+from qualitykit.stats._checks import require_columns
 
 __all__ = [
     "CHART_TYPES",
@@ -59,6 +62,17 @@ __all__ = [
     "runs_limits",
     "western_electric_rules",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``spc.i_chart`` / ``spc.IChart``: the I chart lives in :mod:`qualitykit.stats.xmr` (which
+    builds on this module, so it is re-exported lazily)."""
+    if name in ("i_chart", "IChart", "mdc_rules"):
+        from qualitykit.stats import xmr
+
+        return getattr(xmr, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 ChartType = Literal["p", "np", "laney"]
 CHART_TYPES: tuple[str, ...] = ("p", "np", "laney")
@@ -143,14 +157,6 @@ class ControlChart:
 # input handling
 
 
-def _require_columns(data: pd.DataFrame, columns: Iterable[str]) -> None:
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise ParameterError(
-            f"column(s) {missing} not in the data; it has columns {list(map(str, data.columns))}"
-        )
-
-
 def _count_array(
     data: pd.DataFrame, column: str, problems: list[Problem], *, positive: bool
 ) -> np.ndarray:
@@ -170,7 +176,7 @@ def _count_array(
 
 def _validated_counts(data: pd.DataFrame, count: str, size: str) -> tuple[np.ndarray, np.ndarray]:
     """Counts x and sizes n as float arrays; all bad cells reported together."""
-    _require_columns(data, (count, size))
+    require_columns(data, (count, size), "data")
     problems: list[Problem] = []
     x = _count_array(data, count, problems, positive=False)
     n = _count_array(data, size, problems, positive=True)
@@ -194,7 +200,7 @@ def _validated_counts(data: pd.DataFrame, count: str, size: str) -> tuple[np.nda
 def _calibration_mask(data: pd.DataFrame, calibration: str | None) -> np.ndarray:
     if calibration is None:
         return np.ones(len(data), dtype=bool)
-    _require_columns(data, (calibration,))
+    require_columns(data, (calibration,), "data")
     col = data[calibration]
     if pd.api.types.is_bool_dtype(col) and not col.isna().any():
         return col.to_numpy(dtype=bool)
@@ -220,7 +226,7 @@ def _calibration_mask(data: pd.DataFrame, calibration: str | None) -> np.ndarray
 def _labels(data: pd.DataFrame, subgroup: str | None) -> pd.Series:
     if subgroup is None:
         return pd.Series(np.arange(1, len(data) + 1), name="subgroup")
-    _require_columns(data, (subgroup,))
+    require_columns(data, (subgroup,), "data")
     labels = data[subgroup].reset_index(drop=True).rename("subgroup")
     if labels.duplicated().any():
         dup = labels[labels.duplicated()].unique().tolist()

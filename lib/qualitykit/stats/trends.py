@@ -17,9 +17,7 @@ All statistics modules take plain DataFrames (counts: ``batches`` + ``passed`` o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -28,7 +26,16 @@ from scipy import special, stats
 from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from qualitykit.errors import ParameterError, QualityKitWarning
-from qualitykit.stats.metrics import aggregate_counts
+from qualitykit.stats._checks import check_level
+from qualitykit.stats._glm import (
+    TERM_COLUMNS,
+    Dispersion,
+    check_dispersion,
+    nan_terms,
+    scale_from_phi,
+)
+from qualitykit.stats.counts import aggregate_counts
+from qualitykit.stats.segmented import SegmentedResult, segmented_regression
 
 __all__ = [
     "ForecastResult",
@@ -38,46 +45,6 @@ __all__ = [
     "glm_trend",
     "segmented_regression",
 ]
-
-Dispersion = Literal["auto", "fixed", "quasi"]
-
-TERM_COLUMNS: tuple[str, ...] = (
-    "term",
-    "estimate",
-    "std_error",
-    "ci_lower",
-    "ci_upper",
-    "p_value",
-)
-
-
-def _check_conf(conf: float) -> float:
-    value = float(conf)
-    if not 0.0 < value < 1.0:
-        raise ParameterError(f"conf must be in (0, 1), got {conf!r}")
-    return value
-
-
-def _check_dispersion(dispersion: str) -> str:
-    if dispersion not in ("auto", "fixed", "quasi"):
-        raise ParameterError(f"dispersion must be 'auto', 'fixed' or 'quasi', got {dispersion!r}")
-    return dispersion
-
-
-def _scale_from_phi(phi: float, dispersion: str) -> float:
-    """The scale used for standard errors: φ if quasi (or auto and φ > 1), else 1."""
-    if not np.isfinite(phi):
-        return 1.0
-    if dispersion == "quasi" or (dispersion == "auto" and phi > 1.0):
-        return float(phi)
-    return 1.0
-
-
-def _nan_terms(names: Sequence[str], extra: Sequence[str] = ()) -> pd.DataFrame:
-    cols = [*TERM_COLUMNS, *extra]
-    frame = pd.DataFrame({c: np.nan for c in cols[1:]}, index=range(len(names)))
-    frame.insert(0, "term", pd.array(list(names), dtype="string"))
-    return frame[cols]
 
 
 def _simulate_observed(
@@ -233,8 +200,8 @@ def glm_trend(
     Fewer than 3 time points give a ``QualityKitWarning``: with 2 points the slope is fitted
     (φ is undefined, scale 1), with 1 point or all batches passing (failing) the terms are NaN.
     """
-    conf = _check_conf(conf)
-    dispersion = _check_dispersion(dispersion)
+    conf = check_level(conf, "conf")
+    dispersion = check_dispersion(dispersion)
     counts, t = _prepare_trend_counts(data, time, quarter)
     k = len(counts)
     passed = counts["passed"].to_numpy(dtype=float)
@@ -275,7 +242,7 @@ def glm_trend(
                 stacklevel=2,
             )
         return TrendResult(
-            terms=_nan_terms(_TREND_TERMS),
+            terms=nan_terms(_TREND_TERMS),
             fitted=fitted,
             phi=np.nan,
             scale=np.nan,
@@ -297,7 +264,7 @@ def glm_trend(
         res = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
     df_resid = float(res.df_resid)
     phi = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
-    scale = _scale_from_phi(phi, dispersion)
+    scale = scale_from_phi(phi, dispersion)
     params = np.asarray(res.params, dtype=float)
     cov = np.asarray(res.cov_params(), dtype=float) * scale  # cov at scale 1 for Binomial
     q = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
@@ -502,274 +469,3 @@ def forecast(
         row["prob_observed_meets"] = prob
         row["prob_observed_mc_se"] = float(np.sqrt(prob * (1.0 - prob) / sim.shape[0]))
     return ForecastResult(table=table, attainment=pd.DataFrame([row]))
-
-
-# ----------------------------------------------------------------------------------------------
-# segmented regression
-# ----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class SegmentedResult:
-    """Result of :func:`segmented_regression`.
-
-    ``terms`` — one row per coefficient; columns ``term, estimate, std_error, ci_lower,
-    ci_upper, p_value`` on the model scale (logit, log or the rate itself) and ``ratio,
-    ratio_lower, ratio_upper`` = exp(…) (odds ratio for binomial, rate ratio for Poisson, NaN
-    for Gaussian):
-
-    ==============  ===============================================================
-    baseline        pre-period trend at the break time ``break_at``
-    pre_slope       change per time unit before the break
-    level_change    immediate change at the break (first post-period time)
-    slope_change    change of the slope after the break (if fitted)
-    post_slope      pre_slope + slope_change (delta method; if slope change fitted)
-    sin1, cos1, …   seasonal harmonics (if requested)
-    ==============  ===============================================================
-
-    ``fitted`` — one row per time point: ``time``, ``post`` (bool), ``observed`` (pass rate;
-    events / exposure; or the value), ``fitted`` and ``fit_lower``/``fit_upper`` on the same
-    scale, and ``counterfactual`` (the pre-period trend continued, seasonality kept).
-    """
-
-    terms: pd.DataFrame
-    fitted: pd.DataFrame
-    family: str
-    phi: float
-    scale: float
-    df_resid: float
-    n_pre: int
-    n_post: int
-    conf: float
-
-
-_SEG_EXTRA = ("ratio", "ratio_lower", "ratio_upper")
-
-
-def segmented_regression(
-    data: pd.DataFrame,
-    *,
-    time: str,
-    break_at: float,
-    family: Literal["binomial", "poisson", "gaussian"] = "binomial",
-    events: str | None = None,
-    exposure: str | None = None,
-    value: str | None = None,
-    slope_change: bool = True,
-    season: str | None = None,
-    harmonics: int = 2,
-    period: float = 12.0,
-    dispersion: Dispersion = "auto",
-    hac_lags: int | None = None,
-    conf: float = 0.95,
-) -> SegmentedResult:
-    """Segmented regression (interrupted time series) with a break at ``break_at``.
-
-    Model: g(μ_t) = β0 + β1 (t − t0) + β2 post_t + β3 (t − t0) post_t [+ seasonal harmonics],
-    with t0 = ``break_at`` the first time of the post period (programme start) and post_t =
-    [t ≥ t0]; β2 is the level change at t0, β3 the slope change (Wagner et al. 2002; Lopez
-    Bernal et al. 2017). Families:
-
-    * ``"binomial"`` — ``data`` is counts/records (``batches``, ``passed``) summed per time;
-      logit link; quasi-binomial scale by ``dispersion`` as in :func:`glm_trend`;
-    * ``"poisson"`` — ``events`` column of counts with ``exposure`` (offset log(exposure); for
-      rates such as events per standard population), log link; quasi-Poisson scale likewise;
-    * ``"gaussian"`` — ``value`` column (e.g. a published rate series), ordinary least
-      squares with t-based intervals; ``hac_lags`` gives Newey–West (HAC) standard errors.
-
-    ``season`` names a column (e.g. month) for ``harmonics`` sine/cosine pairs of period
-    ``period`` (R tsModel ``harmonic(season, harmonics, period)``). GLM intervals are Wald
-    intervals with normal quantiles (Epi ``ci.exp``; Stata ``glm …, eform``).
-
-    Fewer than 3 points on either side give a ``QualityKitWarning``; with fewer than 2 pre
-    points or no post point the terms are NaN, and with 1 post point the slope change is not
-    fitted (NaN).
-    """
-    conf = _check_conf(conf)
-    dispersion = _check_dispersion(dispersion)
-    if family not in ("binomial", "poisson", "gaussian"):
-        raise ParameterError(f"family must be binomial, poisson or gaussian, got {family!r}")
-    if time not in data.columns:
-        raise ParameterError(f"time column {time!r} is not in the data")
-    extra_keys = [season] if season else []
-    if family == "binomial":
-        frame = aggregate_counts(data, [time, *extra_keys])
-        frame = frame[frame["batches"] > 0].reset_index(drop=True)
-        y_obs = (frame["passed"] / frame["batches"]).to_numpy(dtype=float)
-    else:
-        col = events if family == "poisson" else value
-        if col is None or col not in data.columns:
-            arg = "events" if family == "poisson" else "value"
-            raise ParameterError(f"family={family!r} needs {arg}= naming a column of the data")
-        cols = [time, *extra_keys, col] + ([exposure] if exposure else [])
-        missing = [c for c in cols if c not in data.columns]
-        if missing:
-            raise ParameterError(f"columns {missing} are not in the data")
-        frame = data[cols].dropna().sort_values(time).reset_index(drop=True)
-        if family == "poisson":
-            expo = frame[exposure].to_numpy(dtype=float) if exposure else np.ones(len(frame))
-            y_obs = frame[col].to_numpy(dtype=float) / expo
-        else:
-            y_obs = frame[col].to_numpy(dtype=float)
-    t = pd.to_numeric(frame[time], errors="coerce").to_numpy(dtype=float)
-    order = np.argsort(t, kind="stable")
-    frame, t, y_obs = frame.iloc[order].reset_index(drop=True), t[order], y_obs[order]
-    post = t >= float(break_at)
-    n_pre, n_post = int((~post).sum()), int(post.sum())
-    tc = t - float(break_at)
-
-    names = ["baseline", "pre_slope", "level_change"]
-    cols_x = [np.ones(len(t)), tc, post.astype(float)]
-    fit_slope = slope_change and n_post >= 2
-    if slope_change:
-        names.append("slope_change")
-        if fit_slope:
-            cols_x.append(tc * post)
-    seasonal = []
-    if season:
-        s = pd.to_numeric(frame[season], errors="coerce").to_numpy(dtype=float)
-        for k in range(1, int(harmonics) + 1):
-            seasonal += [f"sin{k}", f"cos{k}"]
-            cols_x += [np.sin(2 * np.pi * k * s / period), np.cos(2 * np.pi * k * s / period)]
-    all_names = [*names, *(["post_slope"] if slope_change else []), *seasonal]
-
-    fitted = pd.DataFrame(
-        {
-            "time": t,
-            "post": post,
-            "observed": y_obs,
-            "fitted": np.nan,
-            "fit_lower": np.nan,
-            "fit_upper": np.nan,
-            "counterfactual": np.nan,
-        }
-    )
-    if n_pre < 3 or n_post < 3:
-        warnings.warn(
-            f"{n_pre} point(s) before and {n_post} after the break at {break_at}: segmented "
-            "regression needs at least 3 on each side",
-            QualityKitWarning,
-            stacklevel=2,
-        )
-    if slope_change and not fit_slope and n_post >= 1:
-        warnings.warn(
-            "fewer than 2 post-break points: the slope change is not estimable (NaN)",
-            QualityKitWarning,
-            stacklevel=2,
-        )
-    exog = np.column_stack(cols_x)
-    n_par = exog.shape[1]
-    empty = SegmentedResult(
-        terms=_nan_terms(all_names, _SEG_EXTRA),
-        fitted=fitted,
-        family=family,
-        phi=np.nan,
-        scale=np.nan,
-        df_resid=float(len(t) - n_par),
-        n_pre=n_pre,
-        n_post=n_post,
-        conf=conf,
-    )
-    if n_pre < 2 or n_post < 1 or len(t) < n_par or np.linalg.matrix_rank(exog) < n_par:
-        warnings.warn(
-            "too few points around the break to fit the segmented model: terms are NaN",
-            QualityKitWarning,
-            stacklevel=2,
-        )
-        return empty
-
-    phi = np.nan
-    if family == "gaussian":
-        model = sm.OLS(y_obs, exog)
-        with warnings.catch_warnings():
-            if len(t) <= n_par:  # saturated: statsmodels divides by df_resid = 0
-                warnings.simplefilter("ignore", RuntimeWarning)
-            if hac_lags is not None:
-                res = model.fit(cov_type="HAC", cov_kwds={"maxlags": int(hac_lags)}, use_t=True)
-            else:
-                res = model.fit()
-        params = np.asarray(res.params, dtype=float)
-        cov = np.asarray(res.cov_params(), dtype=float)
-        df_resid = float(res.df_resid)
-        scale = float(res.scale)
-        qv = stats.t.ppf(1.0 - (1.0 - conf) / 2.0, df_resid) if df_resid > 0 else np.nan
-        dist_sf = (lambda z: 2.0 * stats.t.sf(abs(z), df_resid)) if df_resid > 0 else None
-    else:
-        if family == "binomial":
-            endog = np.column_stack([frame["passed"], frame["batches"] - frame["passed"]]).astype(
-                float
-            )
-            fam = sm.families.Binomial()
-            offset = None
-        else:
-            endog = frame[events].to_numpy(dtype=float)
-            fam = sm.families.Poisson()
-            offset = np.log(frame[exposure].to_numpy(dtype=float)) if exposure else None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", PerfectSeparationWarning)
-            if len(t) <= n_par:  # saturated: statsmodels divides by df_resid = 0
-                warnings.simplefilter("ignore", RuntimeWarning)
-            res = sm.GLM(endog, exog, family=fam, offset=offset).fit()
-        df_resid = float(res.df_resid)
-        phi = float(res.pearson_chi2 / df_resid) if df_resid > 0 else np.nan
-        scale = _scale_from_phi(phi, dispersion)
-        params = np.asarray(res.params, dtype=float)
-        cov = np.asarray(res.cov_params(), dtype=float) * scale
-        qv = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
-        dist_sf = lambda z: 2.0 * stats.norm.sf(abs(z))  # noqa: E731
-
-    se = np.sqrt(np.diag(cov))
-    est_map: dict[str, tuple[float, float]] = {}
-    fitted_names = [n for n in names if n != "slope_change" or fit_slope] + seasonal
-    for i, nm in enumerate(fitted_names):
-        est_map[nm] = (params[i], se[i])
-    if slope_change and fit_slope:
-        g = np.zeros(n_par)
-        g[fitted_names.index("pre_slope")] = 1.0
-        g[fitted_names.index("slope_change")] = 1.0
-        est_map["post_slope"] = (float(g @ params), float(np.sqrt(g @ cov @ g)))
-    rows = []
-    for nm in all_names:
-        if nm not in est_map:
-            rows.append((nm, *([np.nan] * 8)))
-            continue
-        est, s = est_map[nm]
-        lo, hi = est - qv * s, est + qv * s
-        pval = dist_sf(est / s) if (dist_sf is not None and s > 0) else np.nan
-        if family == "gaussian":
-            ratio = (np.nan, np.nan, np.nan)
-        else:
-            ratio = (np.exp(est), np.exp(lo), np.exp(hi))
-        rows.append((nm, est, s, lo, hi, pval, *ratio))
-    terms = pd.DataFrame(rows, columns=[*TERM_COLUMNS, *_SEG_EXTRA])
-    terms["term"] = terms["term"].astype("string")
-
-    eta = exog @ params
-    se_eta = np.sqrt(np.einsum("ij,jk,ik->i", exog, cov, exog))
-    cf = exog.copy()
-    for nm in ("level_change", "slope_change"):
-        if nm in fitted_names:
-            cf[:, fitted_names.index(nm)] = 0.0
-    eta_cf = cf @ params
-    inv = {
-        "binomial": special.expit,
-        "poisson": np.exp,
-        "gaussian": lambda v: v,
-    }[family]
-    fitted = fitted.assign(
-        fitted=inv(eta),
-        fit_lower=inv(eta - qv * se_eta),
-        fit_upper=inv(eta + qv * se_eta),
-        counterfactual=inv(eta_cf),
-    )
-    return SegmentedResult(
-        terms=terms,
-        fitted=fitted,
-        family=family,
-        phi=phi,
-        scale=scale,
-        df_resid=df_resid,
-        n_pre=n_pre,
-        n_post=n_post,
-        conf=conf,
-    )
