@@ -386,18 +386,13 @@ def _lock_path(target: Path) -> Path:
 
 @contextlib.contextmanager
 def _lock(path: Path) -> Iterator[None]:
+    """An inter-process lock (``filelock``: fcntl on POSIX, msvcrt on Windows), so that two
+    processes asking for the same sample build it once."""
+    from filelock import FileLock
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as f:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no inter-process lock
-            yield
-            return
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    with FileLock(str(path)):
+        yield
 
 
 def ensure_sample(
