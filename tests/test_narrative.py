@@ -57,7 +57,7 @@ def test_labels_come_from_text_then_plot_labels():
 
 
 def test_no_data_note():
-    assert nv.no_data("龙湾区无记录", "zh") == "**无数据：** 龙湾区无记录。"
+    assert nv.no_data("龙湾区无记录", "zh") == "**无数据**：龙湾区无记录。"
     assert nv.no_data("nothing here", "en", reason="why") == "**No data:** nothing here (why)."
 
 
@@ -138,9 +138,10 @@ def test_forecast_sentence_gives_both_probabilities():
     }
     en = nv.forecast(row, "en")
     assert "97.0%" in en and "94.0% and 99.0%" in en and "500 batches" in en
-    assert "91.0% for the published (observed) rate" in en and "on track" in en
+    assert "the published rate in 2027 reaches the target of 95.0% is 0.910" in en
+    assert "0.990 for the expected rate" in en and "likely to be met" in en
     zh = nv.forecast({**row, "prob_observed_meets": 0.3}, "zh")
-    assert "进度" not in zh and "难以达成" in zh
+    assert "公布的合格率不低于目标 95.0% 的概率为 0.300" in zh and "不太可能达到" in zh
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,9 +169,9 @@ def _share(management: int, operator: int, lo: float, hi: float) -> dict:
 @pytest.mark.parametrize(
     ("share", "zh", "en"),
     [
-        (_share(78, 22, 0.69, 0.85), "数据与之相符", "the data agree with it"),
-        (_share(95, 5, 0.89, 0.98), "整体高于 80%", "larger than the claim"),
-        (_share(50, 50, 0.40, 0.60), "整体低于 80%", "the data do not support the claim"),
+        (_share(78, 22, 0.69, 0.85), "置信区间跨越 80%，数据与之相容，但不足以确认", "cannot confirm it"),
+        (_share(95, 5, 0.89, 0.98), "置信区间整体不低于 80%，数据支持这一说法", "support the claim"),
+        (_share(50, 50, 0.40, 0.60), "置信区间整体低于 80%，数据不支持", "do not support the claim"),
     ],
 )
 def test_management_share_verdict_follows_the_interval(share, zh, en):
@@ -218,13 +219,17 @@ def test_funnel_counts_the_flags():
         {
             "name": ["甲", "乙", "丙", "丁"],
             "z": [3.5, -4.0, 0.2, 3.1],
+            "z_adjusted": [3.5, -4.0, 0.2, 3.1],  # equal: exact limits, not widened
             "center": 0.9,
             "flag_998": ["high", "low", "within", "high"],
         }
     )
     zh = nv.funnel(units, "zh")
-    assert "2 个高于 99.8% 控制限，1 个低于" in zh and "高于：甲、丁" in zh and "低于：乙" in zh
-    assert "Of 4 units, 2 lie above and 1 below" in nv.funnel(units, "en")
+    assert "2 个高于上限（优于平均水平），1 个低于下限（差于平均水平）" in zh
+    assert "高于上限：甲、丁" in zh and "低于下限：乙" in zh and "精确二项 99.8% 控制限" in zh
+    en = nv.funnel(units, "en")
+    assert "Of 4 units, 2 lie above the upper limit (better than the average of 90.0%)" in en
+    assert "exact binomial 99.8% limits" in en
 
 
 def test_relative_target_counts_the_verdicts():
@@ -265,7 +270,10 @@ def test_overdispersion_sentence():
 
 def test_scorecard_counts_statuses_in_order():
     card = pd.DataFrame({"status": ["met", "off_track", "met", "no_data", "qualitative"]})
-    assert nv.scorecard(card, "zh") == "共 5 项目标：已达标 2，进度滞后 1，无数据 1，定性目标 1。"
+    assert nv.scorecard(card, "zh") == (
+        "共 5 项目标：已达标 2 项（置信区间整体达到要求）；进度滞后 1 项（期限未到，按目前的数据难以达到）；"
+        "无数据 1 项（没有可用于评价的数据）；定性目标 1 项（没有数值，不作评价）。"
+    )
     assert nv.scorecard(card.iloc[0:0], "en").startswith("**No data:**")
 
 
@@ -289,11 +297,10 @@ def test_district_summary_paragraph():
     }
     zh = nv.district_summary(summary, "zh")
     assert zh.startswith("龙湾区2015–2024 年抽查 143 批次，批次合格率 93.7%")
-    assert (
-        "没有明确趋势" in zh and "低于控制限" in zh and "标识（占 18.2%）" in zh and "未达标" in zh
-    )
+    assert "没有明确趋势" in zh and "标识（占 18.2%）" in zh and "未达标" in zh
+    assert "在全省漏斗图中低于平均水平，超出 99.8% 控制限，需关注" in zh
     en = nv.district_summary({**summary, "trend_direction": "rising"}, "en")
-    assert "Trend: rising (+1.40 pp per year" in en and "below the limits" in en
+    assert "Trend: rising (+1.40 pp per year" in en and "below the average, beyond" in en
     assert nv.district_summary({**summary, "data_status": "no_data"}, "en") == ""
 
 
@@ -325,7 +332,9 @@ def test_district_position_sentence():
         "shrunk_upper": 0.975,
     }
     zh = nv.district_position(row, "zh")
-    assert "94.1% 相比，本区县的合格率 96.9% 在控制限内（99.8%），但高于控制限（95%，需关注）" in zh
+    assert "94.1% 相比，本区县的合格率 96.9% 高于平均水平，超出 95% 控制限，但在 99.8% 控制限内" in zh
+    assert "需关注" not in zh
     assert "90 个区县中排名 12（95% 区间 5–30）" in zh and "95% 后验区间 95.0% 至 97.5%" in zh
     en = nv.district_position({**row, "flag_998": "low", "flag_95": "low"}, "en")
-    assert "lies below the limits (99.8%)." in en and "worth watching" not in en
+    assert "lies below the average, beyond the 99.8% limits: a concern." in en
+    assert "worth watching" not in en
