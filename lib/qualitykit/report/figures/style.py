@@ -150,8 +150,9 @@ def _lang(lang: str) -> Lang:
 
 
 def label(key: str, lang: Lang = "zh") -> str:
-    """The text of ``key`` in :data:`LABELS` (English without a CJK font); the key if unknown."""
-    entry = LABELS.get(key)
+    """The text of ``key`` in :data:`LABELS`, then the vocabulary's terms (English without a CJK
+    font); the key if unknown."""
+    entry = LABELS.get(key) or vocabulary.TERMS.get(key)
     if entry is None:
         return key
     return entry[_lang(lang)]

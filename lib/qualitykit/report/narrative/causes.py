@@ -46,6 +46,13 @@ _PARETO_COLUMNS = {
 }
 
 
+def _plural(noun: str) -> str:
+    """``food nonconformity category`` → ``food nonconformity categories``."""
+    if noun.endswith("y") and not noun.endswith(("ay", "ey", "oy", "uy")):
+        return noun[:-1] + "ies"
+    return noun if noun.endswith("s") else noun + "s"
+
+
 def pareto(
     table: pd.DataFrame | None,
     lang: Lang = "zh",
@@ -88,7 +95,7 @@ def pareto(
     if what is None:  # named after what the table counts
         zh, en = _PARETO_UNITS.get(
             label_col,
-            (vocabulary.label(label_col, "zh"), vocabulary.label(label_col, "en").lower()),
+            (vocabulary.label(label_col, "zh"), _plural(vocabulary.label(label_col, "en").lower())),
         )
         what = zh if lang == "zh" else en
     else:

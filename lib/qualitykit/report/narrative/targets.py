@@ -83,20 +83,36 @@ def requirement(row: Mapping[str, Any], lang: Lang = "zh") -> str:
 
 def targets_view(targets: pd.DataFrame, lang: Lang = "zh") -> pd.DataFrame:
     """The targets of :func:`qualitykit.policy.targets.targets_table` as a reader sees them: one row
-    per target with ``target_id``, ``indicator`` (in words), ``requirement`` (:func:`requirement`),
-    ``deadline`` and ``clause`` — the part of the source sentence that sets this target (the
-    whole sentence where no clause is recorded)."""
+    per target with ``target_id``, ``region`` (its name), ``indicator`` (in words),
+    ``requirement`` (:func:`requirement`), ``deadline``, ``check_level`` (in words), ``product``
+    and ``clause`` — the part of the source sentence that sets this target (the whole sentence
+    where no clause is recorded)."""
     lang = check_lang(lang)
     rows = targets.to_dict("records")
     clause = [
         r.get("clause") if not _missing(r.get("clause")) else r.get("source_sentence") for r in rows
     ]
+
+    def levels(value: object) -> object:
+        if _missing(value):
+            return pd.NA
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(vocabulary.value("check_level", v, lang) for v in str(value).split("、"))
+
     return pd.DataFrame(
         {
             "target_id": targets["target_id"].astype("string").to_numpy(),
+            "region": [
+                pd.NA
+                if _missing(r.get("region_code"))
+                else vocabulary.region_name(r["region_code"], lang)
+                for r in rows
+            ],
             "indicator": [vocabulary.indicator_label(r.get("indicator"), lang) for r in rows],
             "requirement": [requirement(r, lang) for r in rows],
             "deadline": targets["deadline"].astype("string").to_numpy(),
+            "check_level": [levels(r.get("check_level")) for r in rows],
+            "product": [r.get("product") for r in rows],
             "clause": pd.array(clause, dtype="string"),
         }
     )
