@@ -44,7 +44,7 @@ __all__ = [
 def overdispersion(od: Mapping[str, Any] | Any, lang: Lang = "zh") -> str:
     """An :class:`qualitykit.stats.benchmark.Overdispersion` (or its dict): φ, the test and τ²."""
     lang = check_lang(lang)
-    o = od if isinstance(od, Mapping) else od.__dict__
+    o = od if isinstance(od, Mapping) else (od.__dict__ if od is not None else {})
     if not ok(o.get("phi")):
         return no_data(
             "过度离散的检验需要至少 2 个单位"
