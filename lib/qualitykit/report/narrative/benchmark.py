@@ -138,10 +138,12 @@ def funnel(
     *,
     level: str = "998",
     label_column: str | None = None,
+    od: Mapping[str, Any] | None = None,
 ) -> str:
     """:func:`qualitykit.stats.benchmark.funnel_units`: how many units lie above (better than the
     average) and below (worse) the ``level`` limits (default 99.8 %), which units, and which
-    limits — exact, or widened for overdispersion."""
+    limits — exact, or widened for overdispersion (``od``: the overdispersion fit, for its
+    test's p; default ``units.attrs["overdispersion"]``)."""
     lang = check_lang(lang)
     if len(units) == 0:
         return no_data("没有可比较的单位" if lang == "zh" else "no units to compare", lang)
@@ -150,7 +152,7 @@ def funnel(
     low = units[flag == "low"].sort_values("z")
     center = float(units["center"].iloc[0])
     lev = f"{level[:2]}.{level[2:]}%" if len(level) > 2 else f"{level}%"
-    limits = limits_text(units, lang, level=lev)
+    limits = limits_text(units, lang, level=lev, od=od)
     if lang == "zh":
         text = (
             f"{len(units)} 个单位与平均水平 {pct(center)} 相比，{len(high)} 个高于上限（优于平均水平），"
