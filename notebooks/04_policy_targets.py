@@ -13,14 +13,20 @@
 # # 政策目标 / Policy targets
 #
 # 一份政策文件（或涉及某地区的全部文件）承诺了什么、期限何时、现在是否达成：目标登记表（`data/targets/`，每项目标附原文）、
-# 目标记分卡（已达标 / 未达标 / 进度正常 / 进度滞后 / 无数据 / 定性目标，附趋势外推的达成概率），以及各文件之间抽查合格率目标的比较。
-# 记分卡的规则见 `qualitykit.policy.scorecard` 的说明。
+# 目标记分卡（已达标 / 未达标 / 无法判定 / 进度正常 / 进度滞后 / 无数据 / 定性目标：已达标、未达标指置信区间整体达到或未达到要求，
+# 无法判定指区间跨越要求；期限未到的目标按趋势外推的达成概率判断），以及各文件之间抽查合格率目标的比较。每项目标的要求按文件原文的
+# 写法列出（区间如 5–6、30–50，相对目标如“高于全省平均水平 2–5 个百分点”），并附该目标自己的原文分句。记分卡的规则见
+# `qualitykit.policy.scorecard` 的说明。
 #
 # What a policy document (or every document concerning a region) promised, by when, and whether it
 # is met: the target registry (`data/targets/`, each target with its source sentence), the
-# scorecard (met / not met / on track / off track / no data / qualitative, with the probability
-# of meeting a target from the trend forecast) and the spot-check pass-rate targets compared
-# across documents. The scorecard's rules are in the docstring of `qualitykit.policy.scorecard`.
+# scorecard (met / not met / inconclusive / on track / off track / no data / qualitative: met and
+# not met mean the whole interval meets or fails the requirement, inconclusive that it straddles
+# it; a target whose deadline is ahead is judged on the probability of meeting it from the trend
+# forecast) and the spot-check pass-rate targets compared across documents. Each requirement is
+# shown as the document states it (ranges such as 5–6 or 30–50, relative targets such as "2–5 pp
+# above the provincial average"), with the target's own clause of the source sentence. The
+# scorecard's rules are in the docstring of `qualitykit.policy.scorecard`.
 
 # %% tags=["parameters"]
 document_id: str = "longwan_2006"  # a document id of data/targets (empty: by region_code)
@@ -68,18 +74,10 @@ if ctx.section("documents", needs_data=False, data=docs):
 
 # %%
 if ctx.section("targets", needs_data=False, data=selected):
+    ctx.table(selected, "targets", show=False)
     ctx.table(
-        selected,
-        "targets",
-        columns=[
-            "target_id",
-            "indicator_zh" if lang == "zh" else "indicator",
-            "comparator",
-            "threshold",
-            "unit",
-            "deadline",
-            "source_sentence",
-        ],
+        narrative.targets_view(selected, lang),
+        columns=["target_id", "indicator", "requirement", "deadline", "clause"],
         max_rows=60,
     )
 
@@ -109,20 +107,9 @@ if ctx.section("scorecard", needs_data=False, data=selected):
 # NBVAL_CHECK_OUTPUT
 if ctx.section("targets_compared", needs_data=False):
     rates = targets.targets_table(indicator="spot_check_pass_rate", qualitative=False)
+    ctx.table(rates, "targets_compared", show=False)
     ctx.table(
-        rates,
-        "targets_compared",
-        columns=[
-            "target_id",
-            "region_code",
-            "comparator",
-            "lower",
-            "upper",
-            "unit",
-            "reference_level",
-            "deadline_year",
-            "check_level",
-            "product",
-        ],
+        narrative.targets_view(rates, lang),
+        columns=["target_id", "region", "requirement", "deadline", "check_level", "product"],
     )
     ctx.say(narrative.targets_compared(rates, lang))

@@ -9,6 +9,8 @@ statistics themselves are tested against published references in their own test 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import math
 
 import numpy as np
@@ -57,7 +59,7 @@ def test_labels_come_from_text_then_plot_labels():
 
 
 def test_no_data_note():
-    assert nv.no_data("龙湾区无记录", "zh") == "**无数据：** 龙湾区无记录。"
+    assert nv.no_data("龙湾区无记录", "zh") == "**无数据**：龙湾区无记录。"
     assert nv.no_data("nothing here", "en", reason="why") == "**No data:** nothing here (why)."
 
 
@@ -138,9 +140,10 @@ def test_forecast_sentence_gives_both_probabilities():
     }
     en = nv.forecast(row, "en")
     assert "97.0%" in en and "94.0% and 99.0%" in en and "500 batches" in en
-    assert "91.0% for the published (observed) rate" in en and "on track" in en
+    assert "the published rate in 2027 reaches the target of 95.0% is 0.910" in en
+    assert "0.990 for the expected rate" in en and "likely to be met" in en
     zh = nv.forecast({**row, "prob_observed_meets": 0.3}, "zh")
-    assert "进度" not in zh and "难以达成" in zh
+    assert "公布的合格率不低于目标 95.0% 的概率为 0.300" in zh and "不太可能达到" in zh
 
 
 # ------------------------------------------------------------------------------------------
@@ -168,9 +171,21 @@ def _share(management: int, operator: int, lo: float, hi: float) -> dict:
 @pytest.mark.parametrize(
     ("share", "zh", "en"),
     [
-        (_share(78, 22, 0.69, 0.85), "数据与之相符", "the data agree with it"),
-        (_share(95, 5, 0.89, 0.98), "整体高于 80%", "larger than the claim"),
-        (_share(50, 50, 0.40, 0.60), "整体低于 80%", "the data do not support the claim"),
+        (
+            _share(78, 22, 0.69, 0.85),
+            "置信区间跨越 80%，数据与之相容，但不足以确认",
+            "cannot confirm it",
+        ),
+        (
+            _share(95, 5, 0.89, 0.98),
+            "置信区间整体不低于 80%，数据支持这一说法",
+            "support the claim",
+        ),
+        (
+            _share(50, 50, 0.40, 0.60),
+            "置信区间整体低于 80%，数据不支持",
+            "do not support the claim",
+        ),
     ],
 )
 def test_management_share_verdict_follows_the_interval(share, zh, en):
@@ -218,13 +233,17 @@ def test_funnel_counts_the_flags():
         {
             "name": ["甲", "乙", "丙", "丁"],
             "z": [3.5, -4.0, 0.2, 3.1],
+            "z_adjusted": [3.5, -4.0, 0.2, 3.1],  # equal: exact limits, not widened
             "center": 0.9,
             "flag_998": ["high", "low", "within", "high"],
         }
     )
     zh = nv.funnel(units, "zh")
-    assert "2 个高于 99.8% 控制限，1 个低于" in zh and "高于：甲、丁" in zh and "低于：乙" in zh
-    assert "Of 4 units, 2 lie above and 1 below" in nv.funnel(units, "en")
+    assert "2 个高于上限（优于平均水平），1 个低于下限（差于平均水平）" in zh
+    assert "高于上限：甲、丁" in zh and "低于下限：乙" in zh and "精确二项 99.8% 控制限" in zh
+    en = nv.funnel(units, "en")
+    assert "Of 4 units, 2 lie above the upper limit (better than the average of 90.0%)" in en
+    assert "exact binomial 99.8% limits" in en
 
 
 def test_relative_target_counts_the_verdicts():
@@ -265,7 +284,10 @@ def test_overdispersion_sentence():
 
 def test_scorecard_counts_statuses_in_order():
     card = pd.DataFrame({"status": ["met", "off_track", "met", "no_data", "qualitative"]})
-    assert nv.scorecard(card, "zh") == "共 5 项目标：已达标 2，进度滞后 1，无数据 1，定性目标 1。"
+    assert nv.scorecard(card, "zh") == (
+        "共 5 项目标：已达标 2 项（置信区间整体达到要求）；进度滞后 1 项（期限未到，按目前的数据难以达到）；"
+        "无数据 1 项（没有可用于评价的数据）；定性目标 1 项（没有数值，不作评价）。"
+    )
     assert nv.scorecard(card.iloc[0:0], "en").startswith("**No data:**")
 
 
@@ -289,11 +311,10 @@ def test_district_summary_paragraph():
     }
     zh = nv.district_summary(summary, "zh")
     assert zh.startswith("龙湾区2015–2024 年抽查 143 批次，批次合格率 93.7%")
-    assert (
-        "没有明确趋势" in zh and "低于控制限" in zh and "标识（占 18.2%）" in zh and "未达标" in zh
-    )
+    assert "没有明确趋势" in zh and "标识（占 18.2%）" in zh and "未达标" in zh
+    assert "在全省漏斗图中低于平均水平，超出 99.8% 控制限，需关注" in zh
     en = nv.district_summary({**summary, "trend_direction": "rising"}, "en")
-    assert "Trend: rising (+1.40 pp per year" in en and "below the limits" in en
+    assert "Trend: rising (+1.40 pp per year" in en and "below the average, beyond" in en
     assert nv.district_summary({**summary, "data_status": "no_data"}, "en") == ""
 
 
@@ -325,7 +346,307 @@ def test_district_position_sentence():
         "shrunk_upper": 0.975,
     }
     zh = nv.district_position(row, "zh")
-    assert "94.1% 相比，本区县的合格率 96.9% 在控制限内（99.8%），但高于控制限（95%，需关注）" in zh
+    assert (
+        "94.1% 相比，本区县的合格率 96.9% 高于平均水平，超出 95% 控制限，但在 99.8% 控制限内" in zh
+    )
+    assert "需关注" not in zh
     assert "90 个区县中排名 12（95% 区间 5–30）" in zh and "95% 后验区间 95.0% 至 97.5%" in zh
     en = nv.district_position({**row, "flag_998": "low", "flag_95": "low"}, "en")
-    assert "lies below the limits (99.8%)." in en and "worth watching" not in en
+    assert "lies below the average, beyond the 99.8% limits: a concern." in en
+    assert "worth watching" not in en
+
+
+# ------------------------------------------------------------------------------------------
+# issue 11: each example of "Statements that mislead" and "Chinese and English text"
+# ------------------------------------------------------------------------------------------
+
+_JINDONG = {  # 金东区 97.4 % vs the province's 94.1 % on 1,573 batches, raw z 5.5 (issue 11)
+    "flag_998": "within",
+    "flag_95": "high",
+    "n_units": 90,
+    "province_name": "浙江省",
+    "center": 0.941,
+    "pass_rate": 0.974,
+    "z": 5.5,
+    "z_adjusted": 1.8,
+    "rank": 12.0,
+    "rank_lower": 5.0,
+    "rank_upper": 30.0,
+    "shrunk_rate": 0.965,
+    "shrunk_lower": 0.95,
+    "shrunk_upper": 0.975,
+}
+
+
+def test_issue11_jindong_better_than_average_is_news_not_a_concern_and_limits_are_named():
+    zh = nv.district_position(_JINDONG, "zh")
+    assert "需关注" not in zh and "在控制限内（99.8%），但高于控制限（95%" not in zh
+    assert "高于平均水平，超出 95% 控制限，但在经过度离散调整（φ = 9.34" in zh
+    assert "的 99.8% 控制限内（原始 z = 5.5，按 φ 调整后 z = 1.8）" in zh
+    od = {"phi": 9.3, "p_value": 1e-12}
+    assert "检验 p < 0.001" in nv.district_position(_JINDONG, "zh", od=od)
+    en = nv.district_position(_JINDONG, "en")
+    assert "worth watching" not in en and "above the average, beyond the 95% limits" in en
+    assert "99.8% limits widened for overdispersion" in en
+
+
+def test_issue11_raw_z_next_to_within_limits_is_explained_in_the_summary():
+    summary = {
+        "name": "金东区",
+        "year_from": 2015,
+        "year_to": 2024,
+        "data_status": "ok",
+        "batches": 1573,
+        "pass_rate": 0.974,
+        "funnel_flag": "within",
+        "funnel_flag_95": "within",
+        "z": 4.4,
+        "z_adjusted": 1.4,
+    }
+    zh = nv.district_summary(summary, "zh")
+    assert "在全省漏斗图中在控制限内" not in zh  # the doubled 在 of the issue
+    assert "在全省漏斗图中位于 95% 控制限内" in zh and "原始 z = 4.4" in zh and "z = 1.4" in zh
+    assert "raw z = 4.4" in nv.district_summary(summary, "en")
+
+
+def test_issue11_degenerate_shrinkage_says_no_between_unit_variation():
+    table = pd.DataFrame(
+        {
+            "name": ["甲", "乙", "丙"],
+            "batches": [100, 200, 300],
+            "pass_rate": [0.93, 0.94, 0.95],
+            "shrunk_rate": [0.941, 0.941, 0.941],
+            "shrinkage": [1.0, 1.0, 1.0],
+            "prior_mean": 0.941,
+        }
+    )
+    for precision in (155851834.0, 1e9):  # the two counts of "virtual batches" of the issue
+        table.attrs["prior"] = {"mean": 0.941, "precision": precision, "pooled": False}
+        zh, en = nv.shrinkage(table, "zh"), nv.shrinkage(table, "en")
+        assert "虚拟批次" not in zh and "155851834" not in zh and "1000000000" not in zh
+        assert zh.startswith("无法检测到单位间差异") and "收缩系数 1.00" in zh
+        assert en.startswith("No between-unit variation detected")
+
+
+def _longwan_like() -> pd.DataFrame:
+    """Rising to 2012, flat near 97.7 % from 2015: a 20-year straight logit line overshoots."""
+    rates = [0.75, 0.74, 0.86, 0.93, 0.946, 0.942, 0.967, 0.979, 0.967, 0.972]
+    rates += [0.975, 0.978, 0.98, 0.987, 0.978, 0.974, 0.978, 0.981, 0.977, 0.976]
+    years = np.arange(2005, 2025)
+    batches = np.linspace(360, 900, len(years)).round().astype(int)
+    passed = np.round(np.asarray(rates) * batches).astype(int)
+    return pd.DataFrame({"year": years, "batches": batches, "passed": passed})
+
+
+def test_issue11_flat_recent_rate_is_not_extrapolated_into_a_rise():
+    res = trends.glm_trend(_longwan_like())
+    fc = trends.forecast(res, 2027, target=0.95)
+    assert (
+        fc.attainment["fitted"].iloc[0] > 0.99
+    )  # the straight line's 2027 value (the issue's 99.5 %)
+    before = nv.forecast(fc.attainment, "zh")  # without the trend: the old sentence
+    assert "期望合格率为 99." in before
+    zh = nv.forecast(fc, "zh", trend=res)
+    assert "不据此外推到 2027 年" in zh and "期望合格率为" not in zh
+    assert "近期水平：2020–2024 年合计" in zh and "合格率 97.7%" in zh
+    assert "其置信区间整体不低于目标 95.0%" in zh
+    en = nv.forecast(fc, "en", trend=res)
+    assert en.startswith("No forecast to 2027") and "recent years lie below" in en
+
+
+def test_issue11_non_significant_trend_is_not_extrapolated():
+    flat = _counts([0.90, 0.905, 0.895, 0.902, 0.898, 0.903], n=300)
+    res = trends.glm_trend(flat)
+    fc = trends.forecast(res, 2020, target=0.92)
+    zh = nv.forecast(fc, "zh", trend=res)
+    assert "趋势在统计上不明确" in zh and "期望合格率为" not in zh
+
+
+def test_issue11_implausible_counterfactual_is_flagged_not_narrated():
+    # 7 quarterly points before the start with a slight decline, a jump, 18 flat years after
+    t = np.arange(2005.0, 2025.0, 0.25)
+    rate = np.where(t < 2006.7, 0.80 - 0.06 * (t - 2005.0), 0.97)
+    batches = np.full(len(t), 120)
+    passed = np.round(rate * batches).astype(int)
+    seg = trends.segmented_regression(
+        pd.DataFrame({"t": t, "batches": batches, "passed": passed}), time="t", break_at=2006.7
+    )
+    cf = float(seg.fitted["counterfactual"].iloc[-1])
+    assert cf < float(seg.fitted["observed"].min())  # by construction (the issue's 45 %)
+    zh = nv.segmented(seg, 2006.7, "zh")
+    assert (
+        "反事实线（实施前趋势延续）到 2024 年为" in zh and "不能作为“没有政策时”的水平来解读" in zh
+    )
+    assert "cannot be read as the level" in nv.segmented(seg, 2006.7, "en")
+
+
+def test_issue11_phi_of_1_1_is_not_called_overdispersion_without_the_test():
+    years = np.arange(2010, 2020)
+    n = np.full(len(years), 400)
+    passed = np.round((0.85 + 0.01 * (years - 2010)) * n).astype(int) + np.array([6, -6] * 5)
+    res = trends.glm_trend(pd.DataFrame({"year": years, "batches": n, "passed": passed}))
+    assert 1.0 < res.phi < 1.5  # mild and, by the test, not significant (the issue's φ = 1.1)
+    zh = nv.trend(res, "zh")
+    assert "超离散" not in zh and "（过度离散）" not in zh and "未见过度离散" in zh
+    assert "离散检验 p = " in zh
+    big = trends.glm_trend(_longwan_like())
+    assert "（过度离散）" in nv.trend(big, "zh") and "p < 0.001" in nv.trend(big, "zh")
+
+
+def test_issue11_probabilities_are_worded_as_probabilities():
+    row = {
+        "year": 2027,
+        "target": 0.95,
+        "fitted": 0.995,
+        "fit_lower": 0.988,
+        "fit_upper": 0.998,
+        "pred_lower": 0.971,
+        "pred_upper": 1.0,
+        "batches": 893,
+        "prob_expected_meets": 1.0,
+        "prob_observed_meets": 0.996,
+    }
+    zh = nv.forecast(row, "zh")
+    assert "达到目标 95.0% 的概率：公布的观测合格率 99.6%" not in zh
+    assert "公布的合格率不低于目标 95.0% 的概率为 0.996" in zh and "> 0.999" in zh
+
+
+def test_issue11_juran_stated_as_he_made_it_and_the_cause_map_role_said():
+    share = _share(954, 46, 0.938, 0.966)  # the issue's 95.4 %
+    zh, en = nv.management_share(share, "zh"), nv.management_share(share, "en")
+    assert "不支持“恰为" not in zh and "恰为" not in zh
+    assert "绝大部分——约 80% 或更多——是管理者可控的" in zh and "按“至少 80%”检验" in zh
+    assert "数据支持这一说法" in zh and "原因对照表" in zh and "也是这张对照表的归类" in zh
+    assert "exactly 80%" not in en and 'Tested as "at least 80%"' in en
+    assert "the data test the cause map as much as Juran's claim" in en
+
+
+def test_issue11_statuses_with_confidence_inconclusive_not_not_met():
+    card = pd.DataFrame({"status": ["inconclusive", "inconclusive", "met"]})
+    zh = nv.scorecard(card, "zh")
+    assert "无法判定 2 项（区间跨越要求，数据无法判定）" in zh
+    assert "inconclusive 2 (the interval straddles the requirement" in nv.scorecard(card, "en")
+    summary = {
+        "name": "龙湾区",
+        "year_from": 2015,
+        "year_to": 2024,
+        "data_status": "ok",
+        "batches": 34,
+        "pass_rate": 0.97,
+        "target_status": "inconclusive",
+    }
+    zh = nv.district_summary(summary, "zh")
+    assert "目标状态（各项目标中最不利的）：无法判定（区间跨越要求，数据无法判定）" in zh
+
+
+def test_issue11_reasons_are_shown_whole_not_cut():
+    from qualitykit.report import framework
+
+    reason = "期限已到：" + "很长的说明" * 30
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        framework._display(pd.DataFrame({"status_reason_zh": [reason]}))
+    assert reason in buf.getvalue() and "..." not in buf.getvalue()
+
+
+def test_issue11_comparison_reports_holm_adjusted_changes():
+    from qualitykit.stats import pareto as sp
+
+    data = pd.DataFrame(
+        {
+            "group": ["A"] * 4 + ["B"] * 4,
+            "category": ["x", "y", "z", "w"] * 2,
+            "count": [300, 100, 50, 50, 100, 300, 50, 52],
+        }
+    )
+    res = sp.compare_groups(data, "group", "category", count="count")
+    n = int(res.differences["p_value"].notna().sum())
+    zh = nv.comparison(res, "group", "category", "zh")
+    assert f"经 Holm 法校正（{n} 项比较）后显著的变化" in zh and "区间不含 0" not in zh
+    en = nv.comparison(res, "group", "category", "en")
+    assert f"Changes significant after Holm's adjustment for the {n} comparisons" in en
+    significant = res.differences[res.differences["significant"]]
+    assert len(significant) and all(str(c) in zh for c in significant["category"])
+
+
+def test_issue11_rank_sentence_for_a_quarter_of_one():
+    table = pd.DataFrame(
+        {
+            "name": ["甲", "乙", "丙", "丁", "戊"],
+            "rank": [1.0, 2, 3, 4, 5],
+            "rank_lower": [1.0, 1, 1, 2, 3],
+            "rank_upper": [3.0, 4, 5, 5, 5],
+        }
+    )
+    zh = nv.ranks(table, "zh")
+    assert "前 1 名" not in zh and "没有单位可以确定排名第一" in zh
+    assert "No unit is confidently ranked first" in nv.ranks(table, "en")
+
+
+def test_issue11_no_data_note_does_not_repeat_the_heading():
+    zh = nv.no_data("政策目标", "zh")
+    assert zh == "**无数据**：没有适用的政策目标。" and "： " not in zh
+    assert nv.no_data("Policy targets", "en") == "**No data:** no policy target applies."
+
+
+def test_issue11_warning_on_a_zh_page_is_in_chinese():
+    from qualitykit.report import vocabulary
+
+    msg = (
+        "100% of expected counts are below 5: the χ² approximation may be poor (Cochran 1954); "
+        "merge sparse categories (pareto 'Other') first"
+    )
+    zh = vocabulary.warning_text(msg, "zh")
+    assert zh.startswith("100% 的期望频数小于 5") and "expected" not in zh
+    assert vocabulary.warning_text(msg, "en") == msg
+
+
+def test_issue11_period_labels_of_the_reference_data_are_translated():
+    small = pd.DataFrame(
+        {
+            "year": [2015, 2023],
+            "period": ["Jun-Sep (4th batch)", "annual"],
+            "small_share": [0.6, 0.93],
+        }
+    )
+    zh = nv.size_mix(small, lang="zh")
+    assert "Jun-Sep" not in zh and "2015 年（6–9 月（第四批））" in zh
+    assert "(Jun–Sep (4th batch))" in nv.size_mix(small, lang="en")
+
+
+def test_issue11_food_pareto_counts_batches_and_names_its_column():
+    table = _pareto([50, 30, 10, 10], 2).rename(columns={"item": "food_category"})
+    zh = nv.pareto(table, "zh", counted="batches")
+    assert "项次" not in zh and "共 100 批次不合格" in zh and "food_category" not in zh
+    assert "个食品不合格原因类别中" in zh
+    en = nv.pareto(table, "en", counted="batches")
+    assert "100 nonconforming batches fall into 4 food nonconformity categories" in en
+
+
+def test_issue11_english_region_names_and_no_raw_name_en_header():
+    from qualitykit.data import regions
+    from qualitykit.report import vocabulary
+
+    assert regions.name("330703", "en") == "Jindong District"  # 金东区
+    assert regions.name("330327", "en") == "Cangnan County"  # 苍南县
+    assert regions.name("331127", "en") == "Jingning She Autonomous County"  # 景宁畲族自治县
+    assert regions.name("330303", "en") == "Longwan District"
+    assert (
+        vocabulary.term("name_en", "en") == "Region" and vocabulary.term("name_en", "zh") == "地区"
+    )
+    counties = regions.regions()
+    assert (counties["name_en"].str.len() > 0).all()
+    assert not counties["name_en"].str.contains(r"[\u4e00-\u9fff]").any()
+
+
+def test_issue11_one_english_for_management_controllable():
+    from qualitykit.report import vocabulary
+    from qualitykit.report.figures import style
+
+    words = {
+        vocabulary.value("controllable", "management", "en").lower(),
+        vocabulary.term("management", "en").lower(),
+        style.label("management", "en").lower(),
+        nv.label_value("management", "en", "controllable").lower(),
+    }
+    assert words == {"management-controllable"}

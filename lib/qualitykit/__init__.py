@@ -47,6 +47,7 @@ _MODULES = {
     # report
     "report": "qualitykit.report",
     "narrative": "qualitykit.report.narrative",
+    "vocabulary": "qualitykit.report.vocabulary",
     "plots": "qualitykit.report.plots",
     "district": "qualitykit.report.district",
     "publish": "qualitykit.report.publish",

@@ -7,7 +7,8 @@ the PyPI package cpca 0.5.5 (MIT, © 2018 QinYuan Du, see ``data/regions/LICENSE
 ============== ====================================================================
 region_code    6-digit GB/T 2260 code (str)
 name_zh        Chinese name
-name_en        English name (provinces; pinyin-free "" for lower levels)
+name_en        English name: official for provinces and a few cities, else pinyin with the
+               generic part translated (Longwan District, Jingning She Autonomous County)
 level          province / city / county
 city_code      the prefecture-level unit (municipalities: the municipality itself;
                county-level units directly under a province: themselves)
@@ -115,7 +116,7 @@ def regions() -> pd.DataFrame:
     df["province_name_zh"] = df["province_code"].map(names)
     df["province_name_en"] = df["province_code"].map(PROVINCE_NAME_EN).astype("string")
     df["city_name_zh"] = df["city_code"].map(names)
-    en = {**PROVINCE_NAME_EN, **CITY_NAME_EN}
+    en = {**_names_en(), **PROVINCE_NAME_EN, **CITY_NAME_EN}
     df["name_en"] = df["region_code"].map(en).astype("string").fillna("")
     cols = [
         "region_code",
@@ -131,6 +132,17 @@ def regions() -> pd.DataFrame:
         "latitude",
     ]
     return df[cols]
+
+
+def _names_en() -> dict[str, str]:
+    """English names of ``names_en.csv`` (pinyin with the generic part translated, built by
+    ``scripts/build_region_names_en.py``); the official ones of :data:`PROVINCE_NAME_EN` and
+    :data:`CITY_NAME_EN` take precedence."""
+    path = data_dir() / "regions" / "names_en.csv"
+    if not path.is_file():
+        return {}
+    table = pd.read_csv(path, dtype="string", keep_default_na=False)
+    return dict(zip(table["region_code"], table["name_en"], strict=True))
 
 
 def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:

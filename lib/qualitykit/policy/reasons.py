@@ -2,9 +2,13 @@
 English, generated from the row's codes and numbers only (``status``, ``reason_code``,
 ``evidence`` and the numeric columns of :func:`qualitykit.policy.scorecard.evaluate`).
 
-This is report-layer text kept next to the scorecard for now: :func:`reason_text` is a pure
-function of a result row, so it can move into the report layer's vocabulary without touching the
-status rules (:mod:`qualitykit.policy.status`). Sentences are never cut.
+The words are the one vocabulary's: the status labels (:data:`STATUS_LABELS`, served to the
+reports by :mod:`qualitykit.report.vocabulary`, which this layer cannot import), the indicator,
+unit and comparator labels (:mod:`qualitykit.policy.vocabulary`) and region names
+(:func:`qualitykit.data.regions.name`). The sentences stay in this layer because the scorecard
+(:func:`~qualitykit.policy.scorecard.evaluate`) writes them into its ``status_reason_*`` columns;
+they depend on the row alone, never on the status rules (:mod:`qualitykit.policy.status`).
+Sentences are never cut.
 """
 
 from __future__ import annotations
@@ -230,9 +234,13 @@ def _judged(row: Mapping[str, Any], lang: Lang) -> str:
             return (
                 f"{text} does not meet the requirement {req}; the whole interval falls short{pos}."
             )
-        point = "meets" if _val(row, "point_status") == "met" else "does not meet"
+        if _val(row, "point_status") == "met":
+            return (
+                f"{text}: the observed value meets the letter of the requirement {req}, but "
+                f"{_consistent(row, lang)}, so the data cannot confirm that it is met{pos}."
+            )
         return (
-            f"{text}: the point estimate {point} the requirement {req}, but the interval "
+            f"{text}: the point estimate does not meet the requirement {req}, but the interval "
             f"straddles it, so the data cannot tell whether it is met{pos}."
         )
     head = "期限已到：" if reached else "无期限，按最新数据："
@@ -244,21 +252,51 @@ def _judged(row: Mapping[str, Any], lang: Lang) -> str:
         return f"{text}，达到{req}的要求，置信区间整体达到要求{pos}。"
     if status == "not_met":
         return f"{text}，未达到{req}的要求，置信区间整体未达到要求{pos}。"
-    point = "达到" if _val(row, "point_status") == "met" else "未达到"
-    return f"{text}，点估计{point}{req}的要求，但置信区间跨越目标值，无法判定是否达标{pos}。"
+    if _val(row, "point_status") == "met":
+        return f"{text}，观测值符合{req}的字面要求，但{_consistent(row, lang)}，无法确认达标{pos}。"
+    return f"{text}，点估计未达到{req}的要求，但置信区间跨越目标值，无法判定是否达标{pos}。"
+
+
+def _consistent(row: Mapping[str, Any], lang: Lang) -> str:
+    """What else the data are consistent with: ``with 34 batches the data are consistent with
+    values down to 89.9%`` (the interval's far end; the gap's, for relative targets)."""
+    c = _conf(row)
+    n = _val(row, "batches")
+    if _val(row, "ref_value") is not None:
+        lo = _val(row, "gap_lower_pp")
+        if lo is None:
+            return "the interval straddles it" if lang == "en" else "置信区间跨越目标值"
+        if lang == "en":
+            return f"the data are also consistent with a gap of {float(lo):+.1f} pp ({c} CI)"
+        return f"数据与{float(lo):+.1f}个百分点的差距也相容（{c}置信区间）"
+    rate = is_rate(str(row.get("indicator")))
+    digits = 1 if n is not None else 2
+    upper = _val(row, "comparator") == "<="
+    far = _val(row, "ci_upper" if upper else "ci_lower")
+    if far is None:
+        return "the interval straddles it" if lang == "en" else "置信区间跨越目标值"
+    value = _fmt(far, rate, digits)
+    if lang == "en":
+        with_n = f"with {int(n):,} batches " if n is not None else ""
+        bound = "up to" if upper else "down to"
+        return f"{with_n}the data are consistent with values {bound} {value} ({c} CI)"
+    with_n = f"{int(n):,} 批次的数据" if n is not None else "数据"
+    bound = "高至" if upper else "低至"
+    return f"{with_n}与{bound}{value}的水平也相容（{c}置信区间）"
 
 
 def _probability_words(status: str, prob: float, lang: Lang) -> str:
     on, off = f"{PROB_ON_TRACK:.2f}", f"{PROB_OFF_TRACK:.2f}"
+    label = status_label(status, lang)
     if lang == "en":
         return {
-            "on_track": f"{prob:.2f} ≥ {on} (likely) → on track",
-            "off_track": f"{prob:.2f} ≤ {off} (unlikely) → off track",
-        }.get(status, f"{prob:.2f}, between {off} and {on} (as likely as not) → inconclusive")
+            "on_track": f"{prob:.2f} ≥ {on} (likely) → {label}",
+            "off_track": f"{prob:.2f} ≤ {off} (unlikely) → {label}",
+        }.get(status, f"{prob:.2f}, between {off} and {on} (as likely as not) → {label}")
     return {
-        "on_track": f"{prob:.2f}，不低于{on}（很可能达到），判为进度正常",
-        "off_track": f"{prob:.2f}，不高于{off}（不太可能达到），判为进度滞后",
-    }.get(status, f"{prob:.2f}，介于{off}与{on}之间（达到与否可能性相当），进度无法判定")
+        "on_track": f"{prob:.2f}，不低于{on}（很可能达到），判为{label}",
+        "off_track": f"{prob:.2f}，不高于{off}（不太可能达到），判为{label}",
+    }.get(status, f"{prob:.2f}，介于{off}与{on}之间（达到与否可能性相当），进度{label}")
 
 
 def _forecast(row: Mapping[str, Any], lang: Lang) -> str:
@@ -308,23 +346,27 @@ def _without_trend(row: Mapping[str, Any], lang: Lang) -> str:
         latest = f"latest {last}: {value}" if relative else f"latest {last} {name} {value}"
         if status == "on_track":
             how = "" if evidence == "point" else " (the whole interval)"
-            return f"{why}; {latest} already meets {req}{how} (deadline {dl}) → on track."
+            return f"{why}; {latest} already meets {req}{how} (deadline {dl}) → {status_label(status, lang)}."
         if status == "off_track":
             how = "" if evidence == "point" else " (the whole interval falls short)"
-            return f"{why}; {latest} does not yet meet {req}{how} (deadline {dl}) → off track."
+            return f"{why}; {latest} does not yet meet {req}{how} (deadline {dl}) → {status_label(status, lang)}."
         return (
             f"{why}; {latest}: the interval straddles {req} (deadline {dl}), so the data cannot "
-            "tell whether it is on track → inconclusive."
+            f"tell whether it is on track → {status_label(status, lang)}."
         )
     why = f"仅有{n}年数据，不估计趋势" if few else "无法估计趋势（见 notes）"
     latest = f"{last}年{value}" if relative else f"{last}年{name}{value}"
     if status == "on_track":
         how = "" if evidence == "point" else "（置信区间整体达到）"
-        return f"{why}；{latest}，已达到{req}{how}（期限{dl}年），判为进度正常。"
+        return (
+            f"{why}；{latest}，已达到{req}{how}（期限{dl}年），判为{status_label(status, lang)}。"
+        )
     if status == "off_track":
         how = "" if evidence == "point" else "（置信区间整体未达到）"
-        return f"{why}；{latest}，尚未达到{req}{how}（期限{dl}年），判为进度滞后。"
-    return f"{why}；{latest}，置信区间跨越{req}的要求（期限{dl}年），进度无法判定。"
+        return (
+            f"{why}；{latest}，尚未达到{req}{how}（期限{dl}年），判为{status_label(status, lang)}。"
+        )
+    return f"{why}；{latest}，置信区间跨越{req}的要求（期限{dl}年），进度{status_label(status, lang)}。"
 
 
 def _no_data_text(row: Mapping[str, Any], code: str, lang: Lang) -> str:

@@ -11,7 +11,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = {"framework", "helpers", "narrative", "plots", "figures", "district", "publish"}
+_SUBMODULES = {
+    "framework",
+    "helpers",
+    "narrative",
+    "plots",
+    "figures",
+    "district",
+    "publish",
+    "vocabulary",
+}
 
 
 def __getattr__(name: str) -> Any:

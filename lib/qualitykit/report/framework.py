@@ -207,7 +207,8 @@ def _display(obj: Any) -> None:
     if get_ipython() is None and isinstance(obj, Markdown):
         print(obj.data)
         return
-    display(obj)
+    with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
+        display(obj)
 
 
 def _markdown(text: str) -> Any:

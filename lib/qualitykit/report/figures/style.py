@@ -18,7 +18,8 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 from qualitykit.errors import ParameterError, QualityKitWarning
-from qualitykit.schema import CAUSE_5M1E_ZH, CHECK_LEVEL_ZH, ENTERPRISE_SIZE_ZH
+from qualitykit.report import vocabulary
+from qualitykit.schema import CHECK_LEVEL_ZH, ENTERPRISE_SIZE_ZH
 
 Lang = Literal["zh", "en"]
 
@@ -41,73 +42,15 @@ PALETTE = "colorblind"
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0173b2", "#de8f05", "#029e73", "#d55e00", "#949494"
 _DARK = "#333333"
 
-LABELS: dict[str, dict[str, str]] = {
-    "pass_rate": {"zh": "批次合格率", "en": "Batch pass rate"},
-    "nc_rate": {"zh": "批次不合格率", "en": "Batch nonconforming rate"},
-    "crude_pass_rate": {"zh": "粗合格率", "en": "Crude pass rate"},
-    "std_pass_rate": {"zh": "标准化合格率", "en": "Standardised pass rate"},
-    "shrunk_rate": {"zh": "收缩后合格率", "en": "Shrunken pass rate"},
-    "rpq": {"zh": "产品质量合格率 (RPQ)", "en": "Product quality pass rate (RPQ)"},
-    "gap_pp": {"zh": "与参考水平之差 (百分点)", "en": "Gap (percentage points)"},
-    "z": {"zh": "z 值", "en": "z-score"},
-    "year": {"zh": "年份", "en": "Year"},
-    "time": {"zh": "时间", "en": "Time"},
-    "target": {"zh": "目标", "en": "Target"},
-    "reference": {"zh": "参考水平", "en": "Reference"},
-    "observed": {"zh": "观测值", "en": "Observed"},
-    "fitted": {"zh": "拟合趋势", "en": "Fitted trend"},
-    "confidence_band": {"zh": "置信区间", "en": "Confidence interval"},
-    "prediction_band": {"zh": "预测区间", "en": "Prediction interval"},
-    "forecast": {"zh": "趋势外推", "en": "Forecast"},
-    "programme_start": {"zh": "政策实施", "en": "Programme start"},
-    "counterfactual": {"zh": "反事实 (原趋势延续)", "en": "Counterfactual (pre-trend continued)"},
-    "center_line": {"zh": "中心线", "en": "Centre line"},
-    "control_limits": {"zh": "控制限", "en": "Control limits"},
-    "signal": {"zh": "失控信号", "en": "Signal"},
-    "excluded": {"zh": "已剔除 (不参与计算)", "en": "Excluded from calibration"},
-    "phase_2": {"zh": "第二阶段 (监控)", "en": "Phase II (monitoring)"},
-    "subgroup": {"zh": "子组", "en": "Subgroup"},
-    "nonconforming": {"zh": "不合格批次数", "en": "Nonconforming batches"},
-    "p_chart": {"zh": "p 控制图", "en": "p chart"},
-    "np_chart": {"zh": "np 控制图", "en": "np chart"},
-    "laney_chart": {"zh": "Laney p′ 控制图", "en": "Laney p′ chart"},
-    "nonconformities": {"zh": "不合格项次", "en": "Nonconformities"},
-    "cum_share": {"zh": "累计占比", "en": "Cumulative share"},
-    "vital_few": {"zh": "关键少数", "en": "Vital few"},
-    "useful_many": {"zh": "次要多数", "en": "Useful many"},
-    "other": {"zh": "其他", "en": "Other"},
-    "batches": {"zh": "批次数", "en": "Number of batches"},
-    "centre": {"zh": "平均水平", "en": "Average"},
-    "limits": {"zh": "控制限", "en": "limits"},
-    "above": {"zh": "高于控制限", "en": "Above the limits"},
-    "below": {"zh": "低于控制限", "en": "Below the limits"},
-    "within": {"zh": "控制限内", "en": "Within the limits"},
-    "rank": {"zh": "排名 (1 = 最好)", "en": "Rank (1 = best)"},
-    "raw_rate": {"zh": "原始合格率", "en": "Raw pass rate"},
-    "prior_mean": {"zh": "总体均值 (先验)", "en": "Prior mean"},
-    "estimate": {"zh": "估计值", "en": "Estimate"},
-    "longitude": {"zh": "经度", "en": "Longitude"},
-    "latitude": {"zh": "纬度", "en": "Latitude"},
-    "enterprise_size": {"zh": "企业规模", "en": "Enterprise size"},
-    "check_level": {"zh": "抽查级别", "en": "Check level"},
-    "region_code": {"zh": "地区代码", "en": "Region code"},
-    "industry_code": {"zh": "行业代码", "en": "Industry code"},
-    "product": {"zh": "产品", "en": "Product"},
-    "item": {"zh": "不合格项目", "en": "Nonconforming item"},
-    "category": {"zh": "项目类别", "en": "Item category"},
-    "cause_5m1e": {"zh": "原因 (5M1E)", "en": "Cause (5M1E)"},
-    "controllable": {"zh": "可控性", "en": "Controllability"},
-    "name_zh": {"zh": "地区", "en": "Region"},
-    "name": {"zh": "地区", "en": "Region"},
-}
-"""Axis, legend and title texts in Chinese and English, by key (mostly canonical column names)."""
+LABELS: dict[str, dict[str, str]] = {k: dict(v) for k, v in vocabulary.LABELS.items()}
+"""Axis, legend and title texts in Chinese and English, by key (mostly canonical column names):
+the ``labels`` of the one vocabulary (:mod:`qualitykit.report.vocabulary`)."""
 
 _VALUE_ZH: dict[str, dict[str, str]] = {
-    "enterprise_size": ENTERPRISE_SIZE_ZH,
-    "check_level": CHECK_LEVEL_ZH,
-    "cause_5m1e": CAUSE_5M1E_ZH,
-    "controllable": {"management": "管理者可控", "operator": "操作者可控"},
+    kind: {code: entry["zh"] for code, entry in vocabulary.VALUES[kind].items()}
+    for kind in ("enterprise_size", "check_level", "cause_5m1e", "controllable")
 }
+"""Chinese labels of coded values in figures (the vocabulary's ``values``)."""
 _VALUE_ORDER: dict[str, tuple[str, ...]] = {
     "enterprise_size": tuple(ENTERPRISE_SIZE_ZH),
     "check_level": tuple(CHECK_LEVEL_ZH),
@@ -207,8 +150,9 @@ def _lang(lang: str) -> Lang:
 
 
 def label(key: str, lang: Lang = "zh") -> str:
-    """The text of ``key`` in :data:`LABELS` (English without a CJK font); the key if unknown."""
-    entry = LABELS.get(key)
+    """The text of ``key`` in :data:`LABELS`, then the vocabulary's terms (English without a CJK
+    font); the key if unknown."""
+    entry = LABELS.get(key) or vocabulary.TERMS.get(key)
     if entry is None:
         return key
     return entry[_lang(lang)]
