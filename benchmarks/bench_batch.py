@@ -39,7 +39,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from qualitykit import batch  # noqa: E402
+from qualitykit import run as batch  # noqa: E402
 from qualitykit.run.params import notebook_parameters  # noqa: E402
 
 SCRATCH = ROOT / "benchmarks" / "_scratch" / "batch"

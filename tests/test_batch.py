@@ -20,9 +20,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from qualitykit import run as batch
 from qualitykit.cli import main as cli_main
 from qualitykit.errors import ParameterError
-from qualitykit.run import batch
 from qualitykit.run.params import coerce_text, notebook_parameters
 
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"

@@ -275,9 +275,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     """Check every parameter set, run them all, write manifest and index; exit 1 if any failed."""
     from pathlib import Path
 
+    from qualitykit import run as batch
     from qualitykit.errors import ParameterError
     from qualitykit.paths import outputs_dir
-    from qualitykit.run import batch
     from qualitykit.run.params import coerce_text, notebook_parameters
 
     nb = Path(args.notebook)
@@ -401,9 +401,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     import webbrowser
     from pathlib import Path
 
+    from qualitykit import run as batch
     from qualitykit.data import regions, sample
     from qualitykit.paths import notebooks_dir, outputs_dir
-    from qualitykit.run import batch
 
     regions.check_code(args.province, "--province code")
     folder = sample.ensure_sample()

@@ -1,4 +1,4 @@
-"""Kernel-side helpers of the warm kernels of :mod:`qualitykit.run.batch` (imported inside the kernel).
+"""Kernel-side helpers of the warm kernels of :mod:`qualitykit.run.engine` (imported in the kernel).
 
 :func:`baseline` runs once after the kernel starts: it imports the scientific stack and records
 the state a fresh kernel has (user namespace names, matplotlib settings, warning filters,

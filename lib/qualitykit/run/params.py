@@ -1,4 +1,4 @@
-"""The ``parameters`` cell of a notebook: parse it, check parameter sets against it.
+"""Parameters of a run: the notebook's ``parameters`` cell, parameter files, parameter sets.
 
 A qualitykit notebook has one cell tagged ``parameters`` holding annotated assignments of primitive
 values with a help comment::
@@ -12,13 +12,18 @@ of the wrong type, region codes that are not 6-digit strings of GB/T 2260 — a 
 integer ``10100`` is refused rather than silently becoming ``"010100"`` or ``10100`` (papermill's own
 CLI turns ``-p region_code 010100`` into the integer 10100). ``coerce_text`` turns command-line text
 into the declared type, so ``010100`` stays a string where the notebook declares ``str``.
+``read_parameter_file`` reads sets from CSV, YAML or JSON; ``expand_parameter_sets`` combines the
+selections of a run (every district within a code, a code list, a file, a grid, fixed values).
 """
 
 from __future__ import annotations
 
 import ast
+import csv
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -210,3 +215,91 @@ def coerce_text(spec: ParamSpec, text: str) -> Any:
             f"parameter {spec.name!r}: cannot read {text!r} as {spec.type}"
         ) from None
     return text
+
+
+# --------------------------------------------------------------------------------------------
+# Parameter sets: files and expansion
+# --------------------------------------------------------------------------------------------
+
+
+def read_parameter_file(path: str | Path, specs: Mapping[str, ParamSpec]) -> list[dict[str, Any]]:
+    """Parameter sets from a CSV (one row per set, text coerced to the declared types; codes stay
+    strings) or a YAML/JSON list of mappings (values must already have the right types)."""
+    path = Path(path)
+    if not path.exists():
+        raise ParameterError(f"parameter file not found: {path}")
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        sets = []
+        for i, row in enumerate(rows, start=2):
+            pset = {}
+            for name, text in row.items():
+                if name not in specs:
+                    raise ParameterError(
+                        f"{path}, column {name!r}: unknown parameter (the notebook declares: "
+                        f"{', '.join(sorted(specs))})"
+                    )
+                try:
+                    pset[name] = coerce_text(specs[name], text or "")
+                except ParameterError as exc:
+                    raise ParameterError(f"{path}, row {i}: {exc}") from None
+            sets.append(pset)
+        return sets
+    import yaml
+
+    with path.open(encoding="utf-8") as f:
+        data = yaml.safe_load(f) if path.suffix.lower() in {".yaml", ".yml"} else json.load(f)
+    if isinstance(data, dict) and "parameter_sets" in data:
+        data = data["parameter_sets"]
+    if not isinstance(data, list) or not all(isinstance(d, dict) for d in data):
+        raise ParameterError(f"{path}: expected a list of mappings (one per parameter set)")
+    return [dict(d) for d in data]
+
+
+def expand_parameter_sets(
+    notebook: str | Path,
+    *,
+    each: str | None = None,
+    within: str | None = None,
+    codes: Sequence[str] | None = None,
+    params_file: str | Path | None = None,
+    grid: Mapping[str, Sequence[Any]] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+    code_param: str = "region_code",
+) -> list[dict[str, Any]]:
+    """Parameter sets from the run options: every district (``each="district"``) or city or
+    province ``within`` a code, an explicit list of ``codes``, a parameter file, a grid of values
+    (cartesian product), plus ``fixed`` values for every set."""
+    specs = notebook_parameters(notebook)
+    base: list[dict[str, Any]] = [{}]
+    if each:
+        from qualitykit.data import regions
+
+        level = {
+            "district": "county",
+            "county": "county",
+            "city": "city",
+            "province": "province",
+        }.get(each)
+        if level is None:
+            raise ParameterError(f"--each must be district, city or province, got {each!r}")
+        parent = within or regions.NATIONAL_CODE
+        regions.check_code(parent, "--within code")
+        kids = regions.children(parent, level=level)  # type: ignore[arg-type]
+        base = [{code_param: c} for c in kids["region_code"]]
+        if not base:
+            raise ParameterError(f"no {each} within {parent}")
+    elif codes:
+        base = [{code_param: c} for c in codes]
+    if params_file:
+        file_sets = read_parameter_file(params_file, specs)
+        base = [{**b, **f} for b in base for f in file_sets]
+    if grid:
+        names = list(grid)
+        combos = list(product(*(grid[n] for n in names)))
+        base = [{**b, **dict(zip(names, combo, strict=True))} for b in base for combo in combos]
+    if fixed:
+        base = [{**b, **fixed} for b in base]
+    check_parameter_sets(specs, base)
+    return base

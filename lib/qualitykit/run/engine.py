@@ -1,0 +1,363 @@
+"""The Jupyter side of a run: warm kernels, the cell loop, the papermill engine.
+
+This is the only module of qualitykit that talks to Jupyter (jupyter_client, nbclient's exceptions,
+papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualitykit.run` calls
+:func:`execute_notebook`.
+
+* **Warm kernels** — each worker process keeps one Jupyter kernel (:class:`WarmKernel`) alive for
+  the whole run, with the scientific stack (:data:`PRELOAD`) imported once. Before each notebook
+  the kernel's state is reset by :mod:`qualitykit.run._warm` (namespace, matplotlib settings,
+  warning filters, environment, working folder, execution counter), so no state leaks between
+  districts. A per-notebook watchdog kills the kernel on timeout; a dead kernel is replaced.
+* **The papermill engine** ``qualitykit-warm`` (:func:`register_engine`, papermill's documented
+  ``Engine`` interface): papermill parameterises the notebook, records cell metadata and raises
+  for errors as always; the cells run on the worker's warm kernel through :func:`_run_cells`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+from functools import cache
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import nbformat
+
+_BASELINE_CODE = """\
+%matplotlib inline
+import qualitykit.run._warm
+qualitykit.run._warm.baseline(get_ipython(), {preload!r})
+del qualitykit
+"""
+
+_RESET_CODE = """\
+__import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
+"""
+
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "seaborn",
+    "pyarrow.parquet",
+    "qualitykit",
+    "qualitykit.data.regions",
+    "qualitykit.stats.metrics",
+    "qualitykit.stats.trends",
+    "qualitykit.stats.benchmark",
+    "qualitykit.stats.spc",
+    "qualitykit.stats.pareto",
+    "qualitykit.report.plots",
+    "qualitykit.data.dataset",
+    "qualitykit.report.framework",
+    "qualitykit.report.narrative",
+    "qualitykit.report.district",
+    "qualitykit.policy.scorecard",
+    "qualitykit.policy.targets",
+)
+
+
+class KernelGone(RuntimeError):
+    """The kernel died or was killed (timeout)."""
+
+
+class WarmKernel:
+    """A Jupyter kernel kept alive across notebooks, with a clean namespace per notebook.
+
+    An :class:`~jupyter_client.manager.AsyncKernelManager` (what nbclient expects: with a
+    synchronous manager nbclient blocks on the output channel and never notices a dead kernel)."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 120.0) -> None:
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.km: Any = None
+        self.language_info: dict[str, Any] = {}
+        self.control: Any = None
+        self.sock_dir: Path | None = None
+        self.pid: int | None = None
+        self.killed_by_watchdog = False
+        self.start()
+
+    def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
+        sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
+        self.sock_dir = sock_dir
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
+        )
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        self.pid = getattr(process, "pid", None)
+        self.killed_by_watchdog = False
+        # one long-lived blocking client for set-up, reset and the cells (a new client per
+        # notebook would cost a 0.2 s IOPub flush each time)
+        self.control = self.km.blocking_client()
+        self.control.start_channels()
+        self.control.wait_for_ready(timeout=self.startup_timeout)
+        self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
+        reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
+        self.language_info = reply["content"].get("language_info", {})
+
+    def _execute(self, code: str, timeout: float) -> None:
+        reply = self.control.execute_interactive(
+            code, timeout=timeout, store_history=False, output_hook=lambda m: None
+        )
+        if reply["content"]["status"] != "ok":
+            raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001 - a manager in a bad state counts as dead
+            return False
+
+    def reset(self, cwd: str | Path) -> None:
+        if not self.alive():
+            self.restart()
+        self._execute(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
+
+    def kill(self) -> None:
+        """Kill the kernel process now (the per-notebook watchdog calls this from its thread;
+        nbclient then sees a dead kernel and returns)."""
+        self.killed_by_watchdog = True
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        with contextlib.suppress(Exception):
+            self.control.stop_channels()
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(self.pid, signal.SIGKILL)
+        if self.sock_dir is not None:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
+
+    def restart(self) -> None:
+        self.shutdown()
+        self.start()
+
+
+WARM_ENGINE = "qualitykit-warm"
+
+
+@cache
+def register_engine() -> None:
+    """Register the papermill engine ``qualitykit-warm``: papermill parameterises the notebook,
+    records its cell metadata and raises for errors as always; the cells run on the worker's
+    :class:`WarmKernel` through :func:`_run_cells`."""
+    from papermill.engines import Engine, papermill_engines
+
+    class WarmKernelEngine(Engine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            _run_cells(nb_man, kwargs["warm"], execution_timeout)
+            if kwargs.get("rename"):
+                _point_to_final(nb_man.nb, *kwargs["rename"])
+            return nb_man.nb
+
+    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+
+
+def _run_cells(nb_man: Any, warm: WarmKernel, cell_timeout: float | None) -> None:
+    """Execute the code cells of ``nb_man.nb`` one by one on the warm kernel's blocking client.
+
+    What nbclient does, without its asyncio machinery (the largest CPU cost of a worker): one
+    ``execute_request`` per cell, its IOPub messages turned into outputs until the kernel is idle,
+    its reply checked. The first failing cell stops the notebook (papermill then reports it); a
+    dead kernel raises :class:`KernelGone`."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+    from nbformat.v4 import output_from_msg
+
+    nb = nb_man.nb
+    kc = warm.control
+    if warm.language_info:
+        nb.metadata["language_info"] = warm.language_info
+    for index, cell in enumerate(nb.cells):
+        nb_man.cell_start(cell, index)
+        try:
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            cell.outputs = []
+            msg_id = kc.execute(
+                cell.source, store_history=True, allow_stdin=False, stop_on_error=True
+            )
+            deadline = None if not cell_timeout else time.monotonic() + cell_timeout
+            by_display_id: dict[str, list[Any]] = {}
+            clear_next = False
+            while True:
+                try:
+                    msg = kc.get_iopub_msg(timeout=0.5)
+                except Empty:
+                    if not warm.alive():
+                        raise KernelGone("the kernel died") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        warm.kill()
+                        raise CellTimeoutError.error_from_timeout_and_cell(
+                            "Cell execution timed out", cell_timeout, cell
+                        ) from None
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                if kind == "status":
+                    if content["execution_state"] == "idle":
+                        break
+                elif kind == "execute_input":
+                    cell.execution_count = content.get("execution_count")
+                elif kind == "clear_output":
+                    if content.get("wait"):
+                        clear_next = True
+                    else:
+                        cell.outputs = []
+                elif kind == "update_display_data":
+                    for out in by_display_id.get(
+                        content.get("transient", {}).get("display_id"), []
+                    ):
+                        out.data, out.metadata = content["data"], content.get("metadata", {})
+                elif kind in {"stream", "display_data", "execute_result", "error"}:
+                    if clear_next:
+                        cell.outputs, clear_next = [], False
+                    out = output_from_msg(msg)
+                    cell.outputs.append(out)
+                    display_id = content.get("transient", {}).get("display_id")
+                    if display_id:
+                        by_display_id.setdefault(display_id, []).append(out)
+            while True:  # the reply of this request (the shell channel answers in order)
+                reply = kc.get_shell_msg(timeout=cell_timeout or None)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            if reply["content"].get("execution_count") is not None:
+                cell.execution_count = reply["content"]["execution_count"]
+            if reply["content"]["status"] == "error":
+                raise CellExecutionError.from_cell_and_msg(cell, reply["content"])
+        except CellExecutionError as exc:
+            nb_man.cell_exception(nb.cells[index], cell_index=index, exception=exc)
+            break
+        finally:
+            nb_man.cell_complete(nb.cells[index], cell_index=index)
+
+
+_WARM: WarmKernel | None = None
+
+
+def warm_kernel(kernel_name: str) -> WarmKernel:
+    global _WARM
+    if _WARM is None or _WARM.kernel_name != kernel_name:
+        if _WARM is not None:
+            _WARM.shutdown()
+        _WARM = WarmKernel(kernel_name)
+        from multiprocessing import util
+
+        util.Finalize(None, shutdown_warm, exitpriority=100)  # runs in pool workers at exit
+    return _WARM
+
+
+def shutdown_warm() -> None:
+    global _WARM
+    if _WARM is not None:
+        _WARM.shutdown()
+        _WARM = None
+
+
+def skip_per_output_validation() -> None:
+    """nbclient validates every output message on its own with jsonschema (~1 ms each, the
+    worker's largest CPU cost after the kernel protocol); papermill validates the whole executed
+    notebook again, with fastjsonschema, when it writes it. Keep only that one validation."""
+    from nbformat.v4 import nbbase
+
+    nbbase.validate = lambda node, ref=None: None
+
+
+def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
+    """The executed notebook names where its tables end up, not the staging folder: the injected
+    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(staging, final)
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for name, value in params.items():
+        if isinstance(value, str):
+            params[name] = value.replace(staging, final)
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel_name: str = "python3",
+    timeout: float | None = None,
+    rename: tuple[str, str] | None = None,
+) -> tuple[nbformat.NotebookNode | None, str, str | None]:
+    """Execute ``notebook`` with ``parameters`` on this process's warm kernel, writing the
+    executed notebook to ``output``; the staging folder ``rename[0]`` is written as ``rename[1]``
+    in the saved notebook. Returns ``(executed notebook or None, status, error)`` with status
+    ``ok``, ``failed`` (a cell raised), ``timeout``, ``dead_kernel`` or ``error``; never raises for
+    a failure of the notebook itself."""
+    import threading
+
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    register_engine()
+    status, error, executed = "ok", None, None
+    warm = warm_kernel(kernel_name)
+    watchdog = threading.Timer(timeout, warm.kill) if timeout else None
+    try:
+        warm.reset(notebook.parent.resolve())
+        if watchdog:
+            watchdog.start()
+        executed = pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            engine_name=WARM_ENGINE,
+            warm=warm,
+            rename=rename,
+            kernel_name=warm.kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        status = "failed"
+        error = f"{exc.ename}: {exc.evalue}".strip().rstrip(":") + f" (cell {exc.exec_count})"
+    except Exception as exc:  # noqa: BLE001 - a kernel death or timeout must not stop the worker
+        if warm.killed_by_watchdog:
+            status, error = "timeout", f"timed out after {timeout:g} s; the kernel was stopped"
+        elif not warm.alive():
+            status, error = "dead_kernel", f"the kernel died ({type(exc).__name__}: {exc})".strip()
+        else:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    if status in {"timeout", "dead_kernel"} or not warm.alive():
+        with contextlib.suppress(Exception):
+            warm.restart()
+    return executed, status, error
