@@ -80,6 +80,7 @@ class WarmKernel:
         self.km: Any = None
         self.language_info: dict[str, Any] = {}
         self.control: Any = None
+        self._async_client: Any = None
         self.sock_dir: Path | None = None
         self.pid: int | None = None
         self.killed_by_watchdog = False
@@ -108,6 +109,16 @@ class WarmKernel:
         self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
         reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
         self.language_info = reply["content"].get("language_info", {})
+
+    def async_client(self) -> Any:
+        """A second, asynchronous client of this kernel for nbclient (started on first use)."""
+        if self._async_client is None:
+            from jupyter_core.utils import run_sync
+
+            self._async_client = self.km.client()
+            self._async_client.start_channels()
+            run_sync(self._async_client.wait_for_ready)(timeout=self.startup_timeout)
+        return self._async_client
 
     def _execute(self, code: str, timeout: float) -> None:
         reply = self.control.execute_interactive(
@@ -140,8 +151,10 @@ class WarmKernel:
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
-        with contextlib.suppress(Exception):
-            self.control.stop_channels()
+        for client in (self.control, self._async_client):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+        self._async_client = None
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
         if self.pid is not None:
@@ -156,13 +169,21 @@ class WarmKernel:
 
 
 WARM_ENGINE = "qualitykit-warm"
+"""The papermill engine of the blocking-client cell loop (:func:`_run_cells`), the default."""
+NBCLIENT_WARM_ENGINE = "qualitykit-warm-nbclient"
+"""papermill's own nbclient execution on the warm kernel (``km=``): the reference the fast loop is
+measured and tested against (``RunOptions(engine="nbclient")``)."""
+ENGINES = {"loop": WARM_ENGINE, "nbclient": NBCLIENT_WARM_ENGINE}
+"""Engine choices of a run → registered papermill engine names."""
 
 
 @cache
 def register_engine() -> None:
-    """Register the papermill engine ``qualitykit-warm``: papermill parameterises the notebook,
-    records its cell metadata and raises for errors as always; the cells run on the worker's
-    :class:`WarmKernel` through :func:`_run_cells`."""
+    """Register the papermill engines of the warm kernel (papermill's documented ``Engine``
+    interface): papermill parameterises the notebook, records its cell metadata and raises for
+    errors as always; the cells run on the worker's :class:`WarmKernel`, through the blocking
+    client (``qualitykit-warm``) or through papermill's own nbclient client given the kernel's
+    manager (``qualitykit-warm-nbclient``)."""
     from papermill.engines import Engine, papermill_engines
 
     class WarmKernelEngine(Engine):
@@ -179,34 +200,92 @@ def register_engine() -> None:
                 _point_to_final(nb_man.nb, *kwargs["rename"])
             return nb_man.nb
 
+    class WarmNBClientEngine(Engine):
+        @classmethod
+        def execute_managed_notebook(
+            cls,
+            nb_man: Any,
+            kernel_name: str,
+            execution_timeout: float | None = None,
+            **kwargs: Any,
+        ) -> Any:
+            from papermill.clientwrap import PapermillNotebookClient
+
+            warm: WarmKernel = kwargs["warm"]
+            client = PapermillNotebookClient(
+                nb_man, km=warm.km, timeout=execution_timeout, kernel_name=kernel_name
+            )
+            client.kc = warm.async_client()  # one client per kernel: no IOPub flush per notebook
+            client.execute()
+            if kwargs.get("rename"):
+                _point_to_final(nb_man.nb, *kwargs["rename"])
+            return nb_man.nb
+
     papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
+    papermill_engines.register(NBCLIENT_WARM_ENGINE, WarmNBClientEngine)
+
+
+def _output(msg_type: str, content: dict[str, Any]) -> nbformat.NotebookNode | None:
+    """The output node of an IOPub message, built as :func:`nbformat.v4.output_from_msg` builds it
+    but without validating each output on its own (~1 ms each, the worker's largest CPU cost after
+    the kernel protocol): papermill validates the whole notebook once when it writes it."""
+    if msg_type == "stream":
+        out = {"output_type": "stream", "name": content["name"], "text": content["text"]}
+    elif msg_type in {"display_data", "execute_result"}:
+        out = {
+            "output_type": msg_type,
+            "data": content.get("data", {}),
+            "metadata": content.get("metadata", {}),
+        }
+        if msg_type == "execute_result":
+            out["execution_count"] = content["execution_count"]
+    elif msg_type == "error":
+        out = {
+            "output_type": "error",
+            "ename": content["ename"],
+            "evalue": content["evalue"],
+            "traceback": content["traceback"],
+        }
+    else:
+        return None
+    return nbformat.from_dict(out)
 
 
 def _run_cells(nb_man: Any, warm: WarmKernel, cell_timeout: float | None) -> None:
     """Execute the code cells of ``nb_man.nb`` one by one on the warm kernel's blocking client.
 
-    What nbclient does, without its asyncio machinery (the largest CPU cost of a worker): one
-    ``execute_request`` per cell, its IOPub messages turned into outputs until the kernel is idle,
-    its reply checked. The first failing cell stops the notebook (papermill then reports it); a
-    dead kernel raises :class:`KernelGone`."""
+    What nbclient's ``NotebookClient`` does (the same outputs: ``tests/test_run_engine.py``
+    compares them), without its asyncio machinery, the largest CPU cost of a worker: one
+    ``execute_request`` per cell, its IOPub messages turned into outputs until the kernel is idle
+    (``clear_output`` with and without ``wait``, display ids updated across cells), its reply
+    checked; cells tagged ``skip-execution`` are skipped and ``raises-exception`` may fail. The
+    first failing cell stops the notebook (papermill then reports it); a dead kernel raises
+    :class:`KernelGone`."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
-    from nbformat.v4 import output_from_msg
 
     nb = nb_man.nb
     kc = warm.control
     if warm.language_info:
         nb.metadata["language_info"] = warm.language_info
+    display_ids: dict[str, dict[int, list[int]]] = {}  # display id → cell index → output indices
+
+    def forget_display_ids(cell_index: int) -> None:
+        for cell_map in display_ids.values():
+            if cell_index in cell_map:
+                cell_map[cell_index] = []
+
     for index, cell in enumerate(nb.cells):
         nb_man.cell_start(cell, index)
         try:
-            if cell.cell_type != "code" or not cell.source.strip():
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or not cell.source.strip() or "skip-execution" in tags:
                 continue
+            allow_error = "raises-exception" in tags
             cell.outputs = []
             msg_id = kc.execute(
-                cell.source, store_history=True, allow_stdin=False, stop_on_error=True
+                cell.source, store_history=True, allow_stdin=False, stop_on_error=not allow_error
             )
             deadline = None if not cell_timeout else time.monotonic() + cell_timeout
-            by_display_id: dict[str, list[Any]] = {}
             clear_next = False
             while True:
                 try:
@@ -223,36 +302,43 @@ def _run_cells(nb_man: Any, warm: WarmKernel, cell_timeout: float | None) -> Non
                 if msg["parent_header"].get("msg_id") != msg_id:
                     continue
                 kind, content = msg["msg_type"], msg["content"]
+                transient = content.get("transient")
+                display_id = transient.get("display_id") if transient else None
+                if display_id and kind in {"execute_result", "display_data", "update_display_data"}:
+                    for c_index, indices in display_ids.get(display_id, {}).items():
+                        outputs = nb.cells[c_index].outputs
+                        for i in indices:
+                            outputs[i]["data"] = nbformat.from_dict(content.get("data", {}))
+                            outputs[i]["metadata"] = nbformat.from_dict(content.get("metadata", {}))
+                if "execution_count" in content:
+                    cell.execution_count = content["execution_count"]
                 if kind == "status":
                     if content["execution_state"] == "idle":
                         break
-                elif kind == "execute_input":
-                    cell.execution_count = content.get("execution_count")
                 elif kind == "clear_output":
                     if content.get("wait"):
                         clear_next = True
                     else:
                         cell.outputs = []
-                elif kind == "update_display_data":
-                    for out in by_display_id.get(
-                        content.get("transient", {}).get("display_id"), []
-                    ):
-                        out.data, out.metadata = content["data"], content.get("metadata", {})
-                elif kind in {"stream", "display_data", "execute_result", "error"}:
+                        forget_display_ids(index)
+                elif kind not in {"execute_input", "update_display_data"}:
+                    out = _output(kind, content)
+                    if out is None:
+                        continue  # comm messages and the like: nbclient keeps no output either
                     if clear_next:
-                        cell.outputs, clear_next = [], False
-                    out = output_from_msg(msg)
-                    cell.outputs.append(out)
-                    display_id = content.get("transient", {}).get("display_id")
+                        cell.outputs = []
+                        forget_display_ids(index)
+                        clear_next = False
                     if display_id:
-                        by_display_id.setdefault(display_id, []).append(out)
+                        display_ids.setdefault(display_id, {}).setdefault(index, []).append(
+                            len(cell.outputs)
+                        )
+                    cell.outputs.append(out)
             while True:  # the reply of this request (the shell channel answers in order)
                 reply = kc.get_shell_msg(timeout=cell_timeout or None)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
-            if reply["content"].get("execution_count") is not None:
-                cell.execution_count = reply["content"]["execution_count"]
-            if reply["content"]["status"] == "error":
+            if reply["content"]["status"] == "error" and not allow_error:
                 raise CellExecutionError.from_cell_and_msg(cell, reply["content"])
         except CellExecutionError as exc:
             nb_man.cell_exception(nb.cells[index], cell_index=index, exception=exc)
@@ -283,15 +369,6 @@ def shutdown_warm() -> None:
         _WARM = None
 
 
-def skip_per_output_validation() -> None:
-    """nbclient validates every output message on its own with jsonschema (~1 ms each, the
-    worker's largest CPU cost after the kernel protocol); papermill validates the whole executed
-    notebook again, with fastjsonschema, when it writes it. Keep only that one validation."""
-    from nbformat.v4 import nbbase
-
-    nbbase.validate = lambda node, ref=None: None
-
-
 def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
     """The executed notebook names where its tables end up, not the staging folder: the injected
     parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
@@ -312,12 +389,13 @@ def execute_notebook(
     kernel_name: str = "python3",
     timeout: float | None = None,
     rename: tuple[str, str] | None = None,
+    engine: str = "loop",
 ) -> tuple[nbformat.NotebookNode | None, str, str | None]:
     """Execute ``notebook`` with ``parameters`` on this process's warm kernel, writing the
     executed notebook to ``output``; the staging folder ``rename[0]`` is written as ``rename[1]``
     in the saved notebook. Returns ``(executed notebook or None, status, error)`` with status
     ``ok``, ``failed`` (a cell raised), ``timeout``, ``dead_kernel`` or ``error``; never raises for
-    a failure of the notebook itself."""
+    a failure of the notebook itself. ``engine``: a key of :data:`ENGINES`."""
     import threading
 
     import papermill as pm
@@ -335,7 +413,7 @@ def execute_notebook(
             str(notebook),
             str(output),
             parameters=parameters,
-            engine_name=WARM_ENGINE,
+            engine_name=ENGINES[engine],
             warm=warm,
             rename=rename,
             kernel_name=warm.kernel_name,

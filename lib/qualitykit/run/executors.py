@@ -72,7 +72,6 @@ def _init_worker(kernel_name: str) -> None:
     from qualitykit.run import engine
 
     _die_with_parent()
-    engine.skip_per_output_validation()
     engine.warm_kernel(kernel_name)
 
 
@@ -185,7 +184,6 @@ def _warm_kernel_plugin(kernel_name: str) -> Any:
 
     class WarmKernelPlugin(WorkerPlugin):
         def setup(self, worker: Any) -> None:
-            engine.skip_per_output_validation()
             engine.warm_kernel(kernel_name)
 
         def teardown(self, worker: Any) -> None:

@@ -58,6 +58,7 @@ class RunOptions:
     overwrite: bool = False
     scheduler: str | None = None  # None: local process pool; "local-dask"; "tcp://host:port"
     kernel_name: str = "python3"
+    engine: str = "loop"  # "loop" (blocking-client cell loop) or "nbclient" (papermill's own)
     lang: str = "zh"
     title: str | None = None
     progress: bool = True
@@ -242,6 +243,7 @@ def run_batch(
             "timeout": opts.timeout,
             "html": opts.html,
             "kernel_name": opts.kernel_name,
+            "engine": opts.engine,
             "lang": str(t.params.get("lang", opts.lang)),
             "output_param": output_param,
         }

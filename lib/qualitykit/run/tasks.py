@@ -75,7 +75,8 @@ def tasks_from_sets(
 def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Execute one notebook into the staging area and publish its folder atomically.
 
-    ``spec``: ``key, params, notebook, run_dir, timeout, html, kernel_name, lang, output_param``.
+    ``spec``: ``key, params, notebook, run_dir, timeout, html, kernel_name, lang, output_param,
+    engine``.
     Returns a result dict (status, error, duration, outputs, summary). Never raises for a failure of
     the notebook itself: failures are results."""
     from qualitykit.run.engine import execute_notebook
@@ -100,6 +101,7 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         kernel_name=spec.get("kernel_name", "python3"),
         timeout=timeout,
         rename=(str(staging), str(final)),
+        engine=spec.get("engine", "loop"),
     )
     summary = _read_summary(staging / "tables" / "summary.json")
     if status != STATUS_OK and not ipynb.exists():
