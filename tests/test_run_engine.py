@@ -195,3 +195,12 @@ def test_warning_filters_are_restored_and_warnings_shown_again():
         _warm._STATE.pop("warnings").__exit__(None, None, None)
         warnings.filters[:] = saved
         warnings.showwarning = saved_show
+
+
+def test_preloaded_modules_exist():
+    """The warm kernel imports these before the first notebook; a renamed module would only cost
+    time silently (an import that fails is skipped), so the names are checked here."""
+    import importlib.util
+
+    missing = [name for name in engine.PRELOAD if importlib.util.find_spec(name) is None]
+    assert missing == []

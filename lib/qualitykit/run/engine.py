@@ -17,11 +17,11 @@ papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualit
 from __future__ import annotations
 
 import contextlib
-import os
+import errno
 import shutil
-import signal
 import tempfile
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from queue import Empty
@@ -62,6 +62,29 @@ PRELOAD = (
     "qualitykit.policy.scorecard",
     "qualitykit.policy.targets",
 )
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def kill_tree(pid: int | None) -> None:
+    """Kill process ``pid`` and all its descendants (found through their parents, so also those
+    that started a session or process group of their own, e.g. ``Popen(...,
+    start_new_session=True)``); portable through psutil. The tree is listed before the first
+    kill, so that children re-parented by the kernel's death are not lost."""
+    import psutil
+
+    if pid is None:
+        return
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.kill()  # checks the process's identity (pid and start time): never a reused pid
+    psutil.wait_procs(procs, timeout=5)
 
 
 class KernelGone(RuntimeError):
@@ -141,12 +164,10 @@ class WarmKernel:
         self._execute(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
 
     def kill(self) -> None:
-        """Kill the kernel process now (the per-notebook watchdog calls this from its thread;
-        nbclient then sees a dead kernel and returns)."""
+        """Kill the kernel and every process it started, now (the per-notebook watchdog calls
+        this from its thread; the cell loop then sees a dead kernel and returns)."""
         self.killed_by_watchdog = True
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, signal.SIGKILL)
+        kill_tree(self.pid)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
@@ -157,9 +178,7 @@ class WarmKernel:
         self._async_client = None
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
-        if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(self.pid, signal.SIGKILL)
+        kill_tree(self.pid)  # and whatever the last notebook left running
         if self.sock_dir is not None:
             shutil.rmtree(self.sock_dir, ignore_errors=True)
 
@@ -186,43 +205,39 @@ def register_engine() -> None:
     manager (``qualitykit-warm-nbclient``)."""
     from papermill.engines import Engine, papermill_engines
 
-    class WarmKernelEngine(Engine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            execution_timeout: float | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            _run_cells(nb_man, kwargs["warm"], execution_timeout)
-            if kwargs.get("rename"):
-                _point_to_final(nb_man.nb, *kwargs["rename"])
-            return nb_man.nb
+    def engine(run_cells: Callable[[Any, WarmKernel, float | None, str], None]) -> type:
+        class WarmEngine(Engine):
+            @classmethod
+            def execute_managed_notebook(
+                cls,
+                nb_man: Any,
+                kernel_name: str,
+                execution_timeout: float | None = None,
+                **kwargs: Any,
+            ) -> Any:
+                run_cells(nb_man, kwargs["warm"], execution_timeout, kernel_name)
+                if kwargs.get("rename"):
+                    _point_to_final(nb_man.nb, *kwargs["rename"])
+                return nb_man.nb
 
-    class WarmNBClientEngine(Engine):
-        @classmethod
-        def execute_managed_notebook(
-            cls,
-            nb_man: Any,
-            kernel_name: str,
-            execution_timeout: float | None = None,
-            **kwargs: Any,
-        ) -> Any:
-            from papermill.clientwrap import PapermillNotebookClient
+        return WarmEngine
 
-            warm: WarmKernel = kwargs["warm"]
-            client = PapermillNotebookClient(
-                nb_man, km=warm.km, timeout=execution_timeout, kernel_name=kernel_name
-            )
-            client.kc = warm.async_client()  # one client per kernel: no IOPub flush per notebook
-            client.execute()
-            if kwargs.get("rename"):
-                _point_to_final(nb_man.nb, *kwargs["rename"])
-            return nb_man.nb
+    papermill_engines.register(WARM_ENGINE, engine(_run_cells))
+    papermill_engines.register(NBCLIENT_WARM_ENGINE, engine(_run_nbclient))
 
-    papermill_engines.register(WARM_ENGINE, WarmKernelEngine)
-    papermill_engines.register(NBCLIENT_WARM_ENGINE, WarmNBClientEngine)
+
+def _run_nbclient(
+    nb_man: Any, warm: WarmKernel, cell_timeout: float | None, kernel_name: str
+) -> None:
+    """papermill's own client (nbclient) on the warm kernel: its manager, one asynchronous client
+    kept for the kernel's life (a new client per notebook would cost an IOPub flush each time)."""
+    from papermill.clientwrap import PapermillNotebookClient
+
+    client = PapermillNotebookClient(
+        nb_man, km=warm.km, timeout=cell_timeout, kernel_name=kernel_name
+    )
+    client.kc = warm.async_client()
+    client.execute()
 
 
 def _output(msg_type: str, content: dict[str, Any]) -> nbformat.NotebookNode | None:
@@ -251,7 +266,9 @@ def _output(msg_type: str, content: dict[str, Any]) -> nbformat.NotebookNode | N
     return nbformat.from_dict(out)
 
 
-def _run_cells(nb_man: Any, warm: WarmKernel, cell_timeout: float | None) -> None:
+def _run_cells(
+    nb_man: Any, warm: WarmKernel, cell_timeout: float | None, kernel_name: str = ""
+) -> None:
     """Execute the code cells of ``nb_man.nb`` one by one on the warm kernel's blocking client.
 
     What nbclient's ``NotebookClient`` does (the same outputs: ``tests/test_run_engine.py``
@@ -425,7 +442,9 @@ def execute_notebook(
     except PapermillExecutionError as exc:
         status = "failed"
         error = f"{exc.ename}: {exc.evalue}".strip().rstrip(":") + f" (cell {exc.exec_count})"
-    except Exception as exc:  # noqa: BLE001 - a kernel death or timeout must not stop the worker
+    except Exception as exc:  # a kernel death or timeout must not stop the worker
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            raise  # a full disk stops the run (see tasks.execute_task), not only this report
         if warm.killed_by_watchdog:
             status, error = "timeout", f"timed out after {timeout:g} s; the kernel was stopped"
         elif not warm.alive():

@@ -127,16 +127,65 @@ class Journal:
         return latest
 
 
+INPUT_CHANGES: dict[str, str] = {
+    "notebook_sha256": "notebook changed",
+    "data_fingerprint": "data changed",
+    "parameters": "parameters changed",
+}
+"""The inputs recorded per task (``inputs`` of its manifest row and journal line) and what a
+difference in each means. A finer record extends this table (e.g. a fingerprint of the slice of
+the data one report reads, for incremental updates: ``"data_slice": "data changed"``); a record
+written before a field existed counts as changed in that field."""
+
+
+def task_inputs(
+    notebook_sha256: str, parameters: Mapping[str, Any], data_fingerprint: str | None
+) -> dict[str, Any]:
+    """What one report is made from: the notebook's content hash, the task's own parameters (as
+    given, before the run's shared values are added), the fingerprint of its data."""
+    return {
+        "notebook_sha256": notebook_sha256,
+        "data_fingerprint": data_fingerprint,
+        "parameters": dict(parameters),
+    }
+
+
+def changed_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The reasons (:data:`INPUT_CHANGES`) why ``new`` inputs differ from ``old`` ones."""
+    reasons = []
+    for name, reason in INPUT_CHANGES.items():
+        if _canonical(old.get(name)) != _canonical(new.get(name)) and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def rerun_reason(
+    previous: Mapping[str, Any] | None, inputs: Mapping[str, Any], run_dir: Path
+) -> str | None:
+    """Why a task of a resumed run must run (``"new"``, ``"re-run: data changed"``, …), or None
+    when its earlier report can be reused: it finished ok, from the same inputs, and its files
+    are on disk."""
+    if previous is None or previous.get("status") == "pending":
+        return "new"
+    if previous.get("status") != STATUS_OK:
+        return "re-run: failed before"
+    old = previous.get("inputs")
+    if not isinstance(old, Mapping):
+        return "re-run: inputs not recorded"
+    changed = changed_inputs(old, inputs)
+    if changed:
+        return "re-run: " + ", ".join(changed)
+    if not complete(run_dir, previous):
+        return "re-run: output missing"
+    return None
+
+
 def complete(run_dir: Path, rec: Mapping[str, Any]) -> bool:
+    """The record says ok and every output it lists is on disk."""
     if rec.get("status") != STATUS_OK:
         return False
     return all((run_dir / rel).exists() for rel in rec.get("outputs", {}).values())
-
-
-def load_manifest(path: Path) -> dict[str, Any] | None:
-    """The manifest at ``path``, or None when it is missing or unreadable."""
-    try:
-        with path.open(encoding="utf-8") as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        return None

@@ -17,31 +17,33 @@ skips tasks whose output is complete and re-runs the others; the index page
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from qualitykit.atomic import remove_leftovers, write_json
-from qualitykit.errors import ParameterError
+from qualitykit.run import folder
 from qualitykit.run.executors import executor_for
 from qualitykit.run.index import write_run_index
 from qualitykit.run.manifest import (
     Journal,
-    complete,
     data_fingerprint,
     file_sha256,
     git_commit,
-    load_manifest,
     package_versions,
+    rerun_reason,
+    task_inputs,
 )
 from qualitykit.run.params import check_parameter_sets, notebook_parameters
 from qualitykit.run.tasks import STATUS_OK, Task, iso, tasks_from_sets
@@ -124,116 +126,136 @@ def run_batch(
 ) -> RunResult:
     """Run ``notebook`` once per parameter set into ``run_dir``; return the manifest.
 
-    Raises ParameterError before anything runs if a set does not fit the parameters cell, or if
-    ``run_dir`` holds another run and neither ``resume`` nor ``overwrite`` is set."""
+    Raises before anything runs: ParameterError if a set does not fit the parameters cell;
+    :class:`~qualitykit.run.folder.RunFolderError` if ``run_dir`` is a file, a non-empty folder
+    that is not a run folder, a run folder holding foreign files, or a run folder while neither
+    ``resume`` nor ``overwrite`` is set; :class:`~qualitykit.run.folder.RunFolderInUse` if another
+    process runs in it. A failed file operation (full disk, read-only, name too long) ends the run
+    with a :class:`~qualitykit.run.folder.FileSystemError`; the run can be resumed."""
     opts = options or RunOptions()
     notebook = Path(notebook).resolve()
     run_dir = Path(run_dir).resolve()
     specs = notebook_parameters(notebook)
     check_parameter_sets(specs, [dict(p) for p in parameter_sets])
     tasks = tasks_from_sets(parameter_sets, key_param)
+    folder.check_name_lengths([run_dir])
+    check = partial(folder.check_usable, run_dir, notebook, resume=opts.resume)
+    check(overwrite=opts.overwrite)  # before creating anything, even the lock
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with folder.locked(run_dir, opts.command):
+            state = check(overwrite=opts.overwrite, state=folder.inspect(run_dir))
+            previous: dict[str, dict[str, Any]] = {}
+            if state.kind == "run" and opts.resume:
+                previous = {
+                    t["key"]: t
+                    for t in (state.manifest or {}).get("tasks", [])
+                    if t.get("status") != "pending"
+                }
+                previous.update(Journal.read(run_dir / folder.JOURNAL))
+            elif state.kind == "run":
+                folder.clear_run(state)
+            return _run(notebook, specs, tasks, run_dir, opts, previous)
+    except OSError as exc:
+        raise folder.file_system_error(exc, str(run_dir)) from exc
+
+
+def _run(
+    notebook: Path,
+    specs: Mapping[str, Any],
+    tasks: list[Task],
+    run_dir: Path,
+    opts: RunOptions,
+    previous: Mapping[str, dict[str, Any]],
+) -> RunResult:
+    """The run itself, in a checked and locked run folder (``previous``: the records of the run
+    being resumed, by key)."""
     meta = _index_spec(notebook)
     output_param = meta.get("output_param", "output_dir" if "output_dir" in specs else None)
-
-    manifest_path = run_dir / "manifest.json"
-    journal_path = run_dir / "journal.jsonl"
+    manifest_path = run_dir / folder.MANIFEST
     nb_hash = file_sha256(notebook)
-    previous: dict[str, dict[str, Any]] = {}
-    if run_dir.exists() and (manifest_path.exists() or journal_path.exists()):
-        if opts.resume:
-            old = load_manifest(manifest_path)
-            if old and old.get("run", {}).get("notebook_sha256") not in (None, nb_hash):
-                raise ParameterError(
-                    f"{run_dir}: the notebook changed since this run started; "
-                    "start a new run (another --out) or use --overwrite"
-                )
-            previous = {
-                t["key"]: t for t in (old or {}).get("tasks", []) if t.get("status") != "pending"
-            }
-            previous.update(Journal.read(journal_path))
-        elif opts.overwrite:
-            shutil.rmtree(run_dir)
-        else:
-            raise ParameterError(
-                f"{run_dir} already holds a run: use --resume to continue it, --overwrite to replace it, "
-                "or another --out"
-            )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    removed = remove_leftovers(run_dir)
-    shutil.rmtree(run_dir / ".staging", ignore_errors=True)
-
-    t_prepare = time.perf_counter()
-    shared = prepare_shared(notebook, run_dir, [t.params for t in tasks])
-    t_prepare = time.perf_counter() - t_prepare
-
-    data_paths = list(opts.data_paths)
-    for t in tasks[:1]:
-        data_paths += [
-            v for v in {**t.params, **shared}.values() if isinstance(v, str) and os.path.exists(v)
-        ]
-    if not data_paths:
-        from qualitykit.paths import sample_dir
-
-        data_paths = [str(sample_dir())]
-
-    results: dict[str, dict[str, Any]] = {}
-    todo: list[Task] = []
-    for t in tasks:
-        prev = previous.get(t.key)
-        if prev is not None and prev.get("params") == t.params and complete(run_dir, prev):
-            results[t.key] = prev
-        else:
-            todo.append(t)
-
-    run_info = {
+    run_info: dict[str, Any] = {
         "name": run_dir.name,
         "notebook": str(notebook),
         "notebook_sha256": nb_hash,
         "created": iso(time.time()),
         "finished": None,
-        "git_commit": git_commit(),
-        "data_fingerprint": data_fingerprint(data_paths),
-        "data_paths": sorted(set(data_paths)),
-        "packages": package_versions(),
-        "machine": {
-            "node": platform.node(),
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-        },
-        "workers": opts.workers,
-        "scheduler": opts.scheduler or "local",
-        "timeout_s": opts.timeout,
-        "shared_params": shared,
-        "prepare_s": round(t_prepare, 3),
-        "command": opts.command,
-        "resumed": bool(previous),
-        "skipped_complete": len(results),
-        "leftovers_removed": removed,
     }
+    results: dict[str, dict[str, Any]] = {}
+    plan: dict[str, tuple[str, dict[str, Any]]] = {}  # key → (reason, inputs)
 
     def manifest() -> dict[str, Any]:
         rows = []
         for t in tasks:
             rec = results.get(t.key)
-            rows.append(
-                rec
-                if rec is not None
-                else {
+            if rec is None:
+                reason, inputs = plan.get(t.key, ("new", {}))
+                rec = {
                     "key": t.key,
                     "params": t.params,
                     "status": "pending",
                     "error": None,
                     "outputs": {},
                     "summary": {},
+                    "reason": reason,
+                    "inputs": inputs,
                 }
-            )
+            rows.append(rec)
         counts: dict[str, int] = {}
         for r in rows:
             counts[r["status"]] = counts.get(r["status"], 0) + 1
-        return {"run": run_info, "counts": counts, "tasks": rows}
+        return {
+            folder.RUN_MARK: folder.RUN_FORMAT,
+            "notebook": str(notebook),
+            "run": run_info,
+            "counts": counts,
+            "tasks": rows,
+        }
 
+    write_json(manifest_path, manifest())  # the folder is a run folder from now on
+    removed = remove_leftovers(run_dir)
+    shutil.rmtree(run_dir / folder.STAGING, ignore_errors=True)
+
+    t_prepare = time.perf_counter()
+    shared = prepare_shared(notebook, run_dir, [t.params for t in tasks])
+    t_prepare = time.perf_counter() - t_prepare
+
+    fingerprints = _DataFingerprints(opts.data_paths, shared, run_dir)
+    todo: list[Task] = []
+    for t in tasks:
+        inputs = task_inputs(nb_hash, t.params, fingerprints.of(t.params))
+        reason = rerun_reason(previous.get(t.key), inputs, run_dir)
+        if reason is None:
+            results[t.key] = {**previous[t.key], "reason": "reused"}
+        else:
+            plan[t.key] = (reason, inputs)
+            todo.append(t)
+
+    run_info.update(
+        {
+            "git_commit": git_commit(),
+            "data_fingerprint": fingerprints.overall(),
+            "data_paths": fingerprints.paths(),
+            "packages": package_versions(),
+            "machine": {
+                "node": platform.node(),
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+            },
+            "workers": opts.workers,
+            "scheduler": opts.scheduler or "local",
+            "engine": opts.engine,
+            "timeout_s": opts.timeout,
+            "shared_params": shared,
+            "prepare_s": round(t_prepare, 3),
+            "command": opts.command,
+            "resumed": bool(previous),
+            "skipped_complete": len(results),
+            "leftovers_removed": removed,
+        }
+    )
     write_json(manifest_path, manifest())
-    journal = Journal(journal_path)
+    journal = Journal(run_dir / folder.JOURNAL)
     specs_out = [
         {
             "key": t.key,
@@ -252,23 +274,30 @@ def run_batch(
     bar = _Progress(len(tasks), len(results), opts.progress)
     params_of = {t.key: t.params for t in todo}
     last_write, write_cost = time.time(), 0.0
+    results_of = _execute(specs_out, opts)
     try:
-        for res in _execute(specs_out, opts):
-            res["params"] = params_of[res["key"]]
-            results[res["key"]] = res
-            journal.append(res)
+        for res in results_of:
+            key = res["key"]
+            res["params"] = params_of[key]
+            res["reason"], res["inputs"] = plan[key]
+            journal.append(res)  # first the crash-safe record, then the manifest's
+            results[key] = res
             bar.update(res)
-            # the journal is the crash-safe record; the manifest is refreshed now and then, less
-            # often as it grows (at most ~5 % of the parent's time)
+            if res.get("errno") == errno.ENOSPC:
+                raise OSError(errno.ENOSPC, "No space left on device", res.get("error_file"))
+            # the manifest is refreshed now and then, less often as it grows (at most ~5 % of
+            # the parent's time)
             if time.time() - last_write > max(2.0, 20 * write_cost):
                 t0 = time.perf_counter()
                 write_json(manifest_path, manifest())
                 write_cost = time.perf_counter() - t0
                 last_write = time.time()
     finally:
+        results_of.close()  # an executor stops its workers now, not when collected
         journal.close()
         bar.close()
         run_info["finished"] = iso(time.time())
+        _check_on_disk(run_dir, results)
         final = manifest()  # tasks in the order of the parameter sets
         write_json(manifest_path, final)
         if opts.html:
@@ -276,15 +305,75 @@ def run_batch(
     return RunResult(run_dir, final)
 
 
+def _check_on_disk(run_dir: Path, results: dict[str, dict[str, Any]]) -> None:
+    """A report the manifest will call ok is on disk: one whose files vanished (removed while the
+    run was going on) is marked failed, with the reason."""
+    for key, rec in results.items():
+        if rec.get("status") != STATUS_OK:
+            continue
+        missing = [rel for rel in rec.get("outputs", {}).values() if not (run_dir / rel).exists()]
+        if missing:
+            outputs = {k: rel for k, rel in rec["outputs"].items() if rel not in missing}
+            results[key] = {
+                **rec,
+                "status": "failed",
+                "error": f"its output is missing on disk: {missing[0]} (removed during the run?)",
+                "outputs": outputs,  # the index links only to what is there
+            }
+
+
+class _DataFingerprints:
+    """The data fingerprint of each task's inputs: the files under ``data_paths`` and under the
+    task's parameters that name existing files or folders outside the run folder (by default the
+    sample folder), computed once per distinct set of paths."""
+
+    def __init__(self, data_paths: Sequence[str], shared: Mapping[str, Any], run_dir: Path) -> None:
+        self.base = [str(p) for p in data_paths]
+        self.shared = dict(shared)
+        self.run_dir = run_dir
+        self.cache: dict[tuple[str, ...], str | None] = {}
+
+    def _paths(self, params: Mapping[str, Any]) -> tuple[str, ...]:
+        found = list(self.base)
+        for v in {**params, **self.shared}.values():
+            if isinstance(v, str) and v and os.path.exists(v):
+                p = Path(v).resolve()
+                if not p.is_relative_to(self.run_dir.resolve()):
+                    found.append(str(p))
+        if not found:
+            from qualitykit.paths import sample_dir
+
+            found = [str(sample_dir())]
+        return tuple(sorted(set(found)))
+
+    def of(self, params: Mapping[str, Any]) -> str | None:
+        paths = self._paths(params)
+        if paths not in self.cache:
+            self.cache[paths] = data_fingerprint(paths)
+        return self.cache[paths]
+
+    def paths(self) -> list[str]:
+        return sorted({p for key in self.cache for p in key})
+
+    def overall(self) -> str | None:
+        if len(self.cache) == 1:
+            return next(iter(self.cache.values()))
+        return data_fingerprint(self.paths()) if self.cache else None
+
+
 def can_resume(run_dir: str | Path, notebook: str | Path) -> bool:
-    """True if ``run_dir`` holds a run of this very notebook (same content hash) to continue."""
-    old = load_manifest(Path(run_dir) / "manifest.json")
-    return bool(old) and old.get("run", {}).get("notebook_sha256") == file_sha256(notebook)
+    """True if ``run_dir`` is a run folder of this notebook (same name), free of foreign files."""
+    state = folder.inspect(run_dir)
+    return (
+        state.kind == "run"
+        and not state.foreign
+        and Path(state.notebook or "").stem == Path(notebook).stem
+    )
 
 
-def _execute(specs: list[dict[str, Any]], opts: RunOptions) -> Any:
+def _execute(specs: list[dict[str, Any]], opts: RunOptions) -> Iterator[dict[str, Any]]:
     if not specs:
-        return iter(())
+        return (r for r in ())
     return executor_for(opts.scheduler)(
         specs, workers=opts.workers, kernel_name=opts.kernel_name, scheduler=opts.scheduler
     )

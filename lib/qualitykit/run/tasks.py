@@ -10,11 +10,14 @@ exceptions.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import json
 import os
 import platform
 import time
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +27,10 @@ from typing import Any
 import nbformat
 
 from qualitykit.atomic import TMP_SUFFIX, publish_dir
+from qualitykit.errors import ParameterError
 
 STATUS_OK = "ok"
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
 @dataclass(frozen=True)
@@ -36,49 +41,111 @@ class Task:
     params: dict[str, Any]
 
 
-def _safe_key(text: str) -> str:
+KEY_MAX_BYTES = 120
+"""Longest task key in UTF-8 bytes: a key names a folder and files (``<key>.ipynb``) and, with the
+longest suffix the runner adds to a temporary name (``.<key>.ipynb.XXXXXXXX.qk-tmp``), stays far
+below the 255 bytes a file name may have (a CJK character is 3 bytes)."""
+_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+
+
+def _stem(text: str) -> str:
+    """A folder-safe form of ``text``: letters (any script), digits, ``- _ . =``; no leading dot;
+    never a name Windows reserves."""
     keep = "".join(ch if ch.isalnum() or ch in "-_.=" else "_" for ch in text)
-    return keep.strip("._")[:120] or "task"
+    keep = keep.strip("._") or "task"
+    if keep.split(".")[0].upper() in _RESERVED:
+        keep = "_" + keep
+    return keep
+
+
+def _fit(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-8 bytes, at a character boundary."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore").rstrip("._")
+
+
+def _digest(pset: Mapping[str, Any]) -> str:
+    text = json.dumps(dict(pset), sort_keys=True, ensure_ascii=False, default=repr)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _raw_key(pset: Mapping[str, Any], key_param: str | None, repeated_regions: bool) -> str:
+    if key_param and key_param in pset:
+        return str(pset[key_param])
+    if "region_code" in pset:
+        key = str(pset["region_code"])
+        others = [f"{k}={v}" for k, v in pset.items() if k != "region_code"]
+        return "_".join([key, *others]) if others and repeated_regions else key
+    return "_".join(f"{k}={v}" for k, v in pset.items()) or "default"
 
 
 def tasks_from_sets(
     parameter_sets: Sequence[Mapping[str, Any]], key_param: str | None = None
 ) -> list[Task]:
-    """Tasks with keys from ``key_param`` (default: ``region_code`` if present, else the values)."""
-    tasks = []
-    seen: dict[str, int] = {}
+    """Tasks with keys from ``key_param`` (default: ``region_code`` if present, else the values).
+
+    Keys are unique by construction: a key is the folder-safe form of its set's text, and where
+    two sets would get the same one (``a b`` and ``a_b``) or a long one had to be cut, each gets
+    a short hash of its full parameter set appended (longer hashes if those collide). A key
+    depends only on its own set and the sets it collides with, never on the order. Identical
+    parameter sets are refused (two identical reports)."""
+    sets = [dict(p) for p in parameter_sets]
+    digests = [_digest(p) for p in sets]
+    first: dict[str, int] = {}
+    for i, d in enumerate(digests, start=1):
+        if d in first:
+            raise ParameterError(
+                f"parameter sets {first[d]} and {i} are the same ({_describe(sets[i - 1])}); "
+                "each report needs its own set"
+            )
+        first[d] = i
     # when one region has several sets (e.g. a grid), its key also names the other parameters
-    repeated_regions = len(parameter_sets) > len(
-        {str(p.get("region_code")) for p in parameter_sets}
-    )
-    for pset in parameter_sets:
-        pset = dict(pset)
-        if key_param and key_param in pset:
-            key = str(pset[key_param])
-        elif "region_code" in pset:
-            key = str(pset["region_code"])
-            others = [f"{k}={v}" for k, v in pset.items() if k != "region_code"]
-            if others and repeated_regions:
-                key = "_".join([key, *others])
-        else:
-            key = "_".join(f"{k}={v}" for k, v in pset.items()) or "default"
-        key = _safe_key(key)
-        if key in seen:
-            seen[key] += 1
-            key = f"{key}_{seen[key]}"
-        else:
-            seen[key] = 0
-        tasks.append(Task(key, pset))
-    return tasks
+    repeated_regions = len(sets) > len({str(p.get("region_code")) for p in sets})
+    stems = [_stem(_raw_key(p, key_param, repeated_regions)) for p in sets]
+    bases = [_fit(s, KEY_MAX_BYTES) for s in stems]
+    counts = Counter(bases)
+    hash_len = [8 if b != s or counts[b] > 1 else 0 for b, s in zip(bases, stems, strict=True)]
+
+    def key(i: int) -> str:
+        n = hash_len[i]
+        return bases[i] if n == 0 else f"{_fit(bases[i], KEY_MAX_BYTES - n - 1)}-{digests[i][:n]}"
+
+    while True:
+        keys = [key(i) for i in range(len(sets))]
+        groups: dict[str, list[int]] = {}
+        for i, k in enumerate(keys):
+            groups.setdefault(k.casefold(), []).append(i)  # case-insensitive file systems too
+        clashes = [g for g in groups.values() if len(g) > 1]
+        if not clashes:
+            return [Task(k, p) for k, p in zip(keys, sets, strict=True)]
+        for group in clashes:
+            for i in group:
+                hash_len[i] = 8 if hash_len[i] == 0 else min(64, 2 * hash_len[i])
+
+
+def _describe(pset: Mapping[str, Any]) -> str:
+    from qualitykit.run.params import short
+
+    text = ", ".join(f"{k}={short(v, 30)}" for k, v in list(pset.items())[:3])
+    return text if len(pset) <= 3 else text + ", …"
 
 
 def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Execute one notebook into the staging area and publish its folder atomically.
 
     ``spec``: ``key, params, notebook, run_dir, timeout, html, kernel_name, lang, output_param,
-    engine``.
-    Returns a result dict (status, error, duration, outputs, summary). Never raises for a failure of
-    the notebook itself: failures are results."""
+    engine``. Returns a result dict (status, error, duration, outputs, summary). Never raises for
+    a failure of the notebook itself: failures are results. A file that cannot be written (e.g.
+    a full disk) fails the task with ``errno`` and ``error_file`` in its result, so that the
+    runner can stop the run with a clear message."""
+    try:
+        return _execute_task(spec)
+    except OSError as exc:
+        res = failure(spec, "error", f"{type(exc).__name__}: {exc}")
+        res.update(errno=exc.errno, error_file=exc.filename and os.fsdecode(exc.filename))
+        return res
+
+
+def _execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     from qualitykit.run.engine import execute_notebook
 
     started = time.time()
@@ -120,6 +187,11 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
                 error=error if status != STATUS_OK else None,
             )
             outputs["html"] = f"{stem}/{key}/{key}.html"
+        except OSError as exc:
+            if exc.errno in _DISK_FULL:
+                raise
+            if status == STATUS_OK:
+                status, error = "error", f"HTML rendering failed: {type(exc).__name__}: {exc}"
         except Exception as exc:  # noqa: BLE001
             if status == STATUS_OK:
                 status, error = "error", f"HTML rendering failed: {type(exc).__name__}: {exc}"
