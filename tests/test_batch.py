@@ -20,9 +20,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from qualitykit import run as batch
 from qualitykit.cli import main as cli_main
 from qualitykit.errors import ParameterError
-from qualitykit.run import batch
+from qualitykit.run.folder import RunFolderError
 from qualitykit.run.params import coerce_text, notebook_parameters
 
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
@@ -103,7 +104,7 @@ def test_each_district_within_a_city_and_grid():
 
 def test_cli_refuses_an_integer_region_code_like_papermill_would_pass(capsys):
     # `papermill -p region_code 010100` would inject the int 10100; our CLI reads the declared type
-    rc = cli_main(["run", str(NB), "--codes", "330303", "-p", "region_code", "010100", "--dry-run"])
+    rc = cli_main(["run", str(NB), "-p", "region_code", "010100", "--dry-run"])
     err = capsys.readouterr().err
     assert rc == 1
     assert "'010100': not a GB/T 2260 division" in err
@@ -220,6 +221,55 @@ def test_outputs_of_good_and_failed_reports(fault_run):
     assert "injected failure in 330303" in index
 
 
+@pytest.mark.skipif(os.name == "nt", reason="POSIX modes")
+def test_published_files_of_a_real_run_get_ordinary_modes(fault_run):
+    """Pages, index, stylesheet, manifest and report folders: what open()/mkdir() give under the
+    umask (0644/0755 under 022), not the private modes of temporary files (0600/0700)."""
+    import stat
+
+    from qualitykit.atomic import DIR_MODE, FILE_MODE
+
+    result, _ = fault_run
+    run_dir = result.run_dir
+    for rel in (
+        "index.html",
+        "manifest.json",
+        "assets/report.css",
+        f"{NB.stem}/330302/330302.html",
+        f"{NB.stem}/330302/330302.ipynb",
+    ):
+        assert stat.S_IMODE((run_dir / rel).stat().st_mode) == FILE_MODE, rel
+    for rel in ("assets", NB.stem, f"{NB.stem}/330302", f"{NB.stem}/330303"):
+        assert stat.S_IMODE((run_dir / rel).stat().st_mode) == DIR_MODE, rel
+
+
+def test_a_timeout_ends_the_whole_process_tree_of_the_notebook(tmp_path):
+    """A process the notebook started in a session of its own dies with the timed-out kernel."""
+    import psutil
+
+    nb = NB.parent / "spawn_child.ipynb"
+    pid_file = tmp_path / "child.pid"
+    result = batch.run_batch(
+        nb,
+        [{"pid_file": str(pid_file)}],
+        tmp_path / "run",
+        batch.RunOptions(workers=1, timeout=8, progress=False),
+    )
+    assert [t["status"] for t in result.manifest["tasks"]] == ["timeout"]
+    pid = int(pid_file.read_text(encoding="utf-8"))
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                break  # ended; waiting for a parent to collect its exit status
+        except psutil.NoSuchProcess:
+            break
+        time.sleep(0.2)
+    else:
+        psutil.Process(pid).kill()
+        pytest.fail(f"process {pid} started by the notebook survived its timeout")
+
+
 def test_cli_exit_code_is_non_zero_when_any_report_failed(tmp_path, capsys):
     rc = cli_main(
         [
@@ -266,7 +316,7 @@ def _write_sets(tmp_path: Path) -> Path:
 
 def test_existing_run_folder_needs_resume_or_overwrite(fault_run):
     result, _ = fault_run
-    with pytest.raises(ParameterError, match="already holds a run"):
+    with pytest.raises(RunFolderError, match="already holds a run"):
         batch.run_batch(NB, [{"region_code": "330302"}], result.run_dir)
 
 

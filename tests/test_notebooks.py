@@ -195,8 +195,8 @@ def test_nbval_golden_notebooks(tmp_path):
 def test_every_notebook_runs_with_its_own_defaults_on_the_sample(tmp_path):
     """What a user gets in JupyterLab (Run All, no parameter changed): every notebook runs top
     to bottom on the embedded sample in a fresh namespace, and writes its tables."""
+    from qualitykit import run as batch
     from qualitykit.data.sample import ensure_sample
-    from qualitykit.run import batch
 
     ensure_sample()
     for name in cases.CASES:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from qualitykit.run import batch
+from qualitykit import run as batch
 
 NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
 

@@ -3,6 +3,12 @@
 Every output of qualitykit goes through these helpers: the content is written to a temporary file
 in the same folder, flushed and fsync'd, then moved over the target with :func:`os.replace`, which
 is atomic on POSIX and Windows. Folders are published the same way (:func:`publish_dir`).
+
+Modes: a temporary file from :func:`tempfile.mkstemp` is private (0600) and a folder from
+:func:`tempfile.mkdtemp` 0700; published, they get what ``open()`` and ``mkdir()`` would have given
+under the process's umask (0644 and 0755 under the usual 022), so that a web server running as
+another user can serve a review site. The umask is read once, at import (:data:`FILE_MODE`,
+:data:`DIR_MODE`); on Windows, ``os.chmod`` only sets the read-only flag, which these modes clear.
 """
 
 from __future__ import annotations
@@ -20,6 +26,26 @@ from typing import IO, Any
 TMP_SUFFIX = ".qk-tmp"
 
 
+def _read_umask() -> int:
+    """The process's umask, without changing it where the system says it (Linux), else by
+    setting and restoring it (once, at import)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+UMASK = _read_umask()
+FILE_MODE = 0o666 & ~UMASK
+"""Mode of published files: what ``open(path, "w")`` gives (0644 under umask 022)."""
+DIR_MODE = 0o777 & ~UMASK
+"""Mode of published folders: what ``mkdir`` gives (0755 under umask 022)."""
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: str | Path, mode: str = "w", encoding: str | None = "utf-8"
@@ -32,6 +58,7 @@ def atomic_open(
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TMP_SUFFIX, dir=path.parent)
     binary = "b" in mode
     try:
+        os.chmod(tmp, FILE_MODE)
         with os.fdopen(
             fd, mode, encoding=None if binary else encoding, newline=None if binary else ""
         ) as f:
@@ -75,9 +102,11 @@ def publish_dir(staging: str | Path, final: str | Path) -> Path:
     """Move the complete folder ``staging`` to ``final``, replacing an older ``final``.
 
     The new folder appears in one rename; an older one is first renamed aside, then deleted, so
-    ``final`` is always either the old complete folder, absent for an instant, or the new one."""
+    ``final`` is always either the old complete folder, absent for an instant, or the new one. The
+    folder gets the ordinary mode (:data:`DIR_MODE`: a :func:`tempfile.mkdtemp` folder is 0700)."""
     staging, final = Path(staging), Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(staging, DIR_MODE)
     trash = None
     if final.exists():
         trash = final.with_name(f".{final.name}.old-{uuid.uuid4().hex[:8]}{TMP_SUFFIX}")
@@ -89,10 +118,11 @@ def publish_dir(staging: str | Path, final: str | Path) -> Path:
 
 
 def remove_leftovers(folder: str | Path) -> int:
-    """Delete temporary files and folders left by a killed writer under ``folder``; return how many."""
+    """Delete temporary files and folders left by a killed writer under ``folder``; return how
+    many. Links are removed, never followed (nor are linked folders searched)."""
     n = 0
     for p in sorted(Path(folder).rglob(f"*{TMP_SUFFIX}"), key=lambda q: len(q.parts), reverse=True):
-        if p.is_dir():
+        if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p, ignore_errors=True)
         else:
             with contextlib.suppress(FileNotFoundError):

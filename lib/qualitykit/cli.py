@@ -13,8 +13,11 @@ from the registry, so adding a subcommand is one decorated function in this modu
         return EXIT_OK
 
 Exit codes: 0 success; 1 the input has problems (or a :class:`QualityKitError` was raised);
-2 usage errors (argparse) and internal errors. No traceback reaches the user unless ``--debug``
-is given (or ``QUALITYKIT_DEBUG=1`` is set); an internal error prints one line.
+2 usage errors (argparse), a run folder in use by another process, and internal errors; 3 a run
+folder refused (a file, not a run folder, foreign files in it); 4 a file that cannot be written
+or read (permission, read-only, name too long); 5 a full disk. An error may carry its own code
+(``exit_code``). No traceback reaches the user unless ``--debug`` is given (or
+``QUALITYKIT_DEBUG=1`` is set); an internal error prints one line.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"qualitykit {args.command}: error: {first}", file=sys.stderr)
         for line in rest:
             print(line, file=sys.stderr)
-        return EXIT_PROBLEMS
+        return int(getattr(e, "exit_code", EXIT_PROBLEMS))
     except KeyboardInterrupt:
         print("qualitykit: interrupted", file=sys.stderr)
         return 130
@@ -324,6 +327,29 @@ def _split_values(text: str) -> list[str]:
     return [v.strip() for v in text.split(",") if v.strip()]
 
 
+def _refuse_non_utf8(args: argparse.Namespace) -> None:
+    """Python turns bytes of argv that are not UTF-8 into lone surrogates (surrogateescape); such
+    text cannot be written into the manifest, the notebooks or the pages: refuse it up front."""
+    from qualitykit.errors import ParameterError
+    from qualitykit.run.params import short
+
+    flags = {"parameter": "-p", "notebook": "NOTEBOOK"}
+    for dest, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            for text in v if isinstance(v, (list, tuple)) else [v]:
+                if not isinstance(text, str):
+                    continue
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError:
+                    flag = flags.get(dest, "--" + dest.replace("_", "-"))
+                    raise ParameterError(
+                        f"argument {flag}: {short(text)} is not valid UTF-8 text; "
+                        "give file names and values in UTF-8"
+                    ) from None
+
+
 @command(
     "run",
     help="run one notebook for many districts or parameter sets (papermill, warm kernels)",
@@ -335,9 +361,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from qualitykit.errors import ParameterError
     from qualitykit.paths import outputs_dir
-    from qualitykit.run import batch
+    from qualitykit.run import RunOptions, expand_parameter_sets, run_batch
     from qualitykit.run.params import coerce_text, notebook_parameters
 
+    _refuse_non_utf8(args)
     nb = Path(args.notebook)
     specs = notebook_parameters(nb)
 
@@ -348,17 +375,23 @@ def cmd_run(args: argparse.Namespace) -> int:
             )
         return coerce_text(specs[name], text)
 
-    fixed = {name: typed(name, value) for name, value in args.parameter}
+    fixed = {}
+    for name, value in args.parameter:
+        if name in fixed:
+            raise ParameterError(f"parameter {name!r} is given twice with -p: give it once")
+        fixed[name] = typed(name, value)
     grid: dict[str, list[object]] = {}
     for item in args.grid:
         name, sep, values = item.partition("=")
         if not sep or not values:
             raise ParameterError(f"--grid expects NAME=V1,V2,…, got {item!r}")
+        if name.strip() in grid:
+            raise ParameterError(f"parameter {name.strip()!r} is given twice with --grid")
         grid[name.strip()] = [typed(name.strip(), v) for v in _split_values(values)]
     codes = _split_values(args.codes) if args.codes else None
     if args.within and not args.each:
         raise ParameterError("--within needs --each district|city|province")
-    sets = batch.expand_parameter_sets(
+    sets = expand_parameter_sets(
         nb,
         each=args.each,
         within=args.within,
@@ -379,7 +412,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.out
         else outputs_dir() / f"{nb.stem}-{args.each or 'set'}-{selection}"
     )
-    opts = batch.RunOptions(
+    opts = RunOptions(
         timeout=args.timeout,
         html=not args.no_html,
         resume=args.resume,
@@ -391,7 +424,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     )
     if args.workers:
         opts.workers = args.workers
-    result = batch.run_batch(nb, sets, out, opts)
+    result = run_batch(nb, sets, out, opts)
     counts = result.manifest["counts"]
     print(
         f"{len(result.manifest['tasks'])} reports in {out}: "
@@ -461,25 +494,30 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from qualitykit.data import regions, sample
     from qualitykit.paths import notebooks_dir, outputs_dir
-    from qualitykit.run import batch
+    from qualitykit.run import RunOptions, can_resume, expand_parameter_sets, run_batch
+    from qualitykit.run.folder import check_usable
 
+    _refuse_non_utf8(args)
     regions.check_code(args.province, "--province code")
+    nb = notebooks_dir() / DEMO_NOTEBOOK
+    out = Path(args.out) if args.out else outputs_dir() / f"demo-{args.province}"
+    # an earlier demo run of this notebook is continued, another run replaced; any other folder
+    # is refused (checked before the sample data are built)
+    resumable = can_resume(out, nb)
+    check_usable(out.resolve(), nb, resume=resumable, overwrite=not resumable)
     folder = sample.ensure_sample()
     print(f"sample data (synthetic): {folder}")
-    nb = notebooks_dir() / DEMO_NOTEBOOK
-    sets = batch.expand_parameter_sets(
+    sets = expand_parameter_sets(
         nb, each="district", within=args.province, fixed={"lang": args.lang}
     )
-    out = Path(args.out) if args.out else outputs_dir() / f"demo-{args.province}"
-    resumable = batch.can_resume(out, nb)
-    opts = batch.RunOptions(
+    opts = RunOptions(
         resume=resumable, overwrite=not resumable, lang=args.lang, command="qualitykit demo"
     )
     if args.workers:
         opts.workers = args.workers
     name = regions.name(args.province, args.lang)
     print(f"reporting {len(sets)} districts of {name} ({args.province}) into {out} …")
-    result = batch.run_batch(nb, sets, out, opts)
+    result = run_batch(nb, sets, out, opts)
     counts = result.manifest["counts"]
     print(", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
     for t in result.failed:

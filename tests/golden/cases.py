@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qualitykit.run import batch
+from qualitykit import run as batch
 from qualitykit.paths import notebooks_dir, project_root, sample_dir
 
 GOLDEN = Path(__file__).resolve().parent

@@ -1,4 +1,4 @@
-"""Kernel-side helpers of the warm kernels of :mod:`qualitykit.run.batch` (imported inside the kernel).
+"""Kernel-side helpers of the warm kernels of :mod:`qualitykit.run.engine` (imported in the kernel).
 
 :func:`baseline` runs once after the kernel starts: it imports the scientific stack and records
 the state a fresh kernel has (user namespace names, matplotlib settings, warning filters,
@@ -31,10 +31,25 @@ def baseline(ip: Any, preload: Iterable[str]) -> None:
     _STATE.update(
         keys=set(ip.user_ns),
         rc=dict(matplotlib.rcParams),
-        filters=list(warnings.filters),
         environ=dict(os.environ),
         count=0,
     )
+    _fresh_warnings()
+
+
+def _fresh_warnings() -> None:
+    """Restore the warning filters (and ``showwarning``) of the baseline and forget which warnings
+    were already shown, so that a warning shown by one notebook is shown again by the next —
+    through the public :class:`warnings.catch_warnings`: the one entered at the baseline (or at
+    the last reset) is exited, which restores the filters and invalidates every module's
+    "already shown" registry, and a new one is entered for the next notebook."""
+    catcher = _STATE.get("warnings")
+    if catcher is not None:
+        catcher.__exit__(None, None, None)
+    warnings.onceregistry.clear()  # "once" warnings: a registry of the warnings module itself
+    catcher = warnings.catch_warnings()
+    catcher.__enter__()
+    _STATE["warnings"] = catcher
 
 
 def reset(ip: Any, cwd: str) -> None:
@@ -50,9 +65,7 @@ def reset(ip: Any, cwd: str) -> None:
         ns[k] = ""
     plt.close("all")
     matplotlib.rcParams.update(_STATE["rc"])
-    warnings.filters[:] = _STATE["filters"]
-    warnings.onceregistry.clear()
-    warnings._filters_mutated()  # forget which warnings were already shown (per-module registries)
+    _fresh_warnings()
     os.environ.clear()
     os.environ.update(_STATE["environ"])
     os.chdir(cwd)

@@ -1,0 +1,460 @@
+"""The Jupyter side of a run: warm kernels, the cell loop, the papermill engine.
+
+This is the only module of qualitykit that talks to Jupyter (jupyter_client, nbclient's exceptions,
+papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualitykit.run` calls
+:func:`execute_notebook`.
+
+* **Warm kernels** — each worker process keeps one Jupyter kernel (:class:`WarmKernel`) alive for
+  the whole run, with the scientific stack (:data:`PRELOAD`) imported once. Before each notebook
+  the kernel's state is reset by :mod:`qualitykit.run._warm` (namespace, matplotlib settings,
+  warning filters, environment, working folder, execution counter), so no state leaks between
+  districts. A per-notebook watchdog kills the kernel on timeout; a dead kernel is replaced.
+* **The papermill engine** ``qualitykit-warm`` (:func:`register_engine`, papermill's documented
+  ``Engine`` interface): papermill parameterises the notebook, records cell metadata and raises
+  for errors as always; the cells run on the worker's warm kernel through :func:`_run_cells`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+import nbformat
+
+_BASELINE_CODE = """\
+%matplotlib inline
+import qualitykit.run._warm
+qualitykit.run._warm.baseline(get_ipython(), {preload!r})
+del qualitykit
+"""
+
+_RESET_CODE = """\
+__import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
+"""
+
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "scipy.stats",
+    "statsmodels.api",
+    "seaborn",
+    "pyarrow.parquet",
+    "qualitykit",
+    "qualitykit.data.regions",
+    "qualitykit.stats.metrics",
+    "qualitykit.stats.trends",
+    "qualitykit.stats.benchmark",
+    "qualitykit.stats.spc",
+    "qualitykit.stats.pareto",
+    "qualitykit.report.plots",
+    "qualitykit.data.dataset",
+    "qualitykit.report.framework",
+    "qualitykit.report.narrative",
+    "qualitykit.report.district",
+    "qualitykit.policy.scorecard",
+    "qualitykit.policy.targets",
+)
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def kill_tree(pid: int | None) -> None:
+    """Kill process ``pid`` and all its descendants (found through their parents, so also those
+    that started a session or process group of their own, e.g. ``Popen(...,
+    start_new_session=True)``); portable through psutil. The tree is listed before the first
+    kill, so that children re-parented by the kernel's death are not lost."""
+    import psutil
+
+    if pid is None:
+        return
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return
+    for p in procs:
+        with contextlib.suppress(psutil.Error):
+            p.kill()  # checks the process's identity (pid and start time): never a reused pid
+    psutil.wait_procs(procs, timeout=5)
+
+
+class KernelGone(RuntimeError):
+    """The kernel died or was killed (timeout)."""
+
+
+class WarmKernel:
+    """A Jupyter kernel kept alive across notebooks, with a clean namespace per notebook.
+
+    An :class:`~jupyter_client.manager.AsyncKernelManager` (what nbclient expects: with a
+    synchronous manager nbclient blocks on the output channel and never notices a dead kernel)."""
+
+    def __init__(self, kernel_name: str = "python3", startup_timeout: float = 120.0) -> None:
+        self.kernel_name = kernel_name
+        self.startup_timeout = startup_timeout
+        self.km: Any = None
+        self.language_info: dict[str, Any] = {}
+        self.control: Any = None
+        self._async_client: Any = None
+        self.sock_dir: Path | None = None
+        self.pid: int | None = None
+        self.killed_by_watchdog = False
+        self.start()
+
+    def start(self) -> None:
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
+        sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
+        self.sock_dir = sock_dir
+        self.km = AsyncKernelManager(
+            kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
+        )
+        run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
+        provisioner = getattr(self.km, "provisioner", None)
+        process = getattr(provisioner, "process", None)
+        self.pid = getattr(process, "pid", None)
+        self.killed_by_watchdog = False
+        # one long-lived blocking client for set-up, reset and the cells (a new client per
+        # notebook would cost a 0.2 s IOPub flush each time)
+        self.control = self.km.blocking_client()
+        self.control.start_channels()
+        self.control.wait_for_ready(timeout=self.startup_timeout)
+        self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
+        reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
+        self.language_info = reply["content"].get("language_info", {})
+
+    def async_client(self) -> Any:
+        """A second, asynchronous client of this kernel for nbclient (started on first use)."""
+        if self._async_client is None:
+            from jupyter_core.utils import run_sync
+
+            self._async_client = self.km.client()
+            self._async_client.start_channels()
+            run_sync(self._async_client.wait_for_ready)(timeout=self.startup_timeout)
+        return self._async_client
+
+    def _execute(self, code: str, timeout: float) -> None:
+        reply = self.control.execute_interactive(
+            code, timeout=timeout, store_history=False, output_hook=lambda m: None
+        )
+        if reply["content"]["status"] != "ok":
+            raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+
+    def alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        try:
+            return bool(run_sync(self.km.is_alive)())
+        except Exception:  # noqa: BLE001 - a manager in a bad state counts as dead
+            return False
+
+    def reset(self, cwd: str | Path) -> None:
+        if not self.alive():
+            self.restart()
+        self._execute(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
+
+    def kill(self) -> None:
+        """Kill the kernel and every process it started, now (the per-notebook watchdog calls
+        this from its thread; the cell loop then sees a dead kernel and returns)."""
+        self.killed_by_watchdog = True
+        kill_tree(self.pid)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        for client in (self.control, self._async_client):
+            with contextlib.suppress(Exception):
+                client.stop_channels()
+        self._async_client = None
+        with contextlib.suppress(Exception):
+            run_sync(self.km.shutdown_kernel)(now=True)
+        kill_tree(self.pid)  # and whatever the last notebook left running
+        if self.sock_dir is not None:
+            shutil.rmtree(self.sock_dir, ignore_errors=True)
+
+    def restart(self) -> None:
+        self.shutdown()
+        self.start()
+
+
+WARM_ENGINE = "qualitykit-warm"
+"""The papermill engine of the blocking-client cell loop (:func:`_run_cells`), the default."""
+NBCLIENT_WARM_ENGINE = "qualitykit-warm-nbclient"
+"""papermill's own nbclient execution on the warm kernel (``km=``): the reference the fast loop is
+measured and tested against (``RunOptions(engine="nbclient")``)."""
+ENGINES = {"loop": WARM_ENGINE, "nbclient": NBCLIENT_WARM_ENGINE}
+"""Engine choices of a run → registered papermill engine names."""
+
+
+@cache
+def register_engine() -> None:
+    """Register the papermill engines of the warm kernel (papermill's documented ``Engine``
+    interface): papermill parameterises the notebook, records its cell metadata and raises for
+    errors as always; the cells run on the worker's :class:`WarmKernel`, through the blocking
+    client (``qualitykit-warm``) or through papermill's own nbclient client given the kernel's
+    manager (``qualitykit-warm-nbclient``)."""
+    from papermill.engines import Engine, papermill_engines
+
+    def engine(run_cells: Callable[[Any, WarmKernel, float | None, str], None]) -> type:
+        class WarmEngine(Engine):
+            @classmethod
+            def execute_managed_notebook(
+                cls,
+                nb_man: Any,
+                kernel_name: str,
+                execution_timeout: float | None = None,
+                **kwargs: Any,
+            ) -> Any:
+                run_cells(nb_man, kwargs["warm"], execution_timeout, kernel_name)
+                if kwargs.get("rename"):
+                    _point_to_final(nb_man.nb, *kwargs["rename"])
+                return nb_man.nb
+
+        return WarmEngine
+
+    papermill_engines.register(WARM_ENGINE, engine(_run_cells))
+    papermill_engines.register(NBCLIENT_WARM_ENGINE, engine(_run_nbclient))
+
+
+def _run_nbclient(
+    nb_man: Any, warm: WarmKernel, cell_timeout: float | None, kernel_name: str
+) -> None:
+    """papermill's own client (nbclient) on the warm kernel: its manager, one asynchronous client
+    kept for the kernel's life (a new client per notebook would cost an IOPub flush each time)."""
+    from papermill.clientwrap import PapermillNotebookClient
+
+    client = PapermillNotebookClient(
+        nb_man, km=warm.km, timeout=cell_timeout, kernel_name=kernel_name
+    )
+    client.kc = warm.async_client()
+    client.execute()
+
+
+def _output(msg_type: str, content: dict[str, Any]) -> nbformat.NotebookNode | None:
+    """The output node of an IOPub message, built as :func:`nbformat.v4.output_from_msg` builds it
+    but without validating each output on its own (~1 ms each, the worker's largest CPU cost after
+    the kernel protocol): papermill validates the whole notebook once when it writes it."""
+    if msg_type == "stream":
+        out = {"output_type": "stream", "name": content["name"], "text": content["text"]}
+    elif msg_type in {"display_data", "execute_result"}:
+        out = {
+            "output_type": msg_type,
+            "data": content.get("data", {}),
+            "metadata": content.get("metadata", {}),
+        }
+        if msg_type == "execute_result":
+            out["execution_count"] = content["execution_count"]
+    elif msg_type == "error":
+        out = {
+            "output_type": "error",
+            "ename": content["ename"],
+            "evalue": content["evalue"],
+            "traceback": content["traceback"],
+        }
+    else:
+        return None
+    return nbformat.from_dict(out)
+
+
+def _run_cells(
+    nb_man: Any, warm: WarmKernel, cell_timeout: float | None, kernel_name: str = ""
+) -> None:
+    """Execute the code cells of ``nb_man.nb`` one by one on the warm kernel's blocking client.
+
+    What nbclient's ``NotebookClient`` does (the same outputs: ``tests/test_run_engine.py``
+    compares them), without its asyncio machinery, the largest CPU cost of a worker: one
+    ``execute_request`` per cell, its IOPub messages turned into outputs until the kernel is idle
+    (``clear_output`` with and without ``wait``, display ids updated across cells), its reply
+    checked; cells tagged ``skip-execution`` are skipped and ``raises-exception`` may fail. The
+    first failing cell stops the notebook (papermill then reports it); a dead kernel raises
+    :class:`KernelGone`."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    nb = nb_man.nb
+    kc = warm.control
+    if warm.language_info:
+        nb.metadata["language_info"] = warm.language_info
+    display_ids: dict[str, dict[int, list[int]]] = {}  # display id → cell index → output indices
+
+    def forget_display_ids(cell_index: int) -> None:
+        for cell_map in display_ids.values():
+            if cell_index in cell_map:
+                cell_map[cell_index] = []
+
+    for index, cell in enumerate(nb.cells):
+        nb_man.cell_start(cell, index)
+        try:
+            tags = cell.get("metadata", {}).get("tags", [])
+            if cell.cell_type != "code" or not cell.source.strip() or "skip-execution" in tags:
+                continue
+            allow_error = "raises-exception" in tags
+            cell.outputs = []
+            msg_id = kc.execute(
+                cell.source, store_history=True, allow_stdin=False, stop_on_error=not allow_error
+            )
+            deadline = None if not cell_timeout else time.monotonic() + cell_timeout
+            clear_next = False
+            while True:
+                try:
+                    msg = kc.get_iopub_msg(timeout=0.5)
+                except Empty:
+                    if not warm.alive():
+                        raise KernelGone("the kernel died") from None
+                    if deadline is not None and time.monotonic() > deadline:
+                        warm.kill()
+                        raise CellTimeoutError.error_from_timeout_and_cell(
+                            "Cell execution timed out", cell_timeout, cell
+                        ) from None
+                    continue
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                kind, content = msg["msg_type"], msg["content"]
+                transient = content.get("transient")
+                display_id = transient.get("display_id") if transient else None
+                if display_id and kind in {"execute_result", "display_data", "update_display_data"}:
+                    for c_index, indices in display_ids.get(display_id, {}).items():
+                        outputs = nb.cells[c_index].outputs
+                        for i in indices:
+                            outputs[i]["data"] = nbformat.from_dict(content.get("data", {}))
+                            outputs[i]["metadata"] = nbformat.from_dict(content.get("metadata", {}))
+                if "execution_count" in content:
+                    cell.execution_count = content["execution_count"]
+                if kind == "status":
+                    if content["execution_state"] == "idle":
+                        break
+                elif kind == "clear_output":
+                    if content.get("wait"):
+                        clear_next = True
+                    else:
+                        cell.outputs = []
+                        forget_display_ids(index)
+                elif kind not in {"execute_input", "update_display_data"}:
+                    out = _output(kind, content)
+                    if out is None:
+                        continue  # comm messages and the like: nbclient keeps no output either
+                    if clear_next:
+                        cell.outputs = []
+                        forget_display_ids(index)
+                        clear_next = False
+                    if display_id:
+                        display_ids.setdefault(display_id, {}).setdefault(index, []).append(
+                            len(cell.outputs)
+                        )
+                    cell.outputs.append(out)
+            while True:  # the reply of this request (the shell channel answers in order)
+                reply = kc.get_shell_msg(timeout=cell_timeout or None)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    break
+            if reply["content"]["status"] == "error" and not allow_error:
+                raise CellExecutionError.from_cell_and_msg(cell, reply["content"])
+        except CellExecutionError as exc:
+            nb_man.cell_exception(nb.cells[index], cell_index=index, exception=exc)
+            break
+        finally:
+            nb_man.cell_complete(nb.cells[index], cell_index=index)
+
+
+_WARM: WarmKernel | None = None
+
+
+def warm_kernel(kernel_name: str) -> WarmKernel:
+    global _WARM
+    if _WARM is None or _WARM.kernel_name != kernel_name:
+        if _WARM is not None:
+            _WARM.shutdown()
+        _WARM = WarmKernel(kernel_name)
+        from multiprocessing import util
+
+        util.Finalize(None, shutdown_warm, exitpriority=100)  # runs in pool workers at exit
+    return _WARM
+
+
+def shutdown_warm() -> None:
+    global _WARM
+    if _WARM is not None:
+        _WARM.shutdown()
+        _WARM = None
+
+
+def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
+    """The executed notebook names where its tables end up, not the staging folder: the injected
+    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell.source = cell.source.replace(staging, final)
+    params = nb.metadata.get("papermill", {}).get("parameters", {})
+    for name, value in params.items():
+        if isinstance(value, str):
+            params[name] = value.replace(staging, final)
+
+
+def execute_notebook(
+    notebook: Path,
+    output: Path,
+    parameters: dict[str, Any],
+    *,
+    kernel_name: str = "python3",
+    timeout: float | None = None,
+    rename: tuple[str, str] | None = None,
+    engine: str = "loop",
+) -> tuple[nbformat.NotebookNode | None, str, str | None]:
+    """Execute ``notebook`` with ``parameters`` on this process's warm kernel, writing the
+    executed notebook to ``output``; the staging folder ``rename[0]`` is written as ``rename[1]``
+    in the saved notebook. Returns ``(executed notebook or None, status, error)`` with status
+    ``ok``, ``failed`` (a cell raised), ``timeout``, ``dead_kernel`` or ``error``; never raises for
+    a failure of the notebook itself. ``engine``: a key of :data:`ENGINES`."""
+    import threading
+
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    register_engine()
+    status, error, executed = "ok", None, None
+    warm = warm_kernel(kernel_name)
+    watchdog = threading.Timer(timeout, warm.kill) if timeout else None
+    try:
+        warm.reset(notebook.parent.resolve())
+        if watchdog:
+            watchdog.start()
+        executed = pm.execute_notebook(
+            str(notebook),
+            str(output),
+            parameters=parameters,
+            engine_name=ENGINES[engine],
+            warm=warm,
+            rename=rename,
+            kernel_name=warm.kernel_name,
+            progress_bar=False,
+            request_save_on_cell_execute=False,
+            execution_timeout=timeout,
+            log_output=False,
+        )
+    except PapermillExecutionError as exc:
+        status = "failed"
+        error = f"{exc.ename}: {exc.evalue}".strip().rstrip(":") + f" (cell {exc.exec_count})"
+    except Exception as exc:  # a kernel death or timeout must not stop the worker
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            raise  # a full disk stops the run (see tasks.execute_task), not only this report
+        if warm.killed_by_watchdog:
+            status, error = "timeout", f"timed out after {timeout:g} s; the kernel was stopped"
+        elif not warm.alive():
+            status, error = "dead_kernel", f"the kernel died ({type(exc).__name__}: {exc})".strip()
+        else:
+            status, error = "error", f"{type(exc).__name__}: {exc}"
+    finally:
+        if watchdog:
+            watchdog.cancel()
+    if status in {"timeout", "dead_kernel"} or not warm.alive():
+        with contextlib.suppress(Exception):
+            warm.restart()
+    return executed, status, error

@@ -1,0 +1,191 @@
+"""The records of a run: the journal (one fsync'd line per finished task), the manifest, and the
+provenance they carry (notebook hash, data fingerprint, git commit, package versions).
+
+The journal is the crash-safe record; ``manifest.json`` is rewritten atomically now and then and at
+the end. After a SIGKILL at any moment, the journal's complete lines plus the manifest tell what was
+done.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from qualitykit.paths import project_root
+from qualitykit.run.tasks import STATUS_OK
+
+PACKAGES = (
+    "qualitykit",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "pyarrow",
+    "papermill",
+    "nbclient",
+    "nbconvert",
+    "ipykernel",
+    "jupyter_client",
+)
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def data_fingerprint(paths: Iterable[str | Path]) -> str | None:
+    """A short hash of the input data: every file under the given paths (relative name, size and
+    content hash; for a generated sample, its manifest's content hash)."""
+    h = hashlib.sha256()
+    found = False
+    for p in sorted({Path(p).resolve() for p in paths}):
+        if not p.exists():
+            continue
+        manifest = p / "manifest.json" if p.is_dir() else None
+        if manifest is not None and manifest.exists():
+            h.update(manifest.read_bytes())
+            found = True
+            continue
+        files = sorted(f for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file())
+        for f in files:
+            h.update(str(f.relative_to(p if p.is_dir() else p.parent)).encode())
+            h.update(str(f.stat().st_size).encode())
+            h.update(file_sha256(f).encode())
+            found = True
+    return h.hexdigest()[:16] if found else None
+
+
+def git_commit() -> str | None:
+    try:
+        root = project_root()
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+class Journal:
+    """Append-only record of finished tasks: one JSON line each, flushed and fsync'd."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._f = path.open("a", encoding="utf-8")
+
+    def append(self, record: Mapping[str, Any]) -> None:
+        self._f.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+        self._f.flush()
+        os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        self._f.close()
+
+    @staticmethod
+    def read(path: Path) -> dict[str, dict[str, Any]]:
+        """Latest record per key (a line cut short by a kill is ignored)."""
+        latest: dict[str, dict[str, Any]] = {}
+        if not path.exists():
+            return latest
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and "key" in rec:
+                    latest[rec["key"]] = rec
+        return latest
+
+
+INPUT_CHANGES: dict[str, str] = {
+    "notebook_sha256": "notebook changed",
+    "data_fingerprint": "data changed",
+    "parameters": "parameters changed",
+}
+"""The inputs recorded per task (``inputs`` of its manifest row and journal line) and what a
+difference in each means. A finer record extends this table (e.g. a fingerprint of the slice of
+the data one report reads, for incremental updates: ``"data_slice": "data changed"``); a record
+written before a field existed counts as changed in that field."""
+
+
+def task_inputs(
+    notebook_sha256: str, parameters: Mapping[str, Any], data_fingerprint: str | None
+) -> dict[str, Any]:
+    """What one report is made from: the notebook's content hash, the task's own parameters (as
+    given, before the run's shared values are added), the fingerprint of its data."""
+    return {
+        "notebook_sha256": notebook_sha256,
+        "data_fingerprint": data_fingerprint,
+        "parameters": dict(parameters),
+    }
+
+
+def changed_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """The reasons (:data:`INPUT_CHANGES`) why ``new`` inputs differ from ``old`` ones."""
+    reasons = []
+    for name, reason in INPUT_CHANGES.items():
+        if _canonical(old.get(name)) != _canonical(new.get(name)) and reason not in reasons:
+            reasons.append(reason)
+    return reasons
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def rerun_reason(
+    previous: Mapping[str, Any] | None, inputs: Mapping[str, Any], run_dir: Path
+) -> str | None:
+    """Why a task of a resumed run must run (``"new"``, ``"re-run: data changed"``, …), or None
+    when its earlier report can be reused: it finished ok, from the same inputs, and its files
+    are on disk."""
+    if previous is None or previous.get("status") == "pending":
+        return "new"
+    if previous.get("status") != STATUS_OK:
+        return "re-run: failed before"
+    old = previous.get("inputs")
+    if not isinstance(old, Mapping):
+        return "re-run: inputs not recorded"
+    changed = changed_inputs(old, inputs)
+    if changed:
+        return "re-run: " + ", ".join(changed)
+    if not complete(run_dir, previous):
+        return "re-run: output missing"
+    return None
+
+
+def complete(run_dir: Path, rec: Mapping[str, Any]) -> bool:
+    """The record says ok and every output it lists is on disk."""
+    if rec.get("status") != STATUS_OK:
+        return False
+    return all((run_dir / rel).exists() for rel in rec.get("outputs", {}).values())

@@ -1,0 +1,73 @@
+"""Helpers of the runner tests: runs without a Jupyter kernel.
+
+:func:`kernel_free` swaps two things for the duration of a test: the local executor becomes a
+sequential in-process loop over the real :func:`qualitykit.run.tasks.execute_task` (staging,
+review page, atomic publish — all real), and the engine's ``execute_notebook`` writes the notebook
+unexecuted plus a ``summary.json`` instead of starting a kernel. What is under test — the run
+folder, the lock, journal, manifest, resume, keys, index — is the real runner. The keys executed
+are recorded in ``executed`` (in order), so resume tests can see what ran again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+NB = Path(__file__).parent / "fixtures" / "notebooks" / "fault_report.ipynb"
+
+
+class KernelFree:
+    def __init__(self) -> None:
+        self.executed: list[str] = []
+        self.during: Callable[[dict[str, Any]], None] | None = None  # called before each task
+
+    def execute_notebook(
+        self, notebook: Path, output: Path, parameters: dict[str, Any], **kwargs: Any
+    ) -> tuple[Any, str, str | None]:
+        nb = nbformat.read(str(notebook), as_version=4)
+        nb.metadata["papermill"] = {"parameters": parameters}
+        nbformat.write(nb, str(output))
+        tables = Path(parameters.get("output_dir", output.parent / "tables"))
+        tables.mkdir(parents=True, exist_ok=True)
+        summary = {"title": parameters.get("region_code", "x"), "name": str(parameters)}
+        (tables / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+        if parameters.get("fault") == "raise":
+            return nb, "failed", "ValueError: injected failure (cell 3)"
+        return nb, "ok", None
+
+    def executor(self, specs: list[dict[str, Any]], **_: Any) -> Iterator[dict[str, Any]]:
+        from qualitykit.run.tasks import execute_task
+
+        for spec in specs:
+            if self.during is not None:
+                self.during(spec)
+            self.executed.append(spec["key"])
+            yield execute_task(spec)
+
+
+def kernel_free(monkeypatch: Any) -> KernelFree:
+    from qualitykit.run import engine, executors
+
+    fake = KernelFree()
+    monkeypatch.setattr(engine, "execute_notebook", fake.execute_notebook)
+    monkeypatch.setitem(executors.EXECUTORS, "local", fake.executor)
+    return fake
+
+
+def tree(folder: Path) -> dict[str, str]:
+    """Every file and folder under ``folder`` with a hash of its content (folders: "dir")."""
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.is_symlink():
+            out[rel] = "link:" + str(p.readlink())
+        elif p.is_dir():
+            out[rel] = "dir"
+        else:
+            out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out

@@ -1,0 +1,206 @@
+"""The Jupyter engine of the batch runner (``qualitykit.run.engine``).
+
+Parity: the warm kernel's blocking-client cell loop must give the same notebook as papermill's own
+``NBClientEngine`` — compared cell by cell (cell type, source, execution count, every output with
+its data and metadata), ignoring only cell metadata (execution timings). Two references:
+
+* papermill's default engine on a fresh kernel (``pm.execute_notebook`` as a user would call it);
+  figures are compared by their MIME types only, since the warm kernel has the report stack
+  (plot style, CJK font) imported before the notebook starts;
+* papermill's nbclient client on the same warm kernel (``engine="nbclient"``): identical, images
+  included.
+
+Fixtures: ``output_kinds`` (streams, Markdown and PNG displays, an execute result, ``clear_output``
+with and without ``wait``, display updates within and across cells, a tagged expected error, a
+skipped cell, a figure, a final uncaught error) and ``fault_report`` (warnings, a figure, files).
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import warnings
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from qualitykit.run import engine
+
+FIXTURES = Path(__file__).parent / "fixtures" / "notebooks"
+KINDS = FIXTURES / "output_kinds.ipynb"
+FAULT = FIXTURES / "fault_report.ipynb"
+LIB = Path(__file__).resolve().parents[1] / "lib" / "qualitykit"
+
+pytestmark = pytest.mark.notebook
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_kernel():
+    yield
+    engine.shutdown_warm()
+
+
+def _papermill(nb: Path, out: Path, params: dict) -> nbformat.NotebookNode:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        pm.execute_notebook(
+            str(nb),
+            str(out),
+            parameters=params,
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(nb.parent),
+        )
+    except PapermillExecutionError:
+        pass
+    return nbformat.read(str(out), as_version=4)
+
+
+def _warm(nb: Path, out: Path, params: dict, which: str = "loop") -> nbformat.NotebookNode:
+    executed, status, error = engine.execute_notebook(nb, out, params, timeout=120, engine=which)
+    assert status in {"ok", "failed"}, error
+    return nbformat.read(str(out), as_version=4)
+
+
+def _cells(nb: nbformat.NotebookNode, *, images: bool = True) -> list:
+    text = json.dumps(nb, sort_keys=True)
+    text = re.sub(r"ipykernel_\d+", "ipykernel_<pid>", text)
+    nb = nbformat.from_dict(json.loads(text))
+    cells = []
+    for c in nb.cells:
+        outputs = []
+        for o in c.get("outputs", []):
+            o = json.loads(json.dumps(o))
+            if not images and "data" in o:
+                o["data"] = {
+                    k: (v if not k.startswith("image/") else "<image>")
+                    for k, v in o["data"].items()
+                }
+                if any(k.startswith("image/") for k in o["data"]):
+                    o["data"].pop("text/plain", None)  # names the figure's size in pixels
+                    o["metadata"] = {}
+            outputs.append(o)
+        cells.append((c.cell_type, c.source, c.get("execution_count"), outputs))
+    return cells
+
+
+@pytest.mark.parametrize(
+    ("nb", "params"),
+    [
+        (KINDS, {"label": "乙"}),
+        (KINDS, {"fail": False}),
+        (FAULT, {"region_code": "330302"}),
+        (FAULT, {"region_code": "330303", "fault": "raise"}),
+    ],
+)
+def test_cell_loop_gives_papermills_outputs(tmp_path, nb, params):
+    if "output_dir" in nbformat.read(str(nb), as_version=4).cells[1].source:
+        params = {**params, "output_dir": str(tmp_path / "tables")}
+    reference = _papermill(nb, tmp_path / "papermill.ipynb", params)
+    loop = _warm(nb, tmp_path / "loop.ipynb", params)
+    assert _cells(loop, images=False) == _cells(reference, images=False)
+    same_kernel = _warm(nb, tmp_path / "nbclient.ipynb", params, which="nbclient")
+    assert _cells(loop) == _cells(same_kernel)
+    assert loop.metadata["language_info"]["name"] == "python"
+    assert loop.metadata["papermill"]["parameters"] == reference.metadata["papermill"]["parameters"]
+
+
+def test_output_kinds_fixture_exercises_what_it_claims(tmp_path):
+    """The parity above is only worth something if the fixture's outputs are what they say."""
+    nb = _warm(KINDS, tmp_path / "k.ipynb", {"label": "乙"})
+    by_source = {c.source.splitlines()[0] if c.source else "": c for c in nb.cells}
+    outs = [c.get("outputs", []) for c in nb.cells]
+    flat = [o for cell in outs for o in cell]
+    assert {o["output_type"] for o in flat} == {
+        "stream",
+        "display_data",
+        "execute_result",
+        "error",
+    }
+    steps = by_source["for step in range(3):"].outputs
+    assert [o["text"] for o in steps] == ["step 2\n"]  # clear_output(wait=True)
+    assert [o["text"] for o in by_source['print("cleared at once")'].outputs] == ["kept\n"]
+    first = by_source['handle = display(Markdown("first version"), display_id=True)'].outputs
+    assert [o["data"]["text/markdown"] for o in first] == ["second version"]
+    earlier = by_source['display(Markdown("shown in an earlier cell"), display_id="kinds")']
+    assert earlier.outputs[0]["data"]["text/markdown"] == "updated from a later cell"
+    assert any("image/png" in o.get("data", {}) for o in flat)
+    assert by_source['print("never executed")'].outputs == []
+    assert by_source['print("not reached")'].outputs == []
+    assert nb.cells[-2].outputs[-1]["ename"] == "ValueError"
+
+
+def test_no_process_wide_patching_of_nbformat():
+    from nbformat.v4 import nbbase
+
+    before = nbbase.validate
+    from qualitykit.run import executors  # noqa: F401 - importing must patch nothing
+
+    assert nbbase.validate is before
+    assert nbbase.validate.__module__.startswith("nbformat")
+
+
+def test_only_the_engine_touches_jupyter():
+    """Of the runner's modules, only ``run/engine.py`` imports jupyter_client, nbclient, papermill,
+    ipykernel, IPython or traitlets (nbformat's public read/write API is used elsewhere too); no
+    module calls private CPython warnings functions. (The notebook framework in ``report/``
+    displays through IPython: that is its job.)"""
+    jupyter = {"jupyter_client", "jupyter_core", "nbclient", "papermill", "ipykernel", "IPython"}
+    jupyter |= {"traitlets"}
+    offenders = []
+    for path in sorted((LIB / "run").glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            for name in names:
+                if name.split(".")[0] in jupyter and path.name != "engine.py":
+                    offenders.append(f"{path.relative_to(LIB)}: {name}")
+        if "_filters_mutated" in path.read_text(encoding="utf-8"):
+            offenders.append(f"{path.relative_to(LIB)}: warnings._filters_mutated")
+    assert offenders == []
+
+
+def _warn() -> None:
+    warnings.warn("from a notebook", UserWarning, stacklevel=1)
+
+
+def test_warning_filters_are_restored_and_warnings_shown_again():
+    """What ``reset`` does between notebooks, through the public warnings API."""
+    from qualitykit.run import _warm
+
+    saved, saved_show = list(warnings.filters), warnings.showwarning
+    shown: list[str] = []
+    try:
+        warnings.showwarning = lambda message, *args, **kwargs: shown.append(str(message))
+        warnings.simplefilter("default")  # part of the baseline: show each warning once
+        baseline = list(warnings.filters)
+        _warm._fresh_warnings()
+        _warn()
+        _warn()  # the same place: not shown again within one notebook
+        assert shown == ["from a notebook"]
+        warnings.simplefilter("ignore")  # a notebook changes the filters …
+        _warm._fresh_warnings()  # … the next notebook starts from the baseline
+        assert warnings.filters == baseline
+        _warn()
+        assert shown == ["from a notebook"] * 2
+    finally:
+        _warm._STATE.pop("warnings").__exit__(None, None, None)
+        warnings.filters[:] = saved
+        warnings.showwarning = saved_show
+
+
+def test_preloaded_modules_exist():
+    """The warm kernel imports these before the first notebook; a renamed module would only cost
+    time silently (an import that fails is skipped), so the names are checked here."""
+    import importlib.util
+
+    missing = [name for name in engine.PRELOAD if importlib.util.find_spec(name) is None]
+    assert missing == []
