@@ -99,6 +99,18 @@ LABELS: dict[str, dict[str, str]] = {
     "controllable": {"zh": "可控性", "en": "Controllability"},
     "name_zh": {"zh": "地区", "en": "Region"},
     "name": {"zh": "地区", "en": "Region"},
+    "unlabelled_flagged": {
+        "zh": "另有 {k} 个超出控制限的单位未标注名称（见表）",
+        "en": "{k} more units outside the limits are not named (see the table)",
+    },
+    "all_equal": {"zh": "所有单位相同：{value}", "en": "All units equal: {value}"},
+    "centre_value": {"zh": "中心 = {what}", "en": "centre = {what}"},
+    "no_data": {"zh": "无数据", "en": "No data"},
+    "centroids_note": {
+        "zh": "点为区县中心点（未安装边界数据，非行政区划图）",
+        "en": "Dots are county centroids (no boundary data installed; not a boundary map)",
+    },
+    "south_china_sea": {"zh": "南海诸岛", "en": "South China Sea Islands"},
 }
 """Axis, legend and title texts in Chinese and English, by key (mostly canonical column names)."""
 
