@@ -19,6 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
+from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
@@ -70,12 +71,14 @@ def place_labels(
     fontsize: float = 8.0,
     obstacles: np.ndarray | None = None,
     obstacle_size: np.ndarray | float = 22.0,
+    halo: bool = False,
 ) -> list[Text]:
     """Put ``texts`` next to their points ``xy`` (data units, one row per text, most important
     first) without overlaps; returns the Text artists.
 
     ``marker_size`` is the scatter size (points²) of each labelled point; ``obstacles`` are other
-    points (data units) the labels should keep clear of where they can (``obstacle_size`` likewise).
+    points (data units) the labels should keep clear of where they can (``obstacle_size`` likewise);
+    ``halo`` draws a white outline around the letters (labels over a map's colours).
     The figure's layout is frozen first (:func:`freeze_layout`).
     """
     fig = ax.figure
@@ -110,6 +113,7 @@ def place_labels(
             ha="left",
             va="bottom",
             zorder=5,
+            path_effects=[withStroke(linewidth=2.5, foreground="white")] if halo else None,
         )
         ext = art.get_window_extent(renderer)
         w, h = ext.width, ext.height

@@ -111,6 +111,7 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Dots are county centroids (no boundary data installed; not a boundary map)",
     },
     "south_china_sea": {"zh": "南海诸岛", "en": "South China Sea Islands"},
+    "parent_rate": {"zh": "上级总体", "en": "parent's overall rate"},
 }
 """Axis, legend and title texts in Chinese and English, by key (mostly canonical column names)."""
 
