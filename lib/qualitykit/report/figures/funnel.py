@@ -1,12 +1,23 @@
-"""Funnel plot (``benchmark.funnel_units`` and ``benchmark.funnel_grid``)."""
+"""Funnel plot (``benchmark.funnel_units`` and ``benchmark.funnel_grid``).
+
+Built in two layers so that a batch run can draw the shared part once per province (issue 14):
+:func:`funnel_layer` computes what every district of a province shares (the limit curves, the
+siblings' points and colours, their names, the axis ranges) and :func:`draw_funnel_layer` draws
+it; :func:`draw_funnel_marks` adds one report's own marks (the highlighted unit's ring and the
+name labels, placed without overlap by :mod:`qualitykit.report.figures.labels`).
+:func:`funnel_figure` does all three.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from qualitykit.errors import ParameterError
 from qualitykit.report.figures.common import (
@@ -19,6 +30,7 @@ from qualitykit.report.figures.common import (
     _percent_axis,
     _require,
 )
+from qualitykit.report.figures.labels import place_labels
 from qualitykit.report.figures.style import (
     _BLUE,
     _DARK,
@@ -31,11 +43,226 @@ from qualitykit.report.figures.style import (
     label,
 )
 
+HIGHLIGHT_SIZE = 90.0  # points² of the ring around the highlighted unit
+
 
 def _levels(grid: pd.DataFrame) -> list[str]:
     sfx = [c[len("lower_") :] for c in grid.columns if c.startswith("lower_")]
     sfx = [s for s in sfx if f"upper_{s}" in grid.columns]
     return sorted(sfx, key=lambda s: float(_level_text(s)[:-1]))
+
+
+def _flags(units: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in units.columns:
+        return np.full(len(units), "within", dtype=object)
+    return units[column].astype("string").fillna("within").to_numpy(dtype=object)
+
+
+@dataclass(frozen=True)
+class FunnelLayer:
+    """What every report on the same siblings shares: limit curves (``n``, ``center``,
+    ``limits``: level → (lower, upper)), the units' points (``batches``, ``rate``, ``sizes``,
+    ``flag_outer``, ``flag_inner``, ``z``), their ``names`` and the axis ranges."""
+
+    units: pd.DataFrame
+    label_column: str | None
+    lang: Lang
+    n: np.ndarray
+    center: np.ndarray
+    levels: tuple[str, ...]
+    limits: dict[str, tuple[np.ndarray, np.ndarray]]
+    batches: np.ndarray
+    rate: np.ndarray
+    sizes: np.ndarray
+    flag_outer: np.ndarray
+    flag_inner: np.ndarray
+    z: np.ndarray
+    names: list[str]
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+    @property
+    def outer(self) -> str:
+        return self.levels[-1]
+
+    @property
+    def inner(self) -> str:
+        return self.levels[0]
+
+
+def funnel_layer(
+    units: pd.DataFrame,
+    grid: pd.DataFrame,
+    *,
+    label_column: str | None = None,
+    sized: bool = False,
+    lang: Lang = "zh",
+) -> FunnelLayer:
+    """The shared layer of a funnel plot (see :func:`funnel_figure` for the inputs)."""
+    lang = _lang(lang)
+    _require(units, ["batches", "pass_rate"], "funnel_figure (units)")
+    _require(grid, ["n", "center"], "funnel_figure (grid)")
+    levels = _levels(grid)
+    if not levels:
+        raise ParameterError("funnel_figure: grid has no lower_<level>/upper_<level> columns")
+    outer, inner = levels[-1], levels[0]
+    n, rate = _num(units, "batches"), _num(units, "pass_rate")
+    gn = _num(grid, "n")
+    limits = {s: (_num(grid, f"lower_{s}"), _num(grid, f"upper_{s}")) for s in levels}
+    sizes = 12.0 + 140.0 * n / np.nanmax(n) if sized else np.full(n.shape, 22.0)
+    z = np.abs(_num(units, "z")) if "z" in units.columns else np.zeros(len(units))
+    # y range: the points and the limits over the units' range of batches (not the funnel's mouth)
+    span = gn >= np.nanmin(n)
+    ys = [rate] + [lim[span] for lim in limits[outer]]
+    lo_y = float(np.nanmin(np.concatenate(ys)))
+    hi_y = float(np.nanmax(np.concatenate(ys)))
+    pad = max(0.06 * (hi_y - lo_y), 0.005)  # room for labels above and below the points
+    return FunnelLayer(
+        units=units,
+        label_column=label_column,
+        lang=lang,
+        n=gn,
+        center=_num(grid, "center"),
+        levels=tuple(levels),
+        limits=limits,
+        batches=n,
+        rate=rate,
+        sizes=sizes,
+        flag_outer=_flags(units, f"flag_{outer}"),
+        flag_inner=_flags(units, f"flag_{inner}"),
+        z=np.nan_to_num(z, nan=0.0),
+        names=_labels(units, label_column, lang),
+        xlim=(0.0, float(np.nanmax(gn))),
+        ylim=(max(0.0, lo_y - pad), min(1.0 + pad, hi_y + pad)),
+    )
+
+
+def draw_funnel_layer(ax: Any, layer: FunnelLayer) -> None:
+    """Draw the shared layer: centre line, limits (outer solid, inner dashed), the units'
+    points (below the limits red, above green), axes, labels and ranges."""
+    lang = layer.lang
+    ax.plot(layer.n, layer.center, color=_DARK, linewidth=1.2, label=label("centre", lang))
+    styles = {layer.outer: "-", layer.inner: "--"}
+    for sfx in layer.levels:
+        style = styles.get(sfx, ":")
+        lower, upper = layer.limits[sfx]
+        text = f"{_level_text(sfx)} {label('limits', lang)}"
+        ax.plot(layer.n, lower, color=_GREY, linestyle=style, label=text)
+        ax.plot(layer.n, upper, color=_GREY, linestyle=style)
+    for flag, colour, key in (
+        ("within", _BLUE, "within"),
+        ("low", _RED, "below"),
+        ("high", _GREEN, "above"),
+    ):
+        sel = layer.flag_outer == flag
+        if sel.any():
+            ax.scatter(
+                layer.batches[sel],
+                layer.rate[sel],
+                s=layer.sizes[sel],
+                color=colour,
+                alpha=0.8,
+                linewidths=0.4,
+                edgecolors="white",
+                zorder=3,
+                label=f"{label(key, lang)} ({_level_text(layer.outer)})",
+            )
+    ax.set_ylim(*layer.ylim)
+    ax.set_xlim(*layer.xlim)
+    _percent_axis(ax.yaxis)
+    ax.set_xlabel(label("batches", lang))
+    ax.set_ylabel(label("pass_rate", lang))
+
+
+def labelled_units(
+    layer: FunnelLayer,
+    highlight: int = -1,
+    *,
+    label_outliers: bool = True,
+    label_inner: bool = False,
+    max_labels: int = 25,
+    label_largest: int = 0,
+) -> tuple[np.ndarray, int]:
+    """Which units are named, most important first, and how many flagged units are left
+    unnamed by ``max_labels``.
+
+    The rule: the highlighted unit always; with ``label_outliers`` every unit outside the outer
+    limits (and the inner ones with ``label_inner``), the most extreme |z| first, at most
+    ``max_labels``; then the ``label_largest`` units with the most batches. Other units stay
+    unnamed (their names are in the report's table).
+    """
+    k = len(layer.rate)
+    out = np.zeros(k, dtype=bool)
+    if label_outliers:
+        out |= layer.flag_outer != "within"
+        if label_inner:
+            out |= layer.flag_inner != "within"
+    if highlight >= 0:
+        out[highlight] = False
+    idx = np.flatnonzero(out)
+    idx = idx[np.argsort(-layer.z[idx], kind="stable")]
+    dropped = max(0, idx.size - max_labels)
+    idx = idx[:max_labels]
+    if label_largest > 0:
+        big = np.argsort(-np.nan_to_num(layer.batches, nan=0.0), kind="stable")[:label_largest]
+        idx = np.concatenate([idx, [i for i in big if i not in idx and i != highlight]])
+    order = ([highlight] if highlight >= 0 else []) + [int(i) for i in idx]
+    return np.asarray(order, dtype=int), dropped
+
+
+def draw_funnel_marks(
+    ax: Any,
+    layer: FunnelLayer,
+    *,
+    highlight: Hashable | None = None,
+    label_outliers: bool = True,
+    label_inner: bool = False,
+    max_labels: int = 25,
+    label_largest: int = 0,
+) -> list[Text]:
+    """Draw one report's marks on a drawn layer: the ring around ``highlight`` and the names
+    chosen by :func:`labelled_units`, placed without overlap. Returns the name labels."""
+    hi = _match(layer.units, layer.names, highlight, layer.label_column)
+    if hi >= 0:
+        ax.scatter(
+            [layer.batches[hi]],
+            [layer.rate[hi]],
+            s=HIGHLIGHT_SIZE,
+            facecolors="none",
+            edgecolors=_ORANGE,
+            linewidths=2,
+            zorder=4,
+        )
+    order, dropped = labelled_units(
+        layer,
+        hi,
+        label_outliers=label_outliers,
+        label_inner=label_inner,
+        max_labels=max_labels,
+        label_largest=label_largest,
+    )
+    if dropped:
+        ax.figure.text(
+            0.99,
+            0.01,
+            label("unlabelled_flagged", layer.lang).format(k=dropped),
+            ha="right",
+            va="bottom",
+            fontsize=7,
+            color=_GREY,
+        )
+    xy = np.column_stack([layer.batches, layer.rate])
+    rest = np.setdiff1d(np.arange(len(layer.rate)), order)
+    sizes = np.where(order == hi, HIGHLIGHT_SIZE, layer.sizes[order]) if order.size else []
+    return place_labels(
+        ax,
+        xy[order],
+        [layer.names[i] for i in order],
+        marker_size=sizes,
+        bold=[i == hi for i in order],
+        obstacles=xy[rest],
+        obstacle_size=layer.sizes[rest],
+    )
 
 
 def funnel_figure(
@@ -50,6 +277,7 @@ def funnel_figure(
     sized: bool = False,
     title: str | None = None,
     lang: Lang = "zh",
+    label_largest: int = 0,
 ) -> Figure:
     """Funnel plot: units' pass rates against their batches inside the control limits.
 
@@ -58,110 +286,24 @@ def funnel_figure(
     ``levels`` (``n``, ``center``, ``lower_<level>``/``upper_<level>``: 95 % dashed, 99.8 %
     solid). Units outside the widest limits are coloured (below: red, above: green) and, with
     ``label_outliers``, named (``label_inner``: also those outside the inner limits; at most
-    ``max_labels``, the most extreme |z| first). Names come from ``label_column`` (default
-    ``name``/``name_zh``/``region_code``); ``highlight`` marks one unit (name or region code);
-    ``sized`` scales the points by batches.
+    ``max_labels``, the most extreme |z| first; a note says how many flagged units are left
+    unnamed); ``label_largest`` also names the N units with the most batches. Names come from
+    ``label_column`` (default ``name``/``name_zh``/``region_code``); ``highlight`` marks one
+    unit (name or region code), always named, in bold; ``sized`` scales the points by batches.
+    Names never overlap each other, the named points or the axes' edge.
     """
-    lang = _lang(lang)
-    _require(units, ["batches", "pass_rate"], "funnel_figure (units)")
-    _require(grid, ["n", "center"], "funnel_figure (grid)")
-    levels = _levels(grid)
-    if not levels:
-        raise ParameterError("funnel_figure: grid has no lower_<level>/upper_<level> columns")
-    outer, inner = levels[-1], levels[0]
-    flag_outer = (
-        units[f"flag_{outer}"].astype("string").fillna("within").to_numpy(dtype=object)
-        if f"flag_{outer}" in units.columns
-        else np.full(len(units), "within", dtype=object)
-    )
-    n, rate = _num(units, "batches"), _num(units, "pass_rate")
-    gn = _num(grid, "n")
-    names = _labels(units, label_column, lang)
-
+    layer = funnel_layer(units, grid, label_column=label_column, sized=sized, lang=lang)
     fig, ax = _new_figure()
-    ax.plot(gn, _num(grid, "center"), color=_DARK, linewidth=1.2, label=label("centre", lang))
-    styles = {outer: "-", inner: "--"}
-    for sfx in levels:
-        style = styles.get(sfx, ":")
-        text = f"{_level_text(sfx)} {label('limits', lang)}"
-        ax.plot(gn, _num(grid, f"lower_{sfx}"), color=_GREY, linestyle=style, label=text)
-        ax.plot(gn, _num(grid, f"upper_{sfx}"), color=_GREY, linestyle=style)
-    sizes = 12.0 + 140.0 * n / np.nanmax(n) if sized else np.full(n.shape, 22.0)
-    for flag, colour, key in (
-        ("within", _BLUE, "within"),
-        ("low", _RED, "below"),
-        ("high", _GREEN, "above"),
-    ):
-        sel = flag_outer == flag
-        if sel.any():
-            ax.scatter(
-                n[sel],
-                rate[sel],
-                s=sizes[sel],
-                color=colour,
-                alpha=0.8,
-                linewidths=0.4,
-                edgecolors="white",
-                zorder=3,
-                label=f"{label(key, lang)} ({_level_text(outer)})",
-            )
-
-    hi = _match(units, names, highlight, label_column)
-    right_side = 0.8 * float(np.nanmax(gn))
-    if label_outliers:
-        flags = [f"flag_{outer}"] + ([f"flag_{inner}"] if label_inner else [])
-        out = np.zeros(len(units), dtype=bool)
-        for col in flags:
-            if col in units.columns:
-                out |= (units[col].astype("string").fillna("within") != "within").to_numpy()
-        if hi >= 0:
-            out[hi] = False  # named below, in bold
-        idx = np.flatnonzero(out)
-        if "z" in units.columns and idx.size > max_labels:
-            z = np.abs(_num(units, "z"))[idx]
-            idx = idx[np.argsort(-np.nan_to_num(z, nan=0.0), kind="stable")]
-        for i in idx[:max_labels]:
-            left = n[i] > right_side  # keep labels near the right edge inside the axes
-            ax.annotate(
-                names[i],
-                (n[i], rate[i]),
-                xytext=(-3 if left else 3, 3),
-                textcoords="offset points",
-                ha="right" if left else "left",
-                fontsize=8,
-            )
-    if hi >= 0:
-        ax.scatter(
-            [n[hi]],
-            [rate[hi]],
-            s=90,
-            facecolors="none",
-            edgecolors=_ORANGE,
-            linewidths=2,
-            zorder=4,
-        )
-        left = n[hi] > right_side
-        ax.annotate(
-            names[hi],
-            (n[hi], rate[hi]),
-            xytext=(-6 if left else 6, -12),
-            textcoords="offset points",
-            ha="right" if left else "left",
-            fontsize=9,
-            fontweight="bold",
-            color=_DARK,
-        )
-
-    # y range: the points and the limits over the units' range of batches (not the funnel's mouth)
-    span = gn >= np.nanmin(n)
-    ys = [rate] + [_num(grid, f"{s}_{outer}")[span] for s in ("lower", "upper")]
-    lo_y = float(np.nanmin(np.concatenate(ys)))
-    hi_y = float(np.nanmax(np.concatenate(ys)))
-    pad = max(0.02 * (hi_y - lo_y), 0.005)
-    ax.set_ylim(max(0.0, lo_y - pad), min(1.0 + pad, hi_y + pad))
-    ax.set_xlim(0.0, float(np.nanmax(gn)))
-    _percent_axis(ax.yaxis)
-    ax.set_xlabel(label("batches", lang))
-    ax.set_ylabel(label("pass_rate", lang))
+    draw_funnel_layer(ax, layer)
     fig.legend(loc="outside lower center", ncols=3)
-    return _finish(fig, ax, title)
+    fig = _finish(fig, ax, title)
+    draw_funnel_marks(
+        ax,
+        layer,
+        highlight=highlight,
+        label_outliers=label_outliers,
+        label_inner=label_inner,
+        max_labels=max_labels,
+        label_largest=label_largest,
+    )
+    return fig
