@@ -226,7 +226,7 @@ class Explorer:
                 )
             new["unit_level"] = changes["unit_level"]
         if "check_level" in changes:
-            new["check_level"] = self._check_level(changes["check_level"])
+            new["check_level"] = self.check_level(changes["check_level"])
         if "industry" in changes:
             new["industry"] = self._check_industry(changes["industry"])
         if "product" in changes:
@@ -303,7 +303,8 @@ class Explorer:
         return max(y0, first), min(y1, last)
 
     @staticmethod
-    def _check_level(value: str | None) -> str | None:
+    def check_level(value: str | None) -> str | None:
+        """The canonical check level ``value`` names (None for all; 国家 … accepted)."""
         if value is None or str(value).strip().lower() in ("", "all", "全部"):
             return None
         canon = schema.CHECK_LEVEL_ALIASES.get(
