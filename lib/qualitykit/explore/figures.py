@@ -173,7 +173,7 @@ def funnel(
             "y": [y[i] for i in sel],
             "text": [str(table[name_col].iloc[i]) for i in sel],
         },
-        "x_max": max([*x, *(lines["n"] or [0.0])]) * 1.03,
+        "x_max": max(x) * 1.05,  # the units' range; the limit lines are clipped to it
         "y_range": _range(ys),
     }
 

@@ -132,16 +132,13 @@ def parameter_sets(explorer: Any, notebook: str, *, units: bool = False) -> list
             codes = [s.selected or s.region]
         if not codes:
             raise ParameterError("no unit is selected")
-    bad = [
-        c
-        for c in codes
-        if not _accepts(notebook, c if notebook != "03_regional_benchmark" else s.region)
-    ]
+    # 03 compares the units of the region: its region_code is the region, the unit highlighted
+    bad = [c for c in codes if not _accepts(notebook, s.region if notebook.startswith("03") else c)]
     if bad:
         levels = " or ".join(UNIT_LEVELS[notebook])
         raise ParameterError(
             f"{notebook} needs {levels}-level regions; {regions.name(bad[0])} ({bad[0]}) is not "
-            "one (choose county-level units)"
+            "one (compare the districts instead)"
         )
     return [_values(s, notebook, c, data_source) for c in codes]
 

@@ -200,14 +200,15 @@ class Explorer:
             product=product,
         )
         if selected:
-            self.select(selected)
+            self.update(selected=selected)
 
     # ---- state changes ---------------------------------------------------------------------------
     def update(self, **changes: Any) -> State:
         """Change any of ``region``, ``years``, ``unit_level``, ``check_level``, ``industry``,
         ``product``, ``selected``, ``lang`` (checked; one ``ParameterError`` for a bad value).
-        A new region whose units do not include the selected unit selects its first unit with
-        records (or keeps a county-level region as the selection)."""
+        When the selected unit is not one of the region's units (a new region, another unit
+        level), the unit with the most batches is selected; a county-level ``region`` is
+        compared within its province (its city for ``unit_level="child"``) and selected."""
         s = self.state
         unknown = set(changes) - {f for f in State.__dataclass_fields__}
         if unknown:
@@ -239,7 +240,8 @@ class Explorer:
         if "lang" in changes:
             new["lang"] = narrative.check_lang(changes["lang"])
         if "selected" in changes:
-            new["selected"] = changes["selected"] or None
+            code = changes["selected"] or None
+            new["selected"] = None if code is None else regions.check_code(code, "selected unit")
         self.state = replace(s, **new)
         if chosen_unit is not None:
             self.state = replace(self.state, selected=chosen_unit)
@@ -247,11 +249,9 @@ class Explorer:
         return self.state
 
     def select(self, code: str | None) -> State:
-        """Select a unit (a region code; None or "" for none)."""
-        if code:
-            regions.check_code(code, "selected unit")
-        self.state = replace(self.state, selected=code or None)
-        return self.state
+        """Select a unit of the region (a region code; a code that is not one of its units
+        selects the largest unit, as :meth:`update`)."""
+        return self.update(selected=code or "")
 
     def _resolve_region(self, text: str) -> tuple[str, str | None]:
         """(region to compare, unit to select) from a code or a name of any level."""
