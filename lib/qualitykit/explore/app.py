@@ -49,14 +49,10 @@ TEXT: dict[str, dict[str, str]] = {
     "unit": {"zh": "单位", "en": "Unit"},
     "years": {"zh": "年份", "en": "Years"},
     "check_level": {"zh": "抽查级别", "en": "Check level"},
-    "all_levels": {"zh": "全部级别", "en": "All levels"},
     "industry": {"zh": "行业", "en": "Industry"},
     "all_industries": {"zh": "全部行业", "en": "All industries"},
     "product": {"zh": "产品", "en": "Product"},
-    "all_products": {"zh": "全部产品", "en": "All products"},
-    "funnel": {"zh": "漏斗图", "en": "Funnel plot"},
     "trend": {"zh": "趋势与目标", "en": "Trend and targets"},
-    "pareto": {"zh": "不合格项目排列图", "en": "Pareto of nonconforming items"},
     "targets": {"zh": "政策目标状态", "en": "Target statuses"},
     "report": {"zh": "生成报告", "en": "Render report"},
     "report_help": {
@@ -78,16 +74,14 @@ TEXT: dict[str, dict[str, str]] = {
     "internal": {"zh": "内部错误（请报告）：", "en": "Internal error (please report it):"},
     "selected": {"zh": "所选单位", "en": "Selected unit"},
     "parent_rates": {"zh": "{name}（整体）", "en": "{name} (all)"},
-    "status_col": {"zh": "状态", "en": "Status"},
-    "target_col": {"zh": "目标", "en": "Target"},
-    "observed_col": {"zh": "观测值", "en": "Observed"},
-    "deadline_col": {"zh": "期限", "en": "Deadline"},
-    "reason_col": {"zh": "说明", "en": "Reason"},
 }
 
 
 def _t(key: str, lang: str, **kw: Any) -> str:
-    return TEXT[key][lang].format(**kw)
+    """A control label of :data:`TEXT`, else the library's vocabulary (:func:`narrative.t`)."""
+    if key in TEXT:
+        return TEXT[key][lang].format(**kw)
+    return narrative.t(key, lang)  # type: ignore[arg-type]
 
 
 def _md(text: str) -> str:
@@ -430,7 +424,7 @@ class App:
         p = ex.pareto()
         if self._changed("pareto", id(p)):
             spec = figures.pareto(p.table, lang=lang)
-            self.pareto_chart.draw(spec, f"{_t('pareto', lang)} · {unit_name}")
+            self.pareto_chart.draw(spec, f"{_t('pareto_items', lang)} · {unit_name}")
             self.pareto_text.value = _text_html(p)
         self.targets_html.value = self._targets_table(ex.targets())
         self.report_btn.disabled = s.selected is None
@@ -497,7 +491,7 @@ class App:
             )
         head = "".join(
             f"<th>{html.escape(_t(k, lang))}</th>"
-            for k in ("target_col", "status_col", "observed_col", "deadline_col", "reason_col")
+            for k in ("target_id", "status", "observed", "deadline_year", f"status_reason_{lang}")
         )
         text = html.escape(view.extra.get("text", ""))
         return (

@@ -47,7 +47,7 @@ def _rate_axes(xs: Any, ys: Any, x_label: str, x_format: str, lang: Lang) -> lis
     import bqplot as bq
 
     return [
-        bq.Axis(scale=xs, label=x_label, tick_format=x_format, grid_lines="dashed"),
+        bq.Axis(scale=xs, label=x_label, tick_format=x_format, grid_lines="dashed", num_ticks=7),
         bq.Axis(
             scale=ys,
             side="left",

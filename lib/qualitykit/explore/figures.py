@@ -173,7 +173,8 @@ def funnel(
             "y": [y[i] for i in sel],
             "text": [str(table[name_col].iloc[i]) for i in sel],
         },
-        "x_max": max(x) * 1.05,  # the units' range; the limit lines are clipped to it
+        # the units' range (the limit lines are clipped to it), with room for the selected name
+        "x_max": max(x) * 1.12,
         "y_range": _range(ys),
     }
 

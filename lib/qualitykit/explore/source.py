@@ -21,7 +21,7 @@ What a view needs and whether the data at hand have it: :meth:`ExplorerData.supp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -295,6 +295,9 @@ class ExplorerData:
         self.notes = list(loaded.notes)
         self._items_reason = loaded.items_reason
         self._keys: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
+        self._row_offsets: dict[int, np.ndarray] = {}
+        self._present: dict[str, list[str]] = {}
+        self._national: dict[tuple, pd.DataFrame] = {}
         b = _Builder()
         counts = b.table(loaded.counts, "counts")
         items = b.table(loaded.items, "items") if loaded.items is not None else None
@@ -352,17 +355,24 @@ class ExplorerData:
         return (True, None) if self._counts.n else (False, "needs_rates")
 
     def present(self, what: Literal["check_level", "industry", "product"]) -> list[str]:
-        """The check levels / industry codes / products that occur in the data (sorted)."""
+        """The check levels / industry codes / products that occur in the data (sorted;
+        computed once)."""
+        if what not in self._present:
+            self._present[what] = self._find_present(what)
+        return list(self._present[what])
+
+    def _find_present(self, what: str) -> list[str]:
         t = self._counts if self._counts.n else self._items
         if t is None:
             return []
-        if what == "check_level":
-            idx = np.unique(t.level[t.level >= 0])
-            return [schema.CHECK_LEVELS[i] for i in idx]
-        arr, names = (
-            (t.industry, self.industry_codes) if what == "industry" else (t.product, self.products)
-        )
-        return sorted(str(names[i]) for i in np.unique(arr[arr >= 0]))
+        arr, names = {
+            "check_level": (t.level, np.array(schema.CHECK_LEVELS, dtype=object)),
+            "industry": (t.industry, self.industry_codes),
+            "product": (t.product, self.products),
+        }[what]
+        seen = np.flatnonzero(np.bincount(arr[arr >= 0].astype(np.int64), minlength=len(names)))
+        found = [str(names[i]) for i in seen]
+        return found if what == "check_level" else sorted(found)
 
     def products_of(self, industry: str | None) -> list[str]:
         """Products of an industry (all products for None), by the data's own rows."""
@@ -378,11 +388,12 @@ class ExplorerData:
         if t is None or not len(self.products) or not len(self.industry_codes):
             return {}
         ok = (t.product >= 0) & (t.industry >= 0)
-        pairs = np.unique(
-            t.product[ok].astype(np.int64) * len(self.industry_codes) + t.industry[ok]
+        k = len(self.industry_codes)
+        seen = np.bincount(
+            t.product[ok].astype(np.int64) * k + t.industry[ok], minlength=len(self.products) * k
         )
         out: dict[str, str] = {}
-        for key in pairs:
+        for key in np.flatnonzero(seen):
             p, i = divmod(int(key), len(self.industry_codes))
             out.setdefault(str(self.products[p]), str(self.industry_codes[i]))
         return out
@@ -428,6 +439,15 @@ class ExplorerData:
         )
         return a, b
 
+    def _offsets(self, table: _Table) -> np.ndarray:
+        """First row of each region code in ``table`` (rows are sorted by region), and its
+        length at the end: the rows of codes [a, b) are ``offsets[a]:offsets[b]``."""
+        key = id(table)
+        if key not in self._row_offsets:
+            codes = np.arange(len(self.region_codes) + 1, dtype=table.region.dtype)
+            self._row_offsets[key] = np.searchsorted(table.region, codes, side="left")
+        return self._row_offsets[key]
+
     def _rows(self, table: _Table, within: str) -> tuple[slice, np.ndarray | None]:
         """Rows of ``table`` within a region: a slice (sorted rows) and an optional mask."""
         level = _level(within)
@@ -438,8 +458,8 @@ class ExplorerData:
         else:
             a = int(np.searchsorted(self.region_codes, within, side="left"))
             b = a + int(a < len(self.region_codes) and self.region_codes[a] == within)
-        lo = int(np.searchsorted(table.region, a, side="left"))
-        hi = int(np.searchsorted(table.region, b, side="left"))
+        offsets = self._offsets(table)
+        lo, hi = int(offsets[a]), int(offsets[b])
         rows = slice(lo, hi)
         if level == "city":
             member = (self._region_info["city_code"] == within).to_numpy(bool)
@@ -570,58 +590,107 @@ class ExplorerData:
         out = pd.DataFrame({"item": pd.array(self.items, dtype="string"), "count": count})
         return out[out["count"] > 0].reset_index(drop=True)
 
-    def target_counts(self, within: str) -> pd.DataFrame:
+    def target_counts(
+        self, within: str, products: Iterable[str] = (), industries: Iterable[str] = ()
+    ) -> pd.DataFrame:
         """Counts for target evaluation (every year and level, no filter): the county-level
         rows of ``within`` by ``region_code``, ``year``, ``check_level``, ``industry_code``,
-        ``product``, plus the national totals (``region_code`` ``000000``) — the table a
-        :class:`qualitykit.policy.scorecard.CountsProvider` takes."""
+        ``product``, plus the national totals (``region_code`` ``000000``; computed once per
+        product set) — the table a :class:`qualitykit.policy.scorecard.CountsProvider` takes.
+        Products and industries not listed (the targets' scopes) are pooled under ``""``, as
+        :meth:`qualitykit.policy.scorecard.SampleProvider.counts` does."""
         t = self._counts
-        parts = []
-        for code, rows, base in (
-            (None, *self._rows(t, regions.check_code(within, "region"))),
-            (regions.NATIONAL_CODE, slice(0, t.n), None),
-        ):
-            region = t.region[rows]
-            ok = (t.year[rows] >= 0) if base is None else base & (t.year[rows] >= 0)
-            if code is not None:
-                region = np.zeros_like(region)
-            cols = [region, t.year[rows], t.level[rows], t.industry[rows], t.product[rows]]
-            dims = [c[ok].astype(np.int64) + 1 for c in cols]  # -1 → 0
-            sizes = [int(d.max()) + 1 if len(d) else 1 for d in dims]
-            flat = np.ravel_multi_index(dims, sizes) if len(dims[0]) else np.zeros(0, np.int64)
+        pool = (_pooling(self.products, products), _pooling(self.industry_codes, industries))
+        rows, base = self._rows(t, regions.check_code(within, "region"))
+        ok = t.year[rows] >= 0
+        if base is not None:
+            ok &= base
+        own = self._grouped(rows, ok, pool, by_region=True)
+        county = self._region_info.set_index("region_code")["level"] == "county"
+        own = own[own["region_code"].map(county).fillna(False).astype(bool)]
+        key = (tuple(sorted(products)), tuple(sorted(industries)))
+        if key not in self._national:
+            whole = slice(0, t.n)
+            self._national[key] = self._grouped(whole, t.year >= 0, pool, by_region=False)
+        return pd.concat([own, self._national[key]], ignore_index=True)
+
+    def _grouped(
+        self,
+        rows: slice,
+        ok: np.ndarray,
+        pool: tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+        *,
+        by_region: bool,
+    ) -> pd.DataFrame:
+        """Counts of the rows ``rows`` where ``ok``, by (region,) year, level, industry and
+        product (each product / industry code mapped through ``pool``: kept or pooled); one
+        ``bincount`` over the combined key of the groups."""
+        t = self._counts
+        (p_map, p_names), (i_map, i_names) = pool
+        cols = [
+            t.year[rows],
+            t.level[rows],
+            i_map[t.industry[rows] + 1],
+            p_map[t.product[rows] + 1],
+        ]
+        if by_region:
+            cols.insert(0, t.region[rows])
+        dims = [c[ok].astype(np.int64) + 1 for c in cols]  # -1 (missing) → 0
+        sizes = [int(d.max()) + 1 if len(d) else 1 for d in dims]
+        flat = np.ravel_multi_index(dims, sizes) if len(dims[0]) else np.zeros(0, np.int64)
+        n_keys = int(np.prod(sizes))
+        w = None if t.weight is None else t.weight[rows][ok]
+        p = t.passed[rows][ok]
+        if n_keys <= 4 * len(flat) + 1_000_000:  # dense: O(n) bincount over every key
+            batches = np.bincount(flat, weights=w, minlength=n_keys)
+            passed = (
+                np.bincount(flat[p], minlength=n_keys)
+                if p.dtype == bool
+                else np.bincount(flat, p, minlength=n_keys)
+            )
+            keep = np.flatnonzero(batches)
+            uniq, batches, passed = keep, batches[keep], passed[keep]
+        else:  # sparse: sort the keys that occur
             uniq, inv = np.unique(flat, return_inverse=True)
-            keys = np.unravel_index(uniq, sizes)
-            w = None if t.weight is None else t.weight[rows][ok]
             batches = np.bincount(inv, weights=w, minlength=len(uniq))
-            p = t.passed[rows][ok]
             passed = (
                 np.bincount(inv[p], minlength=len(uniq))
                 if p.dtype == bool
                 else np.bincount(inv, p, minlength=len(uniq))
             )
-            frame = pd.DataFrame(
-                {
-                    "region_code": _lookup(self.region_codes, keys[0] - 1)
-                    if code is None
-                    else pd.array([code] * len(uniq), dtype="string"),
-                    "year": (keys[1] - 1).astype(np.int64),
-                    "check_level": _lookup(np.array(schema.CHECK_LEVELS, object), keys[2] - 1),
-                    "industry_code": _lookup(self.industry_codes, keys[3] - 1),
-                    "product": _lookup(self.products, keys[4] - 1),
-                    "batches": batches.astype(np.int64),
-                    "passed": passed.astype(np.int64),
-                }
-            )
-            if code is None:
-                county = self._region_info.set_index("region_code")["level"] == "county"
-                frame = frame[frame["region_code"].map(county).fillna(False).astype(bool)]
-            parts.append(frame)
-        return pd.concat(parts, ignore_index=True)
+        keys = [k - 1 for k in np.unravel_index(uniq, sizes)]
+        region = (
+            _lookup(self.region_codes, keys.pop(0))
+            if by_region
+            else pd.array([regions.NATIONAL_CODE] * len(uniq), dtype="string")
+        )
+        return pd.DataFrame(
+            {
+                "region_code": region,
+                "year": keys[0].astype(np.int64),
+                "check_level": _lookup(np.array(schema.CHECK_LEVELS, object), keys[1]),
+                "industry_code": _lookup(i_names, keys[2]),
+                "product": _lookup(p_names, keys[3]),
+                "batches": batches.astype(np.int64),
+                "passed": passed.astype(np.int64),
+            }
+        )
 
 
 @cache
 def _level(code: str) -> str:
     return str(regions.lookup(code)["level"])
+
+
+def _pooling(names: np.ndarray, keep: Iterable[str]) -> tuple[np.ndarray, np.ndarray]:
+    """(code map, new names) pooling every name not in ``keep``: the map takes a code + 1
+    (0: missing) to an index of the new names — 1.. for the names kept, 0 for the pooled
+    ``""`` (missing values included)."""
+    present = set(names.tolist())
+    kept = [k for k in dict.fromkeys(keep) if k in present]
+    new = {name: i + 1 for i, name in enumerate(kept)}
+    code_map = np.array([0] + [new.get(str(n), 0) for n in names], dtype=np.int64)
+    return code_map, np.array(["", *kept], dtype=object)
 
 
 def _inverse(dictionary: dict[str, int]) -> np.ndarray:

@@ -25,6 +25,7 @@ it touches, and going back to an earlier state costs nothing. A view the data ca
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -556,10 +557,15 @@ class Explorer:
         return targets.load_registry()
 
     def _provider(self, within: str) -> Any:
+        """A counts provider over the session's data for the targets of ``within``'s province:
+        the products and industries the targets name kept, the others pooled."""
         from qualitykit.policy import scorecard
 
+        registry = self._cache.get(("registry",), self._registry)
+        products, industries = _scoped(registry, "product"), _scoped(registry, "industry_code")
+        counts = self.data.target_counts(within, products, industries)
         label = "synthetic sample" if self.data.is_sample else f"records: {self.data.data_source}"
-        return scorecard.CountsProvider(self.data.target_counts(within), label=label)
+        return scorecard.CountsProvider(counts, label=label)
 
     def target_lines(self) -> pd.DataFrame | None:
         """Lines of the selected unit's pass-rate targets with a fixed requirement (≥, =, ≤,
@@ -614,6 +620,16 @@ class Explorer:
 
 _NAMES: dict[str, pd.DataFrame] = {}
 _OPTIONS: dict[str, list[tuple[str, str]]] = {}
+
+
+def _scoped(registry: Any, key: str) -> set[str]:
+    """Every value of scope ``key`` (product, industry_code) named by a target."""
+    out: set[str] = set()
+    for target in registry:
+        value = (target.scope or {}).get(key)
+        parts = value if isinstance(value, list | tuple) else re.split(r"[、,，;；]", value or "")
+        out.update(str(p).strip() for p in parts if str(p).strip())
+    return out
 
 
 def _rates(counts: pd.DataFrame) -> pd.DataFrame:
