@@ -55,4 +55,4 @@ app = App(
     product=product,
     lang=lang,
 )
-app  # noqa: B018 - the app is the cell's output
+display(app)
