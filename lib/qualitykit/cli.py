@@ -571,5 +571,76 @@ def cmd_notebooks(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ----------------------------------------------------------------------------------------------
+# qualitykit explore — the interactive explorer as a web app
+# ----------------------------------------------------------------------------------------------
+
+
+def _add_explore_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--region",
+        default="330000",
+        metavar="CODE",
+        help="region whose units are compared: 000000, a province or a city (default 330000 浙江省)",
+    )
+    p.add_argument(
+        "--select", default="330303", metavar="CODE", help="unit selected first (default 330303)"
+    )
+    p.add_argument(
+        "--years",
+        metavar="FIRST-LAST",
+        help="year window, e.g. 2015-2024 (default: the last ten years of the data)",
+    )
+    p.add_argument(
+        "--units",
+        choices=("county", "child"),
+        default="county",
+        help="county: every county-level unit of the region (default); child: the level below",
+    )
+    p.add_argument("--check-level", default="all", help="all (default) or one check level")
+    p.add_argument("--product", default="", help="a product of the data (default: all products)")
+    p.add_argument(
+        "--data",
+        default="",
+        metavar="SOURCE",
+        help="data source: a records / counts file or folder, or sample:tiny (default: the sample)",
+    )
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
+    p.add_argument("--open", action="store_true", help="open the page in the default browser")
+
+
+@command(
+    "explore",
+    help="serve the interactive explorer (notebooks/06_explorer) as a web app on 127.0.0.1",
+    arguments=_add_explore_arguments,
+)
+def cmd_explore(args: argparse.Namespace) -> int:
+    """Start Voilà on the explorer notebook, print its address, serve until Ctrl-C."""
+    from qualitykit.errors import ParameterError
+    from qualitykit.explore import serve
+
+    y0 = y1 = 0
+    if args.years:
+        first, sep, last = args.years.partition("-")
+        if not sep or not first.strip().isdigit() or not last.strip().isdigit():
+            raise ParameterError(
+                f"--years expects FIRST-LAST such as 2015-2024, got {args.years!r}"
+            )
+        y0, y1 = int(first), int(last)
+    params = {
+        "region_code": args.region,
+        "selected": args.select,
+        "year_from": y0,
+        "year_to": y1,
+        "unit_level": args.units,
+        "check_level": args.check_level,
+        "product": args.product,
+        "lang": args.lang,
+        "data_source": args.data,
+    }
+    return serve.serve(params, port=args.port, open_browser=args.open)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
