@@ -11,7 +11,10 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = {"framework", "helpers", "narrative", "plots", "figures", "district", "publish"}
+_SUBMODULES = {
+    "framework", "helpers", "narrative", "notes", "plots", "figures", "district", "comparison",
+    "publish", "selection", "sources",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
