@@ -201,6 +201,7 @@ def expand_parameter_sets(
         regions.check_code(parent, "--within code")
         kids = regions.children(parent, level=level)  # type: ignore[arg-type]
         base = [{code_param: c} for c in kids["region_code"]]
+        base += [{code_param: c} for c in _units_from(notebook, parent, level, fixed, kids)]
         if not base:
             raise ParameterError(f"no {each} within {parent}")
     elif codes:
@@ -813,6 +814,21 @@ def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
         return None
     module, _, func = target.partition(":")
     return getattr(importlib.import_module(module), func)
+
+
+def _units_from(
+    notebook: str | Path, parent: str, level: str, fixed: Mapping[str, Any] | None, kids: Any
+) -> list[str]:
+    """Units of the data that the region table does not list (declared non-standard units),
+    from the notebook's ``qualitykit.units_from`` hook called with the fixed parameters."""
+    target = _index_spec(Path(notebook)).get("units_from")
+    if not target:
+        return []
+    module, _, func = target.partition(":")
+    hook = getattr(importlib.import_module(module), func)
+    params = {n: s.default for n, s in notebook_parameters(notebook).items()} | dict(fixed or {})
+    known = set(kids["region_code"])
+    return [c for c in hook(within=parent, level=level, parameters=params) if c not in known]
 
 
 def prepare_shared(
