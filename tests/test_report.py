@@ -55,7 +55,7 @@ def _start(tmp_path, **kw):
             "region_code '330000' (浙江省) is a province-level division; 01_quality_trends needs a "
             "county-level one",
         ),
-        ({"years": (1999, 2010)}, "reach beyond the data, which cover 2005–2024"),
+        ({"years": (1990, 1999)}, "lie outside the data, which cover 2005–2024"),
         ({"years": (2030, 2031)}, "lie outside the data, which cover 2005–2024"),
         ({"years": (2015, 2010)}, "year_from (2015) is after year_to (2010)"),
         ({"check_level": "city"}, "check_level 'city': unknown level 'city'"),

@@ -123,7 +123,10 @@ BAD: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "05_district_report": [
         ({"data_source": TINY, "region_code": "330000"}, "is a province-level division"),
-        ({"data_source": TINY, "year_from": 1999}, "reach beyond the data, which cover 2005–2024"),
+        (
+            {"data_source": TINY, "year_from": 1990, "year_to": 1999},
+            "lie outside the data, which cover 2005–2024",
+        ),
     ],
 }
 """Parameter sets that pass the runner's checks (types, known region codes) but that the notebook
