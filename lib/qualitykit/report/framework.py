@@ -659,7 +659,7 @@ def start(
     if show_scope:
         ctx.say(ctx.scope())
         if window is not None and ctx.requested_years != window:
-            ctx.note(notes.years_cut(ctx.requested_years, window, lang_))  # type: ignore[arg-type]
+            ctx.note(notes.years_cut(ctx.requested_years, window, covered, lang_))  # type: ignore[arg-type]
         ctx.say(ctx.data_block())
         if region_code is not None and not ctx.has_data:
             what = ctx.region_name

@@ -63,12 +63,17 @@ def data_heading(label: str, lang: Lang = "zh") -> str:
     return f"**数据：** {md_text(label)}" if lang == "zh" else f"**Data:** {md_text(label)}"
 
 
-def years_cut(requested: Sequence[int], covered: Sequence[int], lang: Lang = "zh") -> str:
-    """The window of years was cut to the years the data cover."""
-    req, cov = _years(*requested, lang), _years(*covered, lang)
+def years_cut(
+    requested: Sequence[int], window: Sequence[int], covered: Sequence[int], lang: Lang = "zh"
+) -> str:
+    """The years asked for reach beyond the years the data cover: the report covers ``window``."""
+    req, win, cov = _years(*requested, lang), _years(*window, lang), _years(*covered, lang)
     if lang == "zh":
-        return f"数据只覆盖 {cov}：报告的年份范围相应为 {cov}（参数为 {req}）。"
-    return f"The data cover {cov} only: the report covers {cov} (the parameters ask for {req})."
+        return f"所选年份 {req}超出数据覆盖的 {cov}：报告的年份范围为 {win}。"
+    return (
+        f"The years asked for, {req}, reach beyond the data, which cover {cov}: the report "
+        f"covers {win}."
+    )
 
 
 def parent_line(
