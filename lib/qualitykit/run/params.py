@@ -138,8 +138,8 @@ def check_value(spec: ParamSpec, value: Any) -> list[str]:
             msg += " — quote codes so that leading zeros survive (e.g. '010100', not 10100)"
         problems.append(msg)
         return problems
-    if spec.is_region_code and isinstance(value, str) and not value.startswith("X"):
-        # (X<parent>-<NN>: a declared non-standard unit, checked by the notebook against its units)
+    if spec.is_region_code and isinstance(value, str) and value and not value.startswith("X"):
+        # "": none / all the data; X<parent>-<NN>: a declared unit (the notebook checks it)
         from qualitykit.data.regions import check_code  # lazy: regions loads a table
 
         try:
