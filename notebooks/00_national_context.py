@@ -21,16 +21,38 @@
 # rate (from 2018; defined differently, drawn apart), the manufacturing product-quality pass rate
 # (RPQ), the quality competitiveness index (QCI), the sample composition (share of small firms),
 # and the attainment of the national 2025 targets. Sources are listed under every table and figure.
+#
+# **`data_source`（可选）。** 全国数字从不取自 `data_source`。给出自己的数据（逐批记录或汇总计数）时，报告末尾另加一节：
+# 这些数据的历年批次合格率，与公布的全国数字并列（口径未必相同）；不合格项目计数没有批次，该节只说明这一点。为空（合成样本）
+# 时不加：本笔记本只用真实数字。
+#
+# **`data_source` (optional).** The national figures never come from `data_source`. Given your own
+# data (records or counts), the report adds one section at the end: the yearly batch pass rates of
+# those data, next to the published national figures (which need not be defined the same way);
+# item counts hold no batches, and that section says so. Empty (the synthetic sample): nothing is
+# added — this notebook shows real figures only.
 
 # %% tags=["parameters"]
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
+data_source: str = ""  # optional: your records or counts (a CSV, XLSX or Parquet file or folder) for an extra section
+period: str = ""  # period of a table with no year column nor year in its title: 2024
+units_file: str = ""  # CSV declaring 开发区 and other non-standard units: name,parent
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%
-from qualitykit import narrative, plots, report, scorecard
+from qualitykit import metrics, narrative, plots, report, scorecard
 from qualitykit.data.reference import national_pass_rate_series
+from qualitykit.report import notes
 
-ctx = report.start("00_national_context", lang=lang, output_dir=output_dir, show_scope=False)
+ctx = report.start(
+    "00_national_context",
+    lang=lang,
+    data_source=data_source,
+    period=period,
+    units_file=units_file,
+    output_dir=output_dir,
+    show_scope=False,
+)
 spot = report.national_spot_checks()
 rpq = report.national_rpq()
 qci = report.national_qci()
@@ -120,3 +142,16 @@ if ctx.section("national_targets", needs_data=False):
     )
     ctx.say(narrative.scorecard(card, lang))
     ctx.say(narrative.source_list(goal_docs["source_url"], lang))
+
+# %%
+# NBVAL_CHECK_OUTPUT
+if not ctx.is_sample and ctx.section("yearly_rates", needs="rates"):
+    own = metrics.rates(ctx.counts(), by="year")
+    ctx.say(notes.own_series(ctx.region_name, lang))
+    ctx.table(
+        own,
+        "own_yearly_rates",
+        columns=["year", "batches", "passed", "pass_rate", "ci_lower", "ci_upper"],
+        percent=["pass_rate", "ci_lower", "ci_upper"],
+    )
+    ctx.say(narrative.yearly_rates(own, lang))

@@ -27,6 +27,16 @@
 # shown as the document states it (ranges such as 5–6 or 30–50, relative targets such as "2–5 pp
 # above the provincial average"), with the target's own clause of the source sentence. The
 # scorecard's rules are in the docstring of `qualitykit.policy.scorecard`.
+#
+# **数据形态。** 目标和文件只来自登记表；`data_source` 只用于按数据评估抽查合格率目标：逐批记录（合成样本或自己的数据）
+# 和汇总计数都可以（没有 GB/T 2260 代码的非标准单位不对应任何文件中的地区，不参与评估）；不合格项目计数没有批次，
+# 记分卡只用公布的全国数字，其余目标标为无数据。
+#
+# **Data shapes.** Documents and targets come from the registry only; `data_source` is used only to
+# evaluate spot-check pass-rate targets against data: records (the synthetic sample or your own)
+# and counts both serve (non-standard units, which no document names, are left out); item counts
+# hold no batches, so the scorecard uses the published national figures only and marks the other
+# targets as without data.
 
 # %% tags=["parameters"]
 document_id: str = "longwan_2006"  # a document id of data/targets (empty: by region_code)
@@ -34,7 +44,9 @@ region_code: str = ""  # with no document_id: the targets concerning this region
 as_of: int = 0  # evaluate as if in this year (0: use all years of the data)
 quantitative_only: bool = False  # leave out the qualitative aims
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = ""  # empty: the synthetic sample; sample:tiny; or a records file or folder
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; or records / counts: a CSV, XLSX or Parquet file or folder
+period: str = ""  # period of a table with no year column nor year in its title: 2024
+units_file: str = ""  # CSV declaring 开发区 and other non-standard units: name,parent
 output_dir: str = ""  # folder for the tables (empty: outputs/interactive/...)
 
 # %%
@@ -45,6 +57,8 @@ ctx = report.start(
     region_code=region_code or None,
     lang=lang,
     data_source=data_source,
+    period=period,
+    units_file=units_file,
     output_dir=output_dir,
     document_id=document_id,
     future_years={"as_of": as_of} if as_of else None,
@@ -84,7 +98,8 @@ if ctx.section("targets", needs_data=False, data=selected):
 # %%
 # NBVAL_CHECK_OUTPUT
 if ctx.section("scorecard", needs_data=False, data=selected):
-    card = scorecard.evaluate(selected, scorecard.default_provider(ctx.source), as_of=as_of or None)
+    provider = report.scorecard_provider(ctx.data)
+    card = scorecard.evaluate(selected, provider, as_of=as_of or None)
     ctx.table(
         card,
         "scorecard",

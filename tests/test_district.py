@@ -272,3 +272,145 @@ def test_target_status_is_the_least_favourable():
     assert district.target_status(pd.DataFrame({"status": ["no_data"]})) == "no_data"
     assert district.target_status(pd.DataFrame({"status": []})) is None
     assert district.target_status(None) is None
+
+
+# ------------------------------------------------------------------------------------------
+# counts of a real published table, a development zone, an honest parent (issue 10)
+# ------------------------------------------------------------------------------------------
+
+BAZHONG = {  # 巴中市 表3 各行政区域抽查情况 (data/examples/README.md): code → (batches, passed)
+    "511902": (127, 117),  # 巴州区
+    "511903": (85, 76),  # 恩阳区
+    "X511900-01": (18, 16),  # 经开区 (declared in bazhong_units.csv)
+    "511922": (132, 117),  # 南江县
+    "511923": (99, 86),  # 平昌县
+    "511921": (94, 85),  # 通江县
+}
+BAZHONG_TOTAL = (555, 497)  # the table's 合计 row
+
+
+def _examples():
+    from qualitykit.paths import data_dir
+
+    return data_dir() / "examples"
+
+
+def _bazhong(**kw):
+    ex = _examples()
+    return {
+        "data_source": str(ex / "bazhong_by_district.xlsx"),
+        "units_file": str(ex / "bazhong_units.csv"),
+        "period": "2024",
+        **kw,
+    }
+
+
+def _bz_ctx(tmp_path, code, lang="zh", **kw):
+    return report.start(
+        "05_district_report",
+        region_code=code,
+        levels=("county",),
+        years=(2015, 2024),
+        lang=lang,
+        output_dir=str(tmp_path / code),
+        record_columns=district.RECORD_COLUMNS,
+        show_scope=False,
+        **_bazhong(**kw),
+    )
+
+
+def test_unit_table_keeps_the_zone_as_a_unit_of_its_own():
+    src = report.open_data(**_bazhong())
+    counts = src.counts()
+    units = district.unit_table(counts, "511900", source=src)
+    got = {r.region_code: (r.batches, r.passed) for r in units.itertuples()}
+    assert got == BAZHONG  # every unit, the zone included, none merged, none dropped
+    assert units.set_index("region_code").loc["X511900-01", "name_zh"] == "经开区"
+    assert (units["batches"].sum(), units["passed"].sum()) == BAZHONG_TOTAL  # 合计 not counted
+    county = district.unit_table(counts, "510000", unit_level="county", source=src)
+    assert set(county["region_code"]) == set(BAZHONG)
+    # compared as cities of the province, the zone's batches count with the city it lies in
+    cities = district.unit_table(counts, "510000", source=src)
+    assert cities[["region_code", "batches", "passed"]].values.tolist() == [["511900", 555, 497]]
+    with pytest.raises(ParameterError, match="county-level division"):
+        district.unit_table(counts, "511902", source=src)
+
+
+def test_context_of_a_city_table_is_compared_with_its_own_total():
+    ctx = district.build_context(["510000"], **_bazhong())
+    assert set(ctx.units["region_code"]) == set(BAZHONG)
+    assert set(ctx.units["parent_code"]) == {"511900"}  # the city, not the province
+    areas = ctx.areas.set_index("region_code")
+    assert "000000" not in areas.index and "510000" not in areas.index  # no 全国, no 全省
+    row = areas.loc["511900"]
+    assert (
+        row["label_zh"] == "本数据中巴中市合计"
+        and row["label_en"] == "total of 巴中市 in these data"
+    )
+    assert (row["batches"], row["passed"]) == BAZHONG_TOTAL
+    # each unit's gap to the parent: (passed/batches − 497/555) in percentage points
+    for r in ctx.units.itertuples():
+        b, p = BAZHONG[r.region_code]
+        assert r.gap_pp == pytest.approx(100 * (p / b - 497 / 555))
+        assert r.center == pytest.approx(497 / 555)
+
+
+def test_a_published_parent_figure_is_used_and_labelled_with_its_source(tmp_path):
+    # the table's own 合计 row, as published (data/examples/README.md), given as the parent figure
+    source = "https://m.ryxmt.com.cn/channel/xfts/20241101/475655_2.html"
+    figures = tmp_path / "parent.csv"
+    figures.write_text(
+        f"region_code,year,batches,passed,source\n511900,2024,555,497,{source}\n", encoding="utf-8"
+    )
+    ctx = district.build_context(["510000"], **_bazhong(parent_figure_file=str(figures)))
+    published = ctx.areas[ctx.areas["kind"] == "published"].iloc[0]
+    assert published["region_code"] == "511900" and source in published["label_zh"]
+    assert "公布数" in published["label_zh"]
+    # the comparison arithmetic with a parent figure from outside the table
+    units = pd.DataFrame({"region_code": list(BAZHONG), "batches": [b for b, _ in BAZHONG.values()],
+                          "passed": [p for _, p in BAZHONG.values()]})  # fmt: skip
+    cmp = district.compare_units(units, parent_batches=1000, parent_passed=900)
+    want = [100 * (p / b - 0.9) for b, p in BAZHONG.values()]
+    assert cmp.table["gap_pp"].tolist() == pytest.approx(want)
+
+
+def test_brief_of_a_zone_from_a_counts_table(tmp_path):
+    brief = district.analyse(_bz_ctx(tmp_path, "X511900-01"))
+    s = brief.summary
+    assert (s["batches"], s["passed"]) == BAZHONG["X511900-01"]
+    lo, hi = wilson(16, 18)
+    assert s["ci_lower"] == pytest.approx(lo) and s["ci_upper"] == pytest.approx(hi)
+    assert s["name"] == "经开区" and s["city"] == "巴中市" and s["province"] == "四川省"
+    assert s["parent_label"] == "本数据中巴中市合计" and s["parent_pass_rate"] == 497 / 555
+    assert s["province_pass_rate"] is None and s["gap_province_pp"] is None  # no 全省 figure
+    assert s["gap_parent_pp"] == pytest.approx(100 * (16 / 18 - 497 / 555))
+    assert s["n_districts"] == 6 and s["year_from"] == s["year_to"] == 2024
+    # one period: no trend fitted, stated or drawn
+    assert brief.trend is None and brief.n_periods == 1 and s["trend_pp"] is None
+    assert brief.areas["name"].tolist() == ["经开区", "本数据中巴中市合计"]
+    # the six units do not differ beyond chance: the EB fit pools them, and says so
+    assert brief.shrinkage_degenerate and s["shrunk_rate"] is None
+    assert not brief.complete and brief.items is None  # counts without item counts
+
+
+def test_prepare_and_the_unit_hook_work_for_counts(tmp_path):
+    params = _bazhong()
+    assert district.units_within(within="511900", level="county", parameters=params) == [
+        "X511900-01"
+    ]
+    assert district.units_within(within="330000", level="county", parameters=params) == []
+    assert district.units_within(within="511900", level="city", parameters=params) == []
+    assert district.units_within(within="511900", level="county", parameters={}) == []  # sample
+    sets = [{"region_code": c, **params} for c in ("511902", "X511900-01")]
+    out = district.prepare(run_dir=tmp_path, parameter_sets=sets)
+    folder = out["context_path"]
+    bz_key = district.context_key(
+        params["data_source"], 2015, 2024, "all", 2.0, "2024", params["units_file"], ""
+    )
+    # the data's options shape the key; without them, keys of earlier runs are unchanged
+    assert bz_key != district.context_key(params["data_source"], 2015, 2024, "all", 2.0)
+    back = district.read_context(folder, bz_key, "510000")
+    assert set(back.units["region_code"]) == set(BAZHONG)
+    batch = district.analyse(_bz_ctx(tmp_path, "511902"), context_path=folder)
+    interactive = district.analyse(_bz_ctx(tmp_path, "511902"))
+    assert batch.summary == interactive.summary

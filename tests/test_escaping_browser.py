@@ -20,7 +20,7 @@ fields carry script payloads:
 
 ``05_district_report`` and ``02_pareto_causes`` run through papermill (each executed notebook is
 rendered by the direct renderer *and* by the nbconvert fallback) and through
-:func:`qualitykit.run.batch.run_batch` (warm kernels, pages rendered by ``render_report``, the
+:func:`qualitykit.run.run_batch` (warm kernels, pages rendered by ``render_report``, the
 index by ``write_index``). Every page is opened from the file system in headless Chromium, which
 must show: no dialog, ``window.__xss`` unset, no console error or failed request (an escaped
 ``<img src=x>`` requests nothing), and the payload text literally in the page text (or in the
@@ -42,7 +42,7 @@ import pytest
 from qualitykit.data import regions
 from qualitykit.paths import notebooks_dir
 from qualitykit.report import framework, publish
-from qualitykit.run import batch
+from qualitykit import run as batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 

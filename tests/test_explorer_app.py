@@ -157,7 +157,7 @@ def test_pareto_data_mark_the_vital_few_and_other():
 
 
 def test_the_batch_parameter_file_is_accepted_by_the_runner(app, tmp_path, monkeypatch):
-    from qualitykit.run import batch
+    from qualitykit import run as batch
 
     monkeypatch.setattr(handoff, "explore_dir", lambda: tmp_path)
     path, command = app.write_batch("05_district_report")

@@ -55,7 +55,7 @@ def _start(tmp_path, **kw):
             "region_code '330000' (浙江省) is a province-level division; 01_quality_trends needs a "
             "county-level one",
         ),
-        ({"years": (1999, 2010)}, "reach beyond the data, which cover 2005–2024"),
+        ({"years": (1990, 1999)}, "lie outside the data, which cover 2005–2024"),
         ({"years": (2030, 2031)}, "lie outside the data, which cover 2005–2024"),
         ({"years": (2015, 2010)}, "year_from (2015) is after year_to (2010)"),
         ({"check_level": "city"}, "check_level 'city': unknown level 'city'"),
@@ -307,3 +307,173 @@ def test_policy_target_selection():
     assert not tt["qualitative"].any()
     _, everything = report.policy_targets()
     assert len(everything) > len(tt)
+
+
+# ------------------------------------------------------------------------------------------
+# a user's data of any shape (issue 10)
+# ------------------------------------------------------------------------------------------
+
+EXAMPLES = data_dir() / "examples"
+BAZHONG = {
+    "data_source": str(EXAMPLES / "bazhong_by_district.csv"),
+    "units_file": str(EXAMPLES / "bazhong_units.csv"),
+    "period": "2024",
+}
+ITEMS = {"data_source": str(EXAMPLES / "zhejiang_2014q2_childrens_shoes_items.csv")}
+CJK_PUNCTUATION = ("，", "。", "；", "：", "（", "）")
+
+
+def test_years_beyond_the_data_are_cut_to_them_with_a_note(tmp_path, capsys):
+    ctx = _start(tmp_path, region_code="330303", years=(1999, 2010), show_scope=True)
+    assert ctx.years == (2005, 2010) and ctx.requested_years == (1999, 2010)
+    out = capsys.readouterr().out
+    assert (
+        "所选年份 1999–2010 年超出数据覆盖的 2005–2024 年：报告的年份范围为 2005–2010 年。" in out
+    )
+
+
+def test_counts_of_records_are_the_records_counted(tmp_path):
+    ctx = _start(tmp_path, region_code="330300", years=(2015, 2020), product="")
+    got = ctx.counts(by=["enterprise_size"])
+    recs = ctx.records()
+    raw = recs.groupby(["region_code", "year", "enterprise_size"], observed=True)["passed"]
+    want = raw.agg(batches="size", passed="sum").reset_index()
+    assert got["batches"].tolist() == want["batches"].tolist()
+    assert got["passed"].tolist() == want["passed"].tolist()
+    assert (got["nonconforming"] == got["batches"] - got["passed"]).all()
+    assert ctx.counts(by=["enterprise_size"]) is got  # read once
+
+
+def test_a_counts_table_feeds_rates_and_says_what_it_cannot(tmp_path, capsys):
+    ctx = report.start(
+        "03_regional_benchmark", region_code="511900", output_dir=str(tmp_path), **BAZHONG
+    )
+    assert ctx.shape == "counts" and ctx.has_data
+    assert int(ctx.counts()["batches"].sum()) == 555  # the 合计 row is not counted again
+    out = capsys.readouterr().out
+    assert "**数据：** bazhong_by_district" in out and "作为独立单位保留" in out
+    assert "第 8 行“合计”为合计行" in out  # the notice of the data layer, shown once
+    assert ctx.region_name == "巴中市"
+    assert ctx.section("funnel", needs="funnel")
+    assert not ctx.section("pareto_items", needs="pareto")
+    assert "本数据为汇总计数，不支持本节，故略去。" in capsys.readouterr().out
+    parent = ctx.parent("511900")
+    assert parent.label_zh == "本数据中巴中市合计" and (parent.batches, parent.passed) == (555, 497)
+
+
+def test_item_counts_feed_the_pareto_and_say_they_hold_no_rates(tmp_path, capsys):
+    ctx = report.start(
+        "02_pareto_causes", years=(2005, 2024), output_dir=str(tmp_path), lang="en", **ITEMS
+    )
+    assert ctx.shape == "item_counts" and ctx.years == (2014, 2014)
+    items = ctx.item_counts()
+    assert int(items["nc_count"].sum()) == 16 and items.iloc[0]["item"] == "标识"
+    assert ctx.region_name == "2014年第二季度浙江省童鞋产品质量监督抽查不合格项目"  # never "China"
+    assert not ctx.section("yearly_rates", needs="rates")
+    assert "These data are item counts; this section needs other data" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("kw", "fragment"),
+    [
+        (
+            {"region_code": "330303", **ITEMS},
+            "region_code '330303': the data have no units (no 地区代码 / 地区 column)",
+        ),
+        ({"region_code": None, "product": "童鞋", **ITEMS}, "the data have no product column"),
+        (
+            {"region_code": None, "check_level": "provincial", **ITEMS},
+            "the data have no check level column (抽查级别)",
+        ),
+        (
+            {"region_code": "X511900-09", "levels": ("county",), **BAZHONG},
+            "nor a declared unit (X511900-01)",
+        ),
+        (
+            {"region_code": "511902", "data_source": BAZHONG["data_source"], "period": "2024"},
+            "'经开区' is not a GB/T 2260 division",  # undeclared zone: the data layer's message, as one parameter problem
+        ),
+        (
+            {"region_code": "511902", **{**BAZHONG, "units_file": "/no/such.csv"}},
+            "units_file '/no/such.csv' does not exist",
+        ),
+    ],
+)
+def test_what_a_users_data_cannot_do_is_one_clear_message(tmp_path, kw, fragment):
+    kw = {"years": (2005, 2024), "product": "", **kw}
+    with pytest.raises(report.ParameterError) as info:
+        report.start("01_quality_trends", output_dir=str(tmp_path), show_scope=False, **kw)
+    assert fragment in str(info.value)
+
+
+def test_a_declared_zone_is_a_county_level_unit(tmp_path):
+    ctx = report.start(
+        "05_district_report",
+        region_code="X511900-01",
+        levels=("county",),
+        output_dir=str(tmp_path),
+        show_scope=False,
+        **BAZHONG,
+    )
+    assert ctx.region_name == "经开区" and ctx.region_level == "county"
+    assert ctx.province_name == "四川省"
+    c = ctx.counts()
+    assert c[["batches", "passed"]].values.tolist() == [[18, 16]]
+
+
+def test_strata_problems():
+    both = pd.DataFrame(
+        {"industry_code": ["19", "19", "27"], "enterprise_size": ["small", "large", "small"]}
+    )
+    assert report.strata_problem(both) is None
+    constant = both.assign(industry_code="19")  # the mix is that of the sizes: fine
+    assert report.strata_problem(constant) is None
+    one = pd.DataFrame({"industry_code": ["19", "19"], "enterprise_size": ["small", "small"]})
+    assert "只有一个层" in report.strata_problem(one)
+    assert "single stratum" in report.strata_problem(one, lang="en")
+    empty = both.assign(enterprise_size=pd.NA)
+    assert "企业规模" in report.strata_problem(empty) and "本数据没有" in report.strata_problem(
+        empty
+    )
+    absent = both.drop(columns="enterprise_size")
+    assert "enterprise_size" in report.strata_problem(absent, lang="en")
+
+
+def test_the_cause_map_is_extended_by_the_datas_own_spellings():
+    items = pd.DataFrame(
+        {"item": ["Cr(Ⅵ) 六价铬", "游离甲醛(内底)", "标识", "鞋里和内底摩擦色牢度(沾色)", "无此项目"],
+         "nc_count": [2, 2, 4, 1, 3]}
+    )  # fmt: skip
+    cmap, unmapped = report.cause_map_for(items, count="nc_count")
+    with (data_dir() / "causes" / "cause_map.csv").open(encoding="utf-8") as f:
+        rows = {r["item"]: r for r in csv.DictReader(f)}
+    by_item = cmap.set_index("item")
+    for spelled, canonical in (("Cr(Ⅵ) 六价铬", "六价铬"), ("游离甲醛(内底)", "游离甲醛")):
+        assert by_item.loc[spelled, "category"] == rows[canonical]["category"]
+        assert by_item.loc[spelled, "controllable"] == rows[canonical]["controllable"]
+    assert unmapped["item"].tolist() == ["无此项目"]
+    assert unmapped["count"].tolist() == [3] and unmapped["share"].tolist() == [3 / 12]
+
+
+def test_notes_are_one_language_and_escape_values():
+    from qualitykit.report import notes
+
+    texts_en = [
+        notes.years_cut((2015, 2024), (2024, 2024), (2024, 2024), "en"),
+        notes.parent_line("total of a*b in these data", 555, 497, 497 / 555, "en"),
+        notes.needs_columns(["enterprise_size"], "en"),
+        notes.single_valued(["industry_code", "enterprise_size"], "en"),
+        notes.too_few_periods(1, 3, "trend", "en"),
+        notes.too_few_units(2, 3, "shrinkage", "en"),
+        notes.too_few_groups(1, "en"),
+        notes.degenerate_shrinkage(6, 0.8955, "en"),
+        notes.own_series("my data", "en"),
+        notes.unmapped_items(pd.DataFrame({"item": ["x"], "count": [3], "share": [0.25]}), "en"),
+    ]
+    for text in texts_en:
+        assert not any(p in text for p in CJK_PUNCTUATION), text
+    assert "a\\*b" in texts_en[1] and "89.5%" in texts_en[1] and "497 of 555" in texts_en[1]
+    assert texts_en[4].startswith("One period: no trend")
+    zh = notes.too_few_periods(1, 3, "trend", "zh")
+    assert zh.startswith("只有一个时期：没有趋势") and zh.endswith("。")
+    assert notes.unmapped_items(pd.DataFrame({"item": [], "count": [], "share": []})) == ""

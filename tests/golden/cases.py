@@ -1,10 +1,14 @@
 """The parameter sets the notebook tests run, and how their written tables are compared.
 
 Shared by ``tests/test_notebooks.py`` (which compares every table a notebook writes with
-``tests/golden/<notebook>/<case>/``) and ``tests/golden/update.py`` (which rewrites those files and
-the executed notebooks of ``tests/golden/notebooks/`` that nbval re-runs). Every case runs on the
-tiny preset of the synthetic sample (``data_source="sample:tiny"``, 20,000 batches, built once under
-the sample folder); ``00_national_context`` reads only the published figures of ``data/reference``.
+``tests/golden/<notebook>/<case>/``), ``tests/test_real_tables.py`` (the same for :data:`REAL`) and
+``tests/golden/update.py`` (which rewrites those files and the executed notebooks of
+``tests/golden/notebooks/`` that nbval re-runs). The cases of :data:`CASES` run on the tiny preset
+of the synthetic sample (``data_source="sample:tiny"``, 20,000 batches, built once under the sample
+folder); ``00_national_context`` reads only the published figures of ``data/reference``. The cases
+of :data:`REAL` run on the real published tables of ``data/examples`` (counts and item counts, CSV
+and XLSX with Chinese headers, a development zone, total rows), after the NHS RAP back-test
+exemplar: a real table in, golden tables out.
 """
 
 from __future__ import annotations
@@ -123,11 +127,91 @@ BAD: dict[str, list[tuple[dict[str, Any], str]]] = {
     ],
     "05_district_report": [
         ({"data_source": TINY, "region_code": "330000"}, "is a province-level division"),
-        ({"data_source": TINY, "year_from": 1999}, "reach beyond the data, which cover 2005–2024"),
+        (
+            {"data_source": TINY, "year_from": 1990, "year_to": 1999},
+            "lie outside the data, which cover 2005–2024",
+        ),
     ],
 }
 """Parameter sets that pass the runner's checks (types, known region codes) but that the notebook
 must refuse, with a fragment of the one-line message it must show."""
+
+
+EXAMPLES = "data/examples"
+"""Where the real tables of :data:`REAL` are (relative to the project; :func:`real_params` makes
+the paths absolute, since a notebook runs in its own folder)."""
+_BZ = {
+    "units_file": f"{EXAMPLES}/bazhong_units.csv",
+    "period": "2024",
+}
+BZ_XLSX = {"data_source": f"{EXAMPLES}/bazhong_by_district.xlsx", **_BZ}
+BZ_CSV = {"data_source": f"{EXAMPLES}/bazhong_by_district.csv", **_BZ}
+ITEMS = {"data_source": f"{EXAMPLES}/zhejiang_2014q2_childrens_shoes_items.csv"}
+CANGNAN = {"data_source": f"{EXAMPLES}/cangnan_2010_by_level.csv"}
+CHANNELS = {"data_source": f"{EXAMPLES}/national_2021_by_channel.csv"}
+
+REAL: dict[str, dict[str, dict[str, Any]]] = {
+    "00_national_context": {
+        "real_counts_xlsx": {**BZ_XLSX},
+        "real_item_counts_en": {**ITEMS, "lang": "en"},
+    },
+    "01_quality_trends": {
+        "real_counts_csv": {**BZ_CSV, "region_code": "511900", "product": ""},
+        "real_levels_en": {**CANGNAN, "region_code": "330327", "product": "", "lang": "en"},
+        "real_channels": {**CHANNELS, "region_code": "", "product": ""},
+        "real_item_counts": {**ITEMS, "region_code": "", "product": ""},
+    },
+    "02_pareto_causes": {
+        "real_item_counts_csv": {**ITEMS, "region_code": "", "product": ""},
+        "real_item_counts_en": {
+            **ITEMS,
+            "region_code": "",
+            "product": "",
+            "compare_by": "region",
+            "lang": "en",
+        },
+        "real_counts_xlsx": {**BZ_XLSX, "region_code": "511900", "product": ""},
+    },
+    "03_regional_benchmark": {
+        "real_counts_xlsx": {**BZ_XLSX, "region_code": "511900"},
+        "real_counts_csv_en": {
+            **BZ_CSV,
+            "region_code": "511900",
+            "highlight": "X511900-01",
+            "lang": "en",
+        },
+        "real_channels": {**CHANNELS, "region_code": "000000"},
+        "real_item_counts": {**ITEMS, "region_code": "000000"},
+    },
+    "04_policy_targets": {
+        "real_counts_csv": {**CANGNAN, "document_id": "", "region_code": "330327"},
+        "real_item_counts_en": {**ITEMS, "lang": "en"},
+    },
+    "05_district_report": {
+        "real_counts_xlsx": {**BZ_XLSX, "region_code": "511902"},
+        "real_zone_en": {**BZ_CSV, "region_code": "X511900-01", "lang": "en"},
+        "real_one_unit": {**CANGNAN, "region_code": "330327"},
+        "real_no_data": {**CANGNAN, "region_code": "330302"},
+    },
+}
+"""Notebook → case → parameters on the real tables of ``data/examples`` (paths relative to the
+project). Each notebook runs on each shape it supports, and on the others to show their notes."""
+
+
+def real_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``params`` with the paths of the real tables made absolute."""
+    root = project_root()
+    return {
+        k: str(root / v) if isinstance(v, str) and v.startswith(EXAMPLES) else v
+        for k, v in params.items()
+    }
+
+
+def run_real(name: str, run_dir: Path) -> batch.RunResult:
+    """Run every case of :data:`REAL` of one notebook through the batch runner."""
+    sets = [real_params(p) for p in REAL[name].values()]
+    opts = batch.RunOptions(workers=2, timeout=300, html=False, progress=False)
+    return batch.run_batch(notebook_path(name), sets, run_dir, opts)
 
 
 def notebook_path(name: str) -> Path:

@@ -1,9 +1,11 @@
 """Regenerate the golden files of the notebook tests (run after an intended change of a table):
 
-    .venv/bin/python tests/golden/update.py [NOTEBOOK …]
+    .venv/bin/python tests/golden/update.py [--real] [NOTEBOOK …]
 
 * ``tests/golden/<notebook>/<case>/`` — the tables (``*.csv``) and ``summary.json`` each case of
   ``cases.CASES`` writes, paths normalised (``cases.normalise``);
+* ``tests/golden/<notebook>/real_<case>/`` — the same for the real tables of ``data/examples``
+  (``cases.REAL``; ``--real``: only these);
 * ``tests/golden/notebooks/<notebook>.ipynb`` — the notebook executed by papermill with its
   defaults on the tiny sample (``data_source="sample:tiny"``), re-run by nbval
   (``tests/test_notebooks.py::test_nbval_golden_notebooks``; cells marked
@@ -45,6 +47,23 @@ def update_tables(name: str, tmp: Path) -> None:
         print(f"{name}/{case}: {len(list(target.iterdir()))} files")
 
 
+def update_real(name: str, tmp: Path) -> None:
+    """The golden tables of the real-table cases (:data:`cases.REAL`)."""
+    result = cases.run_real(name, tmp / f"{name}-real")
+    failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
+    if failed:
+        raise SystemExit(f"{name}: real cases failed: {[(t['key'], t['error']) for t in failed]}")
+    for case, params in cases.REAL[name].items():
+        target = cases.GOLDEN / name / case
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        files = cases.written_files(cases.tables_of(result, cases.real_params(params)))
+        for fname, text in files.items():
+            (target / fname).write_text(text, encoding="utf-8")
+        (target / cases.LISTING).write_text("".join(f"{n}\n" for n in files), encoding="utf-8")
+        print(f"{name}/{case}: {len(list(target.iterdir()))} files")
+
+
 def update_notebook(name: str) -> None:
     out = cases.GOLDEN / "notebooks" / f"{name}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -73,13 +92,17 @@ def update_notebook(name: str) -> None:
 
 def main(argv: list[str]) -> int:
     names = argv or list(cases.CASES)
-    unknown = [n for n in names if n not in cases.CASES]
+    unknown = [n for n in names if n not in cases.CASES and n != "--real"]
     if unknown:
         raise SystemExit(f"unknown notebook(s) {unknown}; expected some of {list(cases.CASES)}")
+    real_only = "--real" in names
+    names = [n for n in names if n != "--real"] or list(cases.CASES)
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
-            update_tables(name, Path(tmp))
-            update_notebook(name)
+            if not real_only:
+                update_tables(name, Path(tmp))
+                update_notebook(name)
+            update_real(name, Path(tmp))
     return 0
 
 

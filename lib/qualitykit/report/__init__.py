@@ -12,15 +12,9 @@ import importlib
 from typing import Any
 
 _SUBMODULES = {
-    "framework",
-    "helpers",
-    "narrative",
-    "plots",
-    "figures",
-    "district",
-    "publish",
-    "vocabulary",
-}
+    "framework", "helpers", "narrative", "notes", "plots", "figures", "district", "comparison",
+    "publish", "selection", "sources", "vocabulary",
+}  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:

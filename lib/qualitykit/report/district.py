@@ -1,25 +1,32 @@
 """The analysis behind ``05_district_report``: one brief per district, fast, for batch runs.
 
 A batch run reports every district of a province (or of China: ~2,850). Work that is the same for
-every district — the province's funnel, rank intervals and shrunken estimates of all its districts,
-the provincial and national pass rates, the district scorecards — is done **once per run** by
+every district — the funnel, rank intervals and shrunken estimates of the province's units, the
+comparison parent's pass rate, the district scorecards — is done **once per run** by
 :func:`prepare` (named in the notebook's metadata ``qualitykit.prepare``; the batch runner calls it
 in the parent process) and written to a folder whose path is the notebook parameter
-``context_path``. Each district's notebook then reads only its own slice of the records (dataset
-pushdown) and its province's rows of the context (Parquet filters) in :func:`analyse`.
+``context_path``. Each district's notebook then reads only its own slice of the data (dataset
+pushdown, or the opened table) and its province's rows of the context (Parquet filters) in
+:func:`analyse`.
 
 Interactively (``context_path=""``) :func:`analyse` builds the context of the district's own
 province in memory; the numbers are the same.
 
+Any shape with pass rates works: the synthetic sample or a user's records, or a counts table
+(one row per unit × period). A unit is compared with the units of its province *in the data*;
+the sample covers the province, a user's table usually a part of it, and the report then names
+the comparison parent for what it is (the data's own total, "本数据中巴中市合计", or a published
+figure with its source) — never 全省 or 全国. A declared non-standard unit (经开区, code
+``X511900-01``) has a brief of its own; :func:`units_within` tells the batch runner about such
+units (``--each district`` takes its list from the region table, which does not know them).
+
 Functions
 ---------
-* :func:`compare_units` — the fair comparison of sibling units (also used by
-  ``03_regional_benchmark``): funnel position (Spiegelhalter 2005 exact binomial limits, widened
-  by √φ when overdispersed), rank intervals (Goldstein & Spiegelhalter 1996), empirical-Bayes
-  shrinkage (beta-binomial) and the gap to the parent average with the "k pp above" verdict
-  (郴政发〔2010〕4号), all from :mod:`qualitykit.stats.benchmark`;
-* :func:`child_counts` — counts of the children of a region (provinces, cities or districts);
-* :func:`build_context`, :func:`write_context`, :func:`read_context`, :func:`prepare`;
+* re-exported from :mod:`qualitykit.report.comparison`: :func:`compare_units` (funnel,
+  overdispersion, rank intervals, shrinkage and the "k pp above" verdict), :func:`child_counts`,
+  :func:`unit_table`, :func:`degenerate_shrinkage`;
+* :func:`build_context`, :func:`write_context`, :func:`read_context`, :func:`prepare`,
+  :func:`units_within`;
 * :func:`analyse` → :class:`DistrictBrief` (rates, trend, position, Pareto, targets, summary).
 """
 
@@ -42,9 +49,20 @@ import pyarrow.parquet as pq
 from qualitykit.atomic import TMP_SUFFIX, publish_dir, write_json
 from qualitykit.data import regions
 from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
+from qualitykit.report.comparison import (  # re-exported: notebooks call district.<name>
+    MIN_UNITS,
+    RANK_DRAWS,
+    UnitComparison,
+    child_counts,
+    compare_units,
+    degenerate_shrinkage,
+    unit_table,
+)
 
 __all__ = [
     "DEFAULTS",
+    "MIN_UNITS",
+    "RANK_DRAWS",
     "RECORD_COLUMNS",
     "Context",
     "DistrictBrief",
@@ -54,8 +72,11 @@ __all__ = [
     "child_counts",
     "compare_units",
     "context_key",
+    "degenerate_shrinkage",
     "prepare",
     "read_context",
+    "unit_table",
+    "units_within",
     "write_context",
 ]
 
@@ -65,6 +86,9 @@ DEFAULTS: dict[str, Any] = {
     "check_level": "all",
     "data_source": "",
     "k_pp": 2.0,
+    "period": "",
+    "units_file": "",
+    "parent_figure_file": "",
 }
 """Defaults of the parameters of ``05_district_report`` that shape the shared context (the
 notebook's parameters cell must agree: ``tests/test_district.py`` checks it). :func:`prepare`
@@ -74,159 +98,8 @@ RECORD_COLUMNS: tuple[str, ...] = ("batch_id", "year", "passed")
 """The record columns a district brief reads."""
 
 CONTEXT_DIR = "district_context"
-RANK_DRAWS = 1000
 TOP_ITEMS = 8
 _STATUS_ORDER = ("not_met", "off_track", "inconclusive", "on_track", "met")
-
-
-# --------------------------------------------------------------------------------------------
-# comparison of sibling units
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class UnitComparison:
-    """Result of :func:`compare_units`.
-
-    ``table`` — one row per unit: the input columns, then
-
-    ===================  ==================================================================
-    pass_rate            passed / batches
-    ci_lower, ci_upper   Wilson 95 % interval of the pass rate (metrics.binomial_ci)
-    center               the parent's pooled pass rate (funnel centre)
-    z, z_adjusted        z-score, and divided by √φ when the limits are widened
-    lower_95 … upper_998 funnel limits at the unit's batches (benchmark.funnel_units)
-    flag_95, flag_998    ``low`` / ``within`` / ``high``
-    significance         PHE band
-    rank_observed, rank, rank_lower, rank_upper   ranks (1 = best) and 95 % interval
-    shrunk_rate, shrunk_lower, shrunk_upper, shrinkage, prior_mean   EB estimates
-    parent_rate, gap_pp, gap_lower_pp, gap_upper_pp, target_pp, verdict   "k pp above"
-    n_units              number of units compared
-    ===================  ==================================================================
-
-    ``grid`` — funnel lines (benchmark.funnel_grid); ``ranks`` and ``shrunk`` — the outputs of
-    benchmark.rank_intervals and benchmark.eb_shrinkage as they are (for
-    :func:`qualitykit.report.plots.caterpillar_figure`); ``relative`` — benchmark.relative_target;
-    ``overdispersion`` — the φ / τ² fit (dict); ``prior`` — the beta-binomial prior (dict).
-    """
-
-    table: pd.DataFrame
-    grid: pd.DataFrame
-    ranks: pd.DataFrame
-    shrunk: pd.DataFrame
-    relative: pd.DataFrame
-    overdispersion: dict[str, Any]
-    prior: dict[str, Any]
-
-
-def compare_units(
-    units: pd.DataFrame,
-    *,
-    k_pp: float = 2.0,
-    adjust: str = "phi",
-    draws: int = RANK_DRAWS,
-    seed: int = 0,
-) -> UnitComparison:
-    """Funnel, ranks, shrinkage and the "k pp above the parent average" verdict for sibling
-    units (``units``: one row per unit with ``batches`` > 0 and ``passed``; label columns kept).
-
-    Funnel limits: Spiegelhalter (2005, Stat Med 24:1185) exact binomial limits around the pooled
-    rate, widened by √φ when the units are significantly overdispersed (``adjust="phi"``,
-    Spiegelhalter 2005 QSHC 14:347); ranks: Goldstein & Spiegelhalter (1996) by simulation
-    (``draws``, ``seed``); shrinkage: beta-binomial empirical Bayes (Efron & Morris 1975);
-    relative target: :func:`qualitykit.stats.benchmark.relative_target` (unit included in the parent
-    average, as the documents' published averages include it)."""
-    from qualitykit.stats import benchmark, metrics
-
-    if len(units) == 0:
-        raise NoDataError("no units to compare")
-    base = units.reset_index(drop=True)
-    ci = metrics.binomial_ci(base["passed"].to_numpy(), base["batches"].to_numpy())
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", QualityKitWarning)  # k < 2 etc.: documented NaNs below
-        fu = benchmark.funnel_units(base, adjust=adjust)  # type: ignore[arg-type]
-        grid = benchmark.funnel_grid(base, adjust=adjust)  # type: ignore[arg-type]
-        if len(base) >= 2:
-            ri = benchmark.rank_intervals(base, draws=draws, seed=seed)
-            eb = benchmark.eb_shrinkage(base)
-            prior = dict(eb.attrs.get("prior", {}))
-        else:
-            ri = base.assign(rank_observed=1, rank=1.0, rank_lower=1.0, rank_upper=1.0)
-            rate = base["passed"] / base["batches"]
-            eb = base.assign(
-                shrunk_rate=rate,
-                ci_lower=ci["ci_lower"],
-                ci_upper=ci["ci_upper"],
-                shrinkage=0.0,
-                prior_mean=rate,
-            )
-            prior = {}
-        rt = benchmark.relative_target(base, k_pp=k_pp)
-    od = dict(fu.attrs.get("overdispersion") or {})
-    if not od:
-        od = benchmark.overdispersion(base).__dict__ if len(base) >= 2 else {}
-    extra = [c for c in fu.columns if c not in base.columns]
-    table = pd.concat([base, fu[extra]], axis=1)
-    table.insert(table.columns.get_loc("pass_rate") + 1, "ci_lower", ci["ci_lower"].to_numpy())
-    table.insert(table.columns.get_loc("ci_lower") + 1, "ci_upper", ci["ci_upper"].to_numpy())
-    table = table.assign(
-        rank_observed=ri["rank_observed"].to_numpy(),
-        rank=ri["rank"].to_numpy(dtype=float),
-        rank_lower=ri["rank_lower"].to_numpy(dtype=float),
-        rank_upper=ri["rank_upper"].to_numpy(dtype=float),
-        shrunk_rate=eb["shrunk_rate"].to_numpy(dtype=float),
-        shrunk_lower=eb["ci_lower"].to_numpy(dtype=float),
-        shrunk_upper=eb["ci_upper"].to_numpy(dtype=float),
-        shrinkage=eb["shrinkage"].to_numpy(dtype=float),
-        prior_mean=eb["prior_mean"].to_numpy(dtype=float),
-        parent_rate=rt["parent_rate"].to_numpy(dtype=float),
-        gap_pp=rt["gap_pp"].to_numpy(dtype=float),
-        gap_lower_pp=rt["gap_lower_pp"].to_numpy(dtype=float),
-        gap_upper_pp=rt["gap_upper_pp"].to_numpy(dtype=float),
-        target_pp=rt["target_pp"].to_numpy(dtype=float),
-        verdict=rt["verdict"].astype("string").to_numpy(),
-        n_units=len(base),
-    )
-    return UnitComparison(
-        table=table, grid=grid, ranks=ri, shrunk=eb, relative=rt, overdispersion=od, prior=prior
-    )
-
-
-def child_counts(
-    records: pd.DataFrame, parent_code: str, *, unit_level: str = "child"
-) -> pd.DataFrame:
-    """Counts of the children of ``parent_code`` from its records: provinces of the nation,
-    cities of a province, districts of a city (``unit_level="child"``) or every county-level
-    division within the parent (``"county"``).
-
-    Columns: ``region_code`` (the child), ``name_zh``, ``name_en``, ``batches``, ``passed``,
-    ``nonconforming``; children without records are left out."""
-    from qualitykit.data.dataset import aggregate
-
-    regions.check_code(parent_code, "parent region code")
-    level = str(regions.lookup(parent_code)["level"])
-    if unit_level not in ("child", "county"):
-        raise ParameterError(f"unit_level must be 'child' or 'county', got {unit_level!r}")
-    if unit_level == "county" or level == "city":
-        key = "region_code"
-    elif level == "national":
-        key = "province_code"
-    elif level == "province":
-        key = "city_code"
-    else:
-        raise ParameterError(
-            f"{parent_code} ({regions.name(parent_code)}) is a county-level division: it has no "
-            "children to compare"
-        )
-    counts = aggregate(records, by=key)
-    counts = counts[counts[key].notna() & (counts["batches"] > 0)]
-    counts = counts.rename(columns={key: "region_code"})
-    counts["region_code"] = counts["region_code"].astype("string")
-    names = regions.regions().drop_duplicates("region_code").set_index("region_code")
-    counts.insert(1, "name_zh", counts["region_code"].map(names["name_zh"]).astype("string"))
-    en = counts["region_code"].map(names["name_en"]).astype("string")
-    counts.insert(2, "name_en", en.where(en.fillna("") != "", counts["name_zh"]))
-    return counts.reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -240,11 +113,18 @@ def context_key(
     year_to: int = 2024,
     check_level: str = "all",
     k_pp: float = 2.0,
+    period: str = "",
+    units_file: str = "",
+    parent_figure_file: str = "",
 ) -> str:
     """A short key naming the parameters that shape the context (one run may mix several)."""
-    text = json.dumps(
-        [str(data_source), int(year_from), int(year_to), str(check_level), float(k_pp)]
-    )
+    values: list[Any] = [
+        str(data_source), int(year_from), int(year_to), str(check_level), float(k_pp)
+    ]  # fmt: skip
+    extra = [str(period or ""), str(units_file or ""), str(parent_figure_file or "")]
+    if any(extra):  # the data's options, when given (keys of runs without them are unchanged)
+        values += extra
+    text = json.dumps(values)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
@@ -252,21 +132,67 @@ def context_key(
 class Context:
     """The shared work of a run (or of one interactive report).
 
-    ``units`` — :class:`UnitComparison` tables of the districts of each province (plus
-    ``context``, ``province_code``, ``city_code`` and ``name_zh``/``name_en``);
-    ``grid`` — funnel lines per province (``context``, ``province_code``, ``n``, ``center``,
-    ``lower_95`` …); ``areas`` — pooled counts and pass rates with Wilson intervals of each
-    province and of the nation (``context``, ``region_code``, ``batches``, ``passed``,
-    ``pass_rate``, ``ci_lower``, ``ci_upper``, ``phi``, ``overdispersed``); ``scorecard`` —
-    the district scorecards (``context``, ``for_region_code`` + the columns of
-    :func:`qualitykit.policy.scorecard.evaluate`) or None when no target applies; ``meta`` — the
-    parameters of each key."""
+    ``units`` — :class:`UnitComparison` tables of the districts of each province *in the data*
+    (plus ``context``, ``province_code``, ``city_code``, ``name_zh``/``name_en`` and
+    ``parent_code``, the division the units are compared within: the province for the synthetic
+    sample, which covers it; for a user's data the smallest division holding all of the
+    province's units in the data, e.g. the city of a city's table); ``grid`` — funnel lines per
+    province (``context``, ``province_code``, ``n``, ``center``, ``lower_95`` …); ``areas`` —
+    pooled counts and pass rates with Wilson intervals of each comparison parent and, for the
+    sample, of the nation (``context``, ``region_code``, ``batches``, ``passed``, ``pass_rate``,
+    ``ci_lower``, ``ci_upper``, ``phi``, ``overdispersed``, ``label_zh``, ``label_en``, ``kind``
+    — ``data_total`` or ``published`` —, ``source``); ``scorecard`` — the district scorecards
+    (``context``, ``for_region_code`` + the columns of :func:`qualitykit.policy.scorecard.evaluate`)
+    or None when no target applies; ``meta`` — the parameters of each key."""
 
     units: pd.DataFrame
     grid: pd.DataFrame
     areas: pd.DataFrame
     scorecard: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _counts_by_unit(src: Any, years: tuple[int, int], levels: list[str] | None) -> pd.DataFrame:
+    """``region_code, batches, passed`` of every unit of the data over the years."""
+    from qualitykit.data import dataset
+
+    if src.dataset is not None:  # the sample's layout: two columns of the whole data set
+        try:
+            recs = dataset.open_records(
+                src.dataset, None, years, levels, columns=["region_code", "passed"]
+            )
+        except NoDataError:
+            recs = pd.DataFrame(
+                {"region_code": pd.Series(dtype="string"), "passed": pd.Series(dtype=bool)}
+            )
+        out = dataset.aggregate(recs, by="region_code")
+    else:
+        try:
+            c = src.counts(None, years, levels)
+        except NoDataError:
+            c = pd.DataFrame(
+                {"region_code": pd.Series(dtype="string"), "batches": [], "passed": []}
+            )
+        out = c.groupby("region_code", sort=True)[["batches", "passed"]].sum().reset_index()
+    out["region_code"] = out["region_code"].astype("string")
+    return out
+
+
+def _area_row(province: str, code: str, batches: int, passed: int, label: tuple[str, str],
+              kind: str, source: str, od: Mapping[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    od = od or {}
+    return {
+        "province_code": province,
+        "region_code": code,
+        "batches": int(batches),
+        "passed": int(passed),
+        "phi": od.get("phi", np.nan),
+        "overdispersed": bool(od.get("overdispersed", False)),
+        "label_zh": label[0],
+        "label_en": label[1],
+        "kind": kind,
+        "source": source,
+    }
 
 
 def build_context(
@@ -277,93 +203,103 @@ def build_context(
     year_to: int = DEFAULTS["year_to"],
     check_level: str = DEFAULTS["check_level"],
     k_pp: float = DEFAULTS["k_pp"],
+    period: str = DEFAULTS["period"],
+    units_file: str = DEFAULTS["units_file"],
+    parent_figure_file: str = DEFAULTS["parent_figure_file"],
     scorecards: bool = True,
 ) -> Context:
     """The shared context of the districts of ``provinces`` (codes ``PP0000``) for one set of
-    parameters: one read of two columns (``region_code``, ``passed``) of the whole data set —
-    the national aggregate needs it — counted by district once, then :func:`compare_units` per
-    province and the district scorecards (:func:`qualitykit.policy.scorecard.scorecard_for_districts`,
-    as of ``year_to``) per province."""
-    from qualitykit.data import dataset
-    from qualitykit.report.framework import check_levels, resolve_source
+    parameters: the data's units counted once (for the sample's layout one read of two columns
+    of the whole data set — the national aggregate needs it), then :func:`compare_units` over the
+    units of each province in the data and the district scorecards
+    (:func:`qualitykit.policy.scorecard.scorecard_for_districts`, as of ``year_to``).
+
+    The units compared are those *in the data*: for the synthetic sample every district of the
+    province, compared with the province; for a user's table the units it holds (a declared
+    non-standard unit among them, as a unit of its own), compared with the smallest division that
+    holds them all, labelled as the data's own total of it ("本数据中巴中市合计"), or with a published
+    figure of that division given in ``parent_figure_file`` (the "k pp above" gap then uses it)."""
+    from qualitykit.report import sources
+    from qualitykit.report.framework import check_levels
     from qualitykit.stats import metrics
 
-    source = resolve_source(data_source)
+    src = sources.open_data(
+        data_source, period=period, units_file=units_file, parent_figure_file=parent_figure_file
+    )
+    complete = sources.is_complete(src)
     levels = check_levels(check_level)
-    key = context_key(data_source, year_from, year_to, check_level, k_pp)
+    key = context_key(
+        data_source, year_from, year_to, check_level, k_pp, period, units_file, parent_figure_file
+    )
     provinces = sorted({regions.parent_code(p, "province") for p in provinces})
-    try:
-        recs = dataset.open_records(
-            source, None, (year_from, year_to), levels, columns=["region_code", "passed"]
-        )
-    except NoDataError:
-        recs = pd.DataFrame(
-            {"region_code": pd.Series(dtype="string"), "passed": pd.Series(dtype=bool)}
-        )
-    by_district = dataset.aggregate(recs, by="region_code")
-    by_district["region_code"] = by_district["region_code"].astype("string")
-    by_district = by_district.assign(
-        province_code=by_district["region_code"].str.slice(0, 2) + "0000"
-    )
+    by_unit = _counts_by_unit(src, (year_from, year_to), levels)
+    prov_of = {c: sources.unit_province(src, c) for c in by_unit["region_code"].unique()}
+    by_unit = by_unit.assign(province_code=by_unit["region_code"].map(prov_of).astype("string"))
     unit_tables, grids, areas = [], [], []
-    national = by_district[["batches", "passed"]].sum()
-    areas.append(
-        {
-            "region_code": regions.NATIONAL_CODE,
-            **national.to_dict(),
-            "phi": np.nan,
-            "overdispersed": False,
-        }
-    )
-    info = regions.regions().drop_duplicates("region_code").set_index("region_code")
+    if complete:
+        national = by_unit[["batches", "passed"]].sum()
+        areas.append(_area_row(regions.NATIONAL_CODE, regions.NATIONAL_CODE, national["batches"], national["passed"],
+                               ("全国", "China"), "data_total", "synthetic sample"))  # fmt: skip
     for prov in provinces:
-        units = by_district[(by_district["province_code"] == prov) & (by_district["batches"] > 0)]
+        units = by_unit[(by_unit["province_code"] == prov) & (by_unit["batches"] > 0)]
         units = units.drop(columns="province_code").reset_index(drop=True)
+        parent = (
+            prov if complete else (sources.common_parent(src, list(units["region_code"])) or prov)
+        )
         total = units[["batches", "passed"]].sum()
         if units.empty:
-            areas.append(
-                {
-                    "region_code": prov,
-                    "batches": 0,
-                    "passed": 0,
-                    "phi": np.nan,
-                    "overdispersed": False,
-                }
-            )
+            if complete:
+                areas.append(_area_row(prov, prov, 0, 0, (regions.name(prov), regions.name(prov, "en")),
+                                       "data_total", "synthetic sample"))  # fmt: skip
             continue
-        cmp = compare_units(units, k_pp=k_pp)
-        od = cmp.overdispersion
-        areas.append(
-            {
-                "region_code": prov,
-                **total.to_dict(),
-                "phi": od.get("phi", np.nan),
-                "overdispersed": bool(od.get("overdispersed", False)),
-            }
+        published = None if complete else _published(src, parent, (year_from, year_to))
+        cmp = compare_units(
+            units,
+            k_pp=k_pp,
+            **(
+                {"parent_batches": published.batches, "parent_passed": published.passed}
+                if published is not None and published.batches and published.passed is not None
+                else {}
+            ),
         )
+        if complete:
+            label = (regions.name(parent), regions.name(parent, "en"))
+            areas.append(_area_row(prov, parent, total["batches"], total["passed"], label,
+                                   "data_total", "synthetic sample", cmp.overdispersion))  # fmt: skip
+        else:
+            own = sources.own_total(src, parent, (year_from, year_to))
+            areas.append(_area_row(prov, parent, total["batches"], total["passed"],
+                                   (own.label_zh, own.label_en), "data_total", "these data",
+                                   cmp.overdispersion))  # fmt: skip
+            if published is not None and published.batches and published.passed is not None:
+                areas.append(_area_row(prov, parent, published.batches, published.passed,
+                                       (published.label_zh, published.label_en), "published",
+                                       published.source))  # fmt: skip
         tab = cmp.table
-        codes = tab["region_code"]
-        tab.insert(1, "name_zh", codes.map(info["name_zh"]).astype("string").to_numpy())
-        en = codes.map(info["name_en"]).astype("string").fillna("")
-        tab.insert(2, "name_en", en.where(en != "", tab["name_zh"]).to_numpy())
-        tab.insert(3, "city_code", codes.map(info["city_code"]).astype("string").to_numpy())
+        codes = [str(c) for c in tab["region_code"]]
+        tab.insert(1, "name_zh", pd.array([sources.unit_name(src, c) for c in codes], "string"))
+        tab.insert(
+            2, "name_en", pd.array([sources.unit_name(src, c, "en") for c in codes], "string")
+        )
+        tab.insert(3, "city_code", pd.array([sources.unit_city(src, c) for c in codes], "string"))
         tab.insert(4, "province_code", prov)
+        if not complete:
+            tab["parent_code"] = parent
         unit_tables.append(tab)
         grids.append(cmp.grid.assign(province_code=prov))
     area = pd.DataFrame(areas)
-    area["batches"] = area["batches"].astype("int64")
-    area["passed"] = area["passed"].astype("int64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", QualityKitWarning)
-        ci = metrics.binomial_ci(area["passed"].to_numpy(), area["batches"].to_numpy())
-    area.insert(3, "pass_rate", ci["estimate"].to_numpy())
-    area.insert(4, "ci_lower", ci["ci_lower"].to_numpy())
-    area.insert(5, "ci_upper", ci["ci_upper"].to_numpy())
+    if len(area):
+        area["batches"] = area["batches"].astype("int64")
+        area["passed"] = area["passed"].astype("int64")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", QualityKitWarning)
+            ci = metrics.binomial_ci(area["passed"].to_numpy(), area["batches"].to_numpy())
+        area.insert(4, "pass_rate", ci["estimate"].to_numpy())
+        area.insert(5, "ci_lower", ci["ci_lower"].to_numpy())
+        area.insert(6, "ci_upper", ci["ci_upper"].to_numpy())
     units_all = pd.concat(unit_tables, ignore_index=True) if unit_tables else pd.DataFrame()
     grid_all = pd.concat(grids, ignore_index=True) if grids else pd.DataFrame()
-    card = (
-        _district_scorecards(provinces, data_source, (year_from, year_to)) if scorecards else None
-    )
+    card = _district_scorecards(provinces, src, (year_from, year_to)) if scorecards else None
     frames = [units_all, grid_all, area] + ([card] if card is not None else [])
     for f in frames:
         f.insert(0, "context", key)
@@ -373,20 +309,35 @@ def build_context(
         "year_to": int(year_to),
         "check_level": check_level,
         "k_pp": float(k_pp),
+        "period": period,
+        "units_file": units_file,
+        "parent_figure_file": parent_figure_file,
         "provinces": provinces,
     }
     return Context(units_all, grid_all, area, card, {key: params})
 
 
+def _published(src: Any, code: str, years: tuple[int, int]) -> Any:
+    """A published figure of ``code`` the user supplied (``parent_figure_file``), or None."""
+    if src.parent_figures is None:
+        return None
+    fig = src.parent_figure(code, years)
+    return fig if fig.kind == "published" else None
+
+
 def _district_scorecards(
-    provinces: Sequence[str], data_source: str, years: tuple[int, int]
+    provinces: Sequence[str], src: Any, years: tuple[int, int]
 ) -> pd.DataFrame | None:
     """District scorecards (:func:`qualitykit.policy.scorecard.scorecard_for_districts`, one call per
     province), or None when no target applies to any district."""
     from qualitykit.policy import scorecard
-    from qualitykit.report.framework import resolve_source
+    from qualitykit.report.helpers import scorecard_provider
+    from qualitykit.report.sources import is_complete
 
-    provider = scorecard.SampleProvider(resolve_source(data_source))
+    if is_complete(src):  # the sample: its records, as the scorecard reads them
+        provider = scorecard.SampleProvider(None if src.location is None else src.dataset)
+    else:
+        provider = scorecard_provider(src)
     frames = []
     for prov in provinces:
         with warnings.catch_warnings():
@@ -424,7 +375,7 @@ def _read(folder: Path, name: str, key: str, province: str | None) -> pd.DataFra
     if province is not None and name in ("units", "grid"):
         f = f & (ds.field("province_code") == province)
     elif province is not None and name == "areas":
-        f = f & ds.field("region_code").isin([province, regions.NATIONAL_CODE])
+        f = f & ds.field("province_code").isin([province, regions.NATIONAL_CODE])
     elif province is not None and name == "scorecard":
         f = f & _starts_with("for_region_code", province[:2])
     return pq.read_table(path, filters=f).to_pandas(types_mapper=_types)
@@ -470,15 +421,22 @@ def read_context(folder: str | Path, key: str, province: str | None = None) -> C
     )
 
 
+def _data_params(params: Mapping[str, Any]) -> dict[str, str]:
+    return {k: str(params.get(k) or "") for k in ("period", "units_file", "parent_figure_file")}
+
+
 def prepare(
     *, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]], **_: Any
 ) -> dict[str, Any]:
     """The batch runner's once-per-run hook (``qualitykit.prepare: "qualitykit.report.district:prepare"``).
 
     Groups the parameter sets by the parameters that shape the context (missing ones take
-    :data:`DEFAULTS`), builds one context per group for the provinces of its districts, writes
-    them to ``<run_dir>/shared/district_context`` and returns ``{"context_path": <that folder>}``
-    for every task."""
+    :data:`DEFAULTS`), builds one context per group for the provinces of its districts (a
+    declared non-standard unit: the province it lies in), writes them to
+    ``<run_dir>/shared/district_context`` and returns ``{"context_path": <that folder>}`` for
+    every task. Works for records and counts alike."""
+    from qualitykit.report import sources
+
     groups: dict[str, dict[str, Any]] = {}
     for pset in parameter_sets:
         params = {k: pset.get(k, v) for k, v in DEFAULTS.items()}
@@ -487,7 +445,8 @@ def prepare(
             continue
         key = context_key(**params)
         g = groups.setdefault(key, {"params": params, "provinces": set()})
-        g["provinces"].add(code[:2] + "0000")
+        src = sources.open_data(params["data_source"], **_data_params(params))
+        g["provinces"].add(sources.unit_province(src, code))
     merged: Context | None = None
     for g in groups.values():
         ctx = build_context(sorted(g["provinces"]), **g["params"])
@@ -497,6 +456,26 @@ def prepare(
     folder = Path(run_dir) / "shared" / CONTEXT_DIR
     write_context(merged, folder)
     return {"context_path": str(folder)}
+
+
+def units_within(*, within: str, level: str, parameters: Mapping[str, Any], **_: Any) -> list[str]:
+    """The batch runner's unit hook (``qualitykit.units_from``): the units of the data within
+    ``within`` that the region table does not list — the declared non-standard units (经开区 …)
+    — so that ``--each district`` gives each of them a brief too. Only at the county level; none
+    for the sample, whose units are the divisions of the region table."""
+    from qualitykit.data.units import _inside
+    from qualitykit.report import sources
+
+    if level != "county":
+        return []
+    src = sources.open_data(str(parameters.get("data_source") or ""), **_data_params(parameters))
+    if src.dataset is not None or not len(src.declared):
+        return []
+    units = src.units
+    own = units[(units["kind"] == "non-standard")]
+    return [
+        str(c) for c in own["code"] if within == regions.NATIONAL_CODE or _inside(str(c), within)
+    ]
 
 
 def _merge(a: Context, b: Context) -> Context:
@@ -523,14 +502,22 @@ class DistrictBrief:
     """Everything a district brief shows (``None`` where the district has no data).
 
     ``rate`` — one row of :func:`qualitykit.stats.metrics.rates` over the window; ``yearly`` — rates by
-    year; ``trend`` — :class:`qualitykit.stats.trends.TrendResult`; ``trend_table`` — its fitted rows
-    with the yearly Wilson intervals (for :func:`qualitykit.report.plots.trend_figure`); ``areas`` —
-    district, province and nation side by side (``area``, ``region_code``, ``name``, ``batches``,
-    ``passed``, ``pass_rate``, ``ci_lower``, ``ci_upper``); ``position`` — the district's row of
-    the province comparison (:class:`UnitComparison` columns + ``province_name``); ``siblings``
-    and ``grid`` — the province's districts and funnel lines (for the funnel figure); ``items``
-    — Pareto table of the nonconforming items; ``targets`` — the district's scorecard rows;
-    ``summary`` — the fields of ``summary.json``."""
+    year; ``trend`` — :class:`qualitykit.stats.trends.TrendResult` (None with fewer than
+    :data:`MIN_PERIODS` periods: no trend is fitted, drawn or stated); ``trend_table`` — its fitted
+    rows with the yearly Wilson intervals (for :func:`qualitykit.report.plots.trend_figure`);
+    ``areas`` — the district, its comparison parent (``parent``) and, for the synthetic sample,
+    the nation side by side (``area``, ``region_code``, ``name``, ``batches``, ``passed``,
+    ``pass_rate``, ``ci_lower``, ``ci_upper``); ``position`` — the district's row of the
+    comparison with the province's units in the data (:class:`UnitComparison` columns +
+    ``province_name``); ``siblings`` and ``grid`` — those units and the funnel lines (for the
+    funnel figure); ``items`` — Pareto table of the nonconforming items; ``targets`` — the
+    district's scorecard rows; ``summary`` — the fields of ``summary.json``; ``parent`` — the
+    benchmark (``code``, ``label``, ``batches``, ``passed``, ``pass_rate``, ``kind``: a published
+    figure when given, else the data's own total); ``funnel_label`` — what the funnel's centre is
+    (the data's own total of the comparison parent, or the province for the sample);
+    ``n_periods`` — the years with data; ``shrinkage_degenerate`` — the shrunken estimates pooled
+    every unit completely (:func:`degenerate_shrinkage`) and are not reported; ``complete`` — the
+    data cover the province (the synthetic sample)."""
 
     rate: pd.DataFrame | None
     yearly: pd.DataFrame | None
@@ -543,17 +530,30 @@ class DistrictBrief:
     items: pd.DataFrame | None
     targets: pd.DataFrame | None
     summary: dict[str, Any]
+    parent: dict[str, Any] = field(default_factory=dict)
+    funnel_label: str = ""
+    n_periods: int = 0
+    shrinkage_degenerate: bool = False
+    complete: bool = True
+
+
+MIN_PERIODS = 3
+"""Periods needed for a trend (a binomial GLM slope with its interval; :mod:`qualitykit.stats.trends`)."""
 
 
 def _context_for(ctx: Any, context_path: str, k_pp: float) -> Context:
+    from qualitykit.report import sources
+
+    years = ctx.requested_years or ctx.years
     params = {
         "data_source": ctx.params.get("data_source", ""),
-        "year_from": ctx.years[0],
-        "year_to": ctx.years[1],
+        "year_from": years[0],
+        "year_to": years[1],
         "check_level": ctx.params.get("check_level", "all"),
         "k_pp": k_pp,
+        **_data_params(ctx.params),
     }
-    province = regions.parent_code(ctx.region_code, "province")
+    province = sources.unit_province(ctx.data, ctx.region_code)
     if context_path:
         return read_context(context_path, context_key(**params), province)
     return build_context([province], **params)
@@ -572,19 +572,34 @@ def target_status(card: pd.DataFrame | None) -> str | None:
     return "no_data"
 
 
+def _areas_rows(context: Context, province: str) -> pd.DataFrame:
+    areas = context.areas
+    if not len(areas):
+        return areas
+    if "province_code" in areas:
+        return areas[areas["province_code"].isin([province, regions.NATIONAL_CODE])]
+    return areas
+
+
 def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
     """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
-    county-level ``region_code`` and ``years``), with the shared context read from
-    ``context_path`` (a :func:`prepare` folder) or built for its province when empty."""
+    county-level ``region_code`` — a declared non-standard unit too — and ``years``), with the
+    shared context read from ``context_path`` (a :func:`prepare` folder) or built for its
+    province when empty. Records or counts; item counts of a counts folder give the Pareto."""
+    from qualitykit.report import sources
     from qualitykit.report.framework import with_intervals
     from qualitykit.stats import metrics, pareto, trends
 
+    src = ctx.data
     code = ctx.region_code
-    province = regions.parent_code(code, "province")
+    complete = sources.is_complete(src)
+    province = sources.unit_province(src, code)
     context = _context_for(ctx, context_path, k_pp)
     key = next(iter(context.meta))
     units = context.units
     siblings = units[units["province_code"] == province] if len(units) else None
+    if siblings is not None and not len(siblings):
+        siblings = None
     grid = context.grid[context.grid["province_code"] == province] if len(context.grid) else None
     card = None
     if context.scorecard is not None and "for_region_code" in context.scorecard:
@@ -593,18 +608,52 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
             & (context.scorecard["status"] != "qualitative")
         ].reset_index(drop=True)
         card = card.drop(columns=["context"], errors="ignore")
-    name = regions.name(code, ctx.lang)
-    prov_name = regions.name(province, ctx.lang)
+    lang = ctx.lang
+    name = sources.unit_name(src, code, lang)
+    prov_name = regions.name(province, lang)
+    city = sources.unit_city(src, code)
     y0, y1 = ctx.years
-    title = f"{name} · {'质量简报' if ctx.lang == 'zh' else 'quality brief'} {y0}–{y1}"
+    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
+    title = f"{name} · {'质量简报' if lang == 'zh' else 'quality brief'} {span}"
+    areas_all = _areas_rows(context, province)
+    own_rows = (
+        areas_all[(areas_all["region_code"] != regions.NATIONAL_CODE)]
+        if len(areas_all)
+        else areas_all
+    )
+    if complete and len(own_rows):
+        own_rows = own_rows[own_rows["region_code"] == province]
+    parent_row = (
+        own_rows[own_rows["kind"] == "data_total"]
+        if len(own_rows) and "kind" in own_rows
+        else own_rows
+    )
+    published = (
+        own_rows[own_rows["kind"] == "published"]
+        if len(own_rows) and "kind" in own_rows
+        else own_rows.iloc[0:0]
+    )
+    bench = published if len(published) else parent_row
+    parent: dict[str, Any] = {}
+    if len(bench):
+        b = bench.iloc[0]
+        parent = {
+            "code": str(b["region_code"]),
+            "label": str(b.get(f"label_{lang}", b.get("label_zh", prov_name))),
+            "batches": int(b["batches"]),
+            "passed": int(b["passed"]),
+            "pass_rate": float(b["pass_rate"]),
+            "kind": str(b.get("kind", "data_total")),
+        }
+    funnel_label = (
+        str(parent_row.iloc[0].get(f"label_{lang}", prov_name)) if len(parent_row) else prov_name
+    )
     summary: dict[str, Any] = {
         "title": title,
         "name": name,
         "region_code": code,
         "province": prov_name,
-        "city": regions.name(regions.parent_code(code, "city"), ctx.lang)
-        if regions.lookup(code)["level"] == "county"
-        else None,
+        "city": regions.name(city, lang) if city and city != code else None,
         "year_from": y0,
         "year_to": y1,
         "data_status": "ok" if ctx.has_data else "no_data",
@@ -619,6 +668,10 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         "trend_direction": None,
         "province_pass_rate": None,
         "gap_province_pp": None,
+        "parent_code": parent.get("code"),
+        "parent_label": parent.get("label"),
+        "parent_pass_rate": parent.get("pass_rate"),
+        "gap_parent_pp": None,
         "funnel_flag": None,
         "funnel_flag_95": None,
         "z": None,
@@ -632,50 +685,70 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         "target_status": target_status(card),
         "context": key,
     }
-    areas_all = context.areas
-    prov_row = areas_all[areas_all["region_code"] == province] if len(areas_all) else areas_all
-    if len(prov_row):
-        summary["province_pass_rate"] = float(prov_row["pass_rate"].iloc[0])
+    if complete and len(parent_row):
+        summary["province_pass_rate"] = float(parent_row["pass_rate"].iloc[0])
     if not ctx.has_data:
-        return DistrictBrief(
-            None, None, None, None, None, None, siblings, grid, None, card, summary
-        )
+        return DistrictBrief(None, None, None, None, None, None, siblings, grid, None, card,
+                             summary, parent, funnel_label, 0, False, complete)  # fmt: skip
 
-    records = ctx.records()
-    rate = metrics.rates(records)
-    yearly = metrics.rates(records, by="year")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", QualityKitWarning)  # few years: NaN terms, said in text
-        trend = trends.glm_trend(records, n_sim=2000)
-    trend_table = with_intervals(trend.fitted, yearly)
+    data = ctx.records() if ctx.shape == "records" else ctx.counts()
+    rate = metrics.rates(data)
+    yearly = metrics.rates(data, by="year")
+    n_periods = int((yearly["batches"] > 0).sum())
+    trend = trend_table = None
+    if n_periods >= MIN_PERIODS:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", QualityKitWarning)  # NaN terms, said in text
+            trend = trends.glm_trend(data, n_sim=2000)
+        trend_table = with_intervals(trend.fitted, yearly)
     pos = None
-    if siblings is not None and len(siblings):
+    degenerate = False
+    if siblings is not None and len(siblings) >= MIN_UNITS:
         row = siblings[siblings["region_code"] == code]
         if len(row):
             pos = (
                 row.drop(columns=["context"]).reset_index(drop=True).assign(province_name=prov_name)
             )
+            prior_pooled = _pooled(siblings)
+            degenerate = prior_pooled
     own = rate.assign(area="district", region_code=code, name=name)
     rows = [own]
-    for area, rc in (("province", province), ("national", regions.NATIONAL_CODE)):
-        r = areas_all[areas_all["region_code"] == rc]
-        if len(r):
-            label = prov_name if area == "province" else ("全国" if ctx.lang == "zh" else "China")
-            rows.append(r.drop(columns=["context"]).assign(area=area, name=label))
+    nation = areas_all[areas_all["region_code"] == regions.NATIONAL_CODE] if complete else None
+    for _, r in own_rows.iterrows():  # the benchmark(s): the province, or the data's parent
+        area = "province" if complete else f"parent_{r.get('kind', 'data_total')}"
+        label = prov_name if complete else str(r.get(f"label_{lang}", r.get("label_zh")))
+        rows.append(pd.DataFrame([r]).assign(area=area, name=label))
+    if nation is not None and len(nation):  # the sample covers the nation: its total is China's
+        rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
     cols = ["area", "region_code", "name", "batches", "passed", "pass_rate", "ci_lower", "ci_upper"]
     areas = pd.concat([r[cols] for r in rows], ignore_index=True)
-    nc = ctx.nonconformities()
-    items = pareto.pareto_table(nc, "item", max_categories=TOP_ITEMS) if len(nc) else None
+    items = None
+    if ctx.shape == "records":
+        nc = ctx.nonconformities()
+        items = pareto.pareto_table(nc, "item", max_categories=TOP_ITEMS) if len(nc) else None
+    elif ctx.supports("pareto"):
+        ic = ctx.item_counts()
+        items = (
+            pareto.pareto_table(ic, "item", "nc_count", max_categories=TOP_ITEMS)
+            if len(ic) and int(ic["nc_count"].sum())
+            else None
+        )
 
     r0 = rate.iloc[0]
-    mean = trend.terms[trend.terms["term"] == "change_pp_per_year_mean"].iloc[0]
-    slope = trend.terms[trend.terms["term"] == "slope_logit"].iloc[0]
     direction = None
-    trend_ok = trend.n_points >= 3 and np.isfinite(slope["ci_lower"])
-    if trend_ok:
-        direction = (
-            "rising" if slope["ci_lower"] > 0 else "falling" if slope["ci_upper"] < 0 else "flat"
-        )
+    trend_ok = False
+    if trend is not None:
+        mean = trend.terms[trend.terms["term"] == "change_pp_per_year_mean"].iloc[0]
+        slope = trend.terms[trend.terms["term"] == "slope_logit"].iloc[0]
+        trend_ok = trend.n_points >= MIN_PERIODS and np.isfinite(slope["ci_lower"])
+        if trend_ok:
+            direction = (
+                "rising"
+                if slope["ci_lower"] > 0
+                else "falling"
+                if slope["ci_upper"] < 0
+                else "flat"
+            )
     summary.update(
         batches=int(r0["batches"]),
         passed=int(r0["passed"]),
@@ -689,6 +762,8 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     )
     if summary["province_pass_rate"] is not None:
         summary["gap_province_pp"] = 100.0 * (summary["pass_rate"] - summary["province_pass_rate"])
+    if summary["parent_pass_rate"] is not None:
+        summary["gap_parent_pp"] = 100.0 * (summary["pass_rate"] - summary["parent_pass_rate"])
     if pos is not None:
         p = pos.iloc[0]
         summary.update(
@@ -698,11 +773,17 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
             rank=float(p["rank"]),
             rank_lower=float(p["rank_lower"]),
             rank_upper=float(p["rank_upper"]),
-            shrunk_rate=float(p["shrunk_rate"]),
+            shrunk_rate=None if degenerate else float(p["shrunk_rate"]),
         )
     if items is not None and len(items):
         top = items.iloc[0]
         summary.update(top_item=str(top["item"]), top_item_share=float(top["share"]))
-    return DistrictBrief(
-        rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card, summary
-    )
+    return DistrictBrief(rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card,
+                         summary, parent, funnel_label, n_periods, degenerate, complete)  # fmt: skip
+
+
+def _pooled(siblings: pd.DataFrame) -> bool:
+    """The siblings' shrinkage pooled them completely: every unit's shrinkage weight is 1
+    (within rounding) — the prior's precision at its cap (:func:`degenerate_shrinkage`)."""
+    w = siblings["shrinkage"].to_numpy(dtype=float)
+    return bool(len(w) and np.all(w > 1 - 1e-6))

@@ -3,37 +3,55 @@
 Every notebook of ``notebooks/`` starts with::
 
     ctx = report.start("01_quality_trends", region_code=region_code, years=(year_from, year_to),
-                       lang=lang, data_source=data_source, output_dir=output_dir)
+                       lang=lang, data_source=data_source, period=period, units_file=units_file,
+                       output_dir=output_dir)
 
-:func:`start` checks every parameter before anything is read (an unknown region code, a year
-outside the data, a region of the wrong level, an unknown language or check level) and raises one
-:class:`ParameterError` listing every problem — shown in a notebook as that message alone, without
-a traceback (IPython calls its ``_render_traceback_``). It then applies the figure style
-(:func:`qualitykit.report.plots.use_style`), resolves the data source, creates the output folder and shows
-one line saying what the report covers. The returned :class:`Report` offers
+:func:`start` opens the data once (:func:`qualitykit.report.sources.open_data`: the sample, or a
+user's records, counts or item counts — a file or a folder, CSV / XLSX / Parquet, Chinese or
+English headers), checks every parameter against them (an unknown region code or declared unit,
+years outside the data, a region of the wrong level, an unknown language or check level, a
+selection the data cannot make) and raises one :class:`ParameterError` listing every problem —
+shown in a notebook as that message alone, without a traceback (IPython calls its
+``_render_traceback_``). Years that reach beyond the data are cut to the data's years, with a
+note. It then applies the figure style (:func:`qualitykit.report.plots.use_style`), creates the
+output folder, shows one line saying what the report covers and — for a user's data — the data
+block: the shape detected and what was done to the data (totals excluded, codes mapped, the
+period's origin, non-standard units kept as units of their own; ``Source.notices``). The returned
+:class:`Report` offers
 
-* ``ctx.records()`` / ``ctx.nonconformities()`` — the selection (region, years, check levels,
-  product) read once, through the data set's pushdown (:mod:`qualitykit.data.dataset`); an empty
-  selection is an empty table, and ``ctx.has_data`` says whether there is any;
+* ``ctx.shape`` (``records`` / ``counts`` / ``item_counts``), ``ctx.supports(section)`` and
+  ``ctx.section(key, needs=section)``: a section the shape cannot feed shows its heading and the
+  one-line note of :meth:`qualitykit.data.source.Source.unsupported` — never an error, never an
+  empty figure; ``ctx.section(key, note=…)`` does the same with a note of the notebook's own;
+* ``ctx.counts(by=…)`` — the selection (region, years, check levels, product) as counts of
+  batches per unit and year, from records or a counts table alike; ``ctx.item_counts(by=…)`` —
+  nonconformities per item, from the nonconformities or an item-counts table;
+  ``ctx.records()`` / ``ctx.nonconformities()`` — records only (read once through the data set's
+  pushdown, :mod:`qualitykit.data.dataset`); an empty selection is an empty table, and
+  ``ctx.has_data`` says whether there is any;
+* ``ctx.parent(code)`` — the figure a comparison is made with, labelled honestly (the data's own
+  total "本数据中巴中市合计" or a published figure with its source; the sample's totals are the
+  regions' own);
 * ``ctx.section(key, data=…)`` — shows the section heading in the chosen language and says
   whether the section has data: a region without data becomes a short "no data" report instead
   of a crash, a section whose own input is empty a heading with a "no data" note;
   ``ctx.attempt(func, …)`` turns a :class:`~qualitykit.errors.NoDataError` into such a note;
 * ``ctx.table(df, name)`` — writes ``<output_dir>/<name>.csv`` atomically
   (:func:`qualitykit.atomic.write_csv`) and shows the table with translated headers and
-  percentages; ``ctx.show(fig)``, ``ctx.say(markdown)``, ``ctx.t(key)``;
+  percentages; ``ctx.show(fig)``, ``ctx.say(markdown)``, ``ctx.note(text)``, ``ctx.t(key)``;
 * ``ctx.save_summary(dict)`` — ``summary.json`` (read by the batch runner's index page).
 
 Re-exported here, so that notebooks reach them as ``report.<name>``: the analysis steps the
 notebooks share (:mod:`qualitykit.report.helpers`: :func:`time_counts`, :func:`policy_start` /
 :func:`programme_start`, :func:`with_intervals`, :func:`control_chart_auto`, :func:`add_group`,
-:func:`policy_targets`, …) and the published national tables of ``00_national_context``
+:func:`policy_targets`, …), the published national tables of ``00_national_context``
 (:mod:`qualitykit.data.national`: :func:`national_spot_checks`, :func:`national_rpq`,
-:func:`national_qci`, :func:`small_firm_share`, :func:`size_class_rates`).
+:func:`national_qci`, :func:`small_firm_share`, :func:`size_class_rates`) and the source helpers
+(:func:`resolve_source`, :func:`data_years`, :func:`open_data`).
 
 ``data_source``: ``""`` is the embedded synthetic sample (:func:`qualitykit.data.sample.ensure_sample`);
 ``"sample:tiny"`` / ``"sample:small"`` a smaller preset of it, built once under the sample folder
-(used by the notebook tests); anything else a path read by :mod:`qualitykit.data.dataset`.
+(used by the notebook tests); anything else a path :func:`qualitykit.data.source.open_source` reads.
 """
 
 from __future__ import annotations
@@ -42,8 +60,7 @@ import difflib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,28 +77,44 @@ from qualitykit.data.national import (  # re-exported: the notebooks call report
     size_class_rates,
     small_firm_share,
 )
-from qualitykit.paths import outputs_dir, sample_dir
-from qualitykit.report import narrative
+from qualitykit.data.source import SECTIONS, Source
+from qualitykit.paths import outputs_dir
+from qualitykit.report import narrative, notes, sources
 from qualitykit.report.helpers import (  # re-exported: the notebooks call report.<name>
     COMPARE_BY,
+    STRATA,
     add_group,
+    cause_map_for,
     control_chart_auto,
     decimal_year,
     one_row,
     policy_start,
     policy_targets,
     programme_start,
+    scorecard_provider,
+    strata_problem,
     time_counts,
     with_intervals,
 )
-from qualitykit.report.narrative import Lang
+from qualitykit.report.selection import Selection
+from qualitykit.report.sources import (  # re-exported: notebooks and tests call report.<name>
+    SAMPLE_PREFIX,
+    ParameterError,
+    data_years,
+    open_data,
+    own_total,
+    resolve_source,
+)
 
 __all__ = [
     "COMPARE_BY",
     "NOTEBOOKS",
+    "SAMPLE_PREFIX",
+    "STRATA",
     "ParameterError",
     "Report",
     "add_group",
+    "cause_map_for",
     "check_levels",
     "control_chart_auto",
     "data_years",
@@ -90,13 +123,17 @@ __all__ = [
     "national_rpq",
     "national_spot_checks",
     "one_row",
+    "open_data",
+    "own_total",
     "policy_start",
     "policy_targets",
     "programme_start",
     "resolve_source",
+    "scorecard_provider",
     "size_class_rates",
     "small_firm_share",
     "start",
+    "strata_problem",
     "time_counts",
     "with_intervals",
 ]
@@ -109,7 +146,6 @@ NOTEBOOKS: tuple[str, ...] = (
     "04_policy_targets",
     "05_district_report",
 )
-SAMPLE_PREFIX = "sample:"
 _UNSET: Any = object()
 FIGURE_DPI = 100.0
 """Resolution of the figures shown in notebooks (the inline backend's default)."""
@@ -130,68 +166,6 @@ _VALUE_COLUMNS = {
     ),
 }
 """Columns whose values :meth:`Report.table` shows in the report's language."""
-
-
-class ParameterError(errors.ParameterError):
-    """A bad notebook parameter. In a notebook only the message is shown, no traceback."""
-
-    def _render_traceback_(self) -> list[str]:
-        # IPython shows these lines instead of a traceback (InteractiveShell.showtraceback)
-        return [
-            f"\x1b[0;31mParameterError\x1b[0m: {line}" if i == 0 else line
-            for i, line in enumerate(str(self).splitlines())
-        ]
-
-
-# --------------------------------------------------------------------------------------------
-# data source, years, programme start
-# --------------------------------------------------------------------------------------------
-
-
-def resolve_source(data_source: str | None) -> Path | None:
-    """The data source a notebook parameter names: ``""`` → None (the default sample),
-    ``"sample:<preset>"`` → that preset of the sample (built on first use), else an existing path."""
-    from qualitykit.data import sample
-
-    text = (data_source or "").strip()
-    if not text:
-        return None
-    if text.startswith(SAMPLE_PREFIX):
-        preset = text[len(SAMPLE_PREFIX) :]
-        if preset not in sample.PRESETS:
-            raise ParameterError(
-                f"data_source {text!r}: unknown sample preset {preset!r}; expected one of "
-                + ", ".join(f"'{SAMPLE_PREFIX}{p}'" for p in sample.PRESETS)
-            )
-        if preset == "default":
-            return None
-        return sample.ensure_sample(sample.PRESETS[preset], path=sample_dir() / "presets" / preset)
-    path = Path(text).expanduser()
-    if not path.exists():
-        raise ParameterError(
-            f"data_source {text!r} does not exist (give a data file or folder, '' for the sample, "
-            f"or '{SAMPLE_PREFIX}tiny')"
-        )
-    return path.resolve()
-
-
-@cache
-def _years_of(source: Path | None) -> tuple[int, int]:
-    from qualitykit.data import dataset, sample
-
-    folder = sample.ensure_sample() if source is None else source
-    manifest = sample.read_manifest(folder) if folder.is_dir() else None
-    if manifest and manifest.get("years"):
-        lo, hi = manifest["years"]
-        return int(lo), int(hi)
-    years = dataset.open_records(source, columns=["year"])["year"]
-    return int(years.min()), int(years.max())
-
-
-def data_years(source: Path | None) -> tuple[int, int]:
-    """First and last year of the records of ``source`` (None: the default sample); from the
-    sample manifest when there is one, else from the ``year`` column."""
-    return _years_of(None if source is None else Path(source).resolve())
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,121 +243,14 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-@dataclass
-class Report:
-    """What a notebook works with after :func:`start` (see the module docstring)."""
+@dataclass(kw_only=True)
+class Report(Selection):
+    """What a notebook works with after :func:`start` (see the module docstring): the data of
+    :class:`~qualitykit.report.selection.Selection` and the output below."""
 
     notebook: str
-    lang: Lang
-    region_code: str | None
-    years: tuple[int, int] | None
-    check_levels: list[str] | None
-    product: str | None
-    source: Path | None
     output_dir: Path
     params: dict[str, Any]
-    record_columns: tuple[str, ...] | None = None
-    _cache: dict[Any, pd.DataFrame] = field(default_factory=dict, repr=False)
-
-    # ---- names ------------------------------------------------------------------------------
-    @property
-    def region_name(self) -> str:
-        """The region's name in the report's language (Chinese where no English name is known)."""
-        if self.region_code is None:
-            return "全国" if self.lang == "zh" else "China"
-        return regions.name(self.region_code, self.lang)
-
-    @property
-    def region_level(self) -> str | None:
-        return None if self.region_code is None else str(regions.lookup(self.region_code)["level"])
-
-    @property
-    def province_name(self) -> str | None:
-        if self.region_code is None or self.region_level == "national":
-            return None
-        return regions.name(self.region_code[:2] + "0000", self.lang)
-
-    @property
-    def is_sample(self) -> bool:
-        """The data are (a preset of) the synthetic sample."""
-        from qualitykit.data import sample
-
-        if self.source is None:
-            return True
-        manifest = sample.read_manifest(self.source) if self.source.is_dir() else None
-        return bool(manifest and manifest.get("synthetic"))
-
-    def t(self, key: str) -> str:
-        """A heading, phrase or column label in the report's language (:func:`narrative.t`)."""
-        return narrative.t(key, self.lang)
-
-    # ---- data ------------------------------------------------------------------------------
-    def _region_arg(self) -> str | None:
-        if self.region_code in (None, regions.NATIONAL_CODE):
-            return None
-        return self.region_code
-
-    def records(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
-        """The records of the selection (read once per column set; empty if there are none)."""
-        from qualitykit.data import dataset
-
-        cols = tuple(columns) if columns is not None else self.record_columns
-        key = ("records", cols)
-        if key not in self._cache:
-            read = (
-                None
-                if cols is None
-                else list(dict.fromkeys([*cols, *(["product"] if self.product else [])]))
-            )
-            try:
-                df = dataset.open_records(
-                    self.source, self._region_arg(), self.years, self.check_levels, read
-                )
-            except errors.NoDataError:
-                df = pd.DataFrame(
-                    {c: pd.Series(dtype="object") for c in (read or dataset.RECORD_COLUMNS)}
-                )
-            if self.product:
-                df = df[df["product"] == self.product].reset_index(drop=True)
-                if cols is not None and "product" not in cols:
-                    df = df.drop(columns="product")
-            self._cache[key] = df
-        return self._cache[key]
-
-    def nonconformities(self) -> pd.DataFrame:
-        """The failed test items of the selection with the record columns and the cause map's
-        ``category``, ``cause_5m1e``, ``controllable`` (empty if there are none)."""
-        from qualitykit.data import dataset
-
-        key = ("nonconformities",)
-        if key not in self._cache:
-            try:
-                nc = dataset.open_nonconformities(
-                    self.source, self._region_arg(), self.years, self.check_levels
-                )
-            except errors.NoDataError:
-                nc = pd.DataFrame(
-                    {
-                        c: pd.Series(dtype="object")
-                        for c in (
-                            "batch_id",
-                            "item",
-                            "year",
-                            "category",
-                            "cause_5m1e",
-                            "controllable",
-                        )
-                    }
-                )
-            if self.product and "product" in nc:
-                nc = nc[nc["product"] == self.product].reset_index(drop=True)
-            self._cache[key] = nc
-        return self._cache[key]
-
-    @property
-    def has_data(self) -> bool:
-        """True if the selection holds at least one record."""
-        return len(self.records()) > 0
 
     # ---- output ----------------------------------------------------------------------------
     def say(self, markdown: str) -> None:
@@ -412,23 +279,41 @@ class Report:
             write_bytes(self.output_dir / f"{name}.png", data)
         _display(Image(data=data, format="png", alt=_figure_title(fig) or None))
 
+    def note(self, text: str | None) -> None:
+        """Show a one-line note about the data or a section (nothing for None or "")."""
+        if text:
+            self.say(f"> {text}")
+
     def section(
         self,
         key: str,
         *,
+        needs: str | None = None,
+        note: str | None = None,
         needs_data: bool = True,
         data: Any = _UNSET,
         reason: str | None = None,
         level: int = 2,
     ) -> bool:
         """Show the heading of a section (``narrative.TEXT[key]`` in the report's language) and
-        return whether it has something to show. A report without data leaves its sections out;
-        ``data`` (a table, a result or None) narrows the test to what this section needs — when
-        it is None or an empty table the heading is shown with a short "no data" note (saying
-        ``reason`` if given)."""
+        return whether it has something to show. A report without data leaves its sections out.
+        ``needs`` names the kind of section (a key of :data:`qualitykit.data.source.SECTIONS`):
+        when the data's shape (or a column it needs) cannot feed it, the heading is shown with
+        the data layer's one-line note and False returned; ``note`` does the same with a note of
+        the notebook's own (e.g. :func:`strata_problem`). ``data`` (a table, a result or None)
+        narrows the test to what this section needs — when it is None or an empty table the
+        heading is shown with a short "no data" note (saying ``reason`` if given)."""
         if needs_data and not self.has_data:
             return False
+        if needs is not None and needs not in SECTIONS:
+            raise errors.ParameterError(
+                f"unknown section kind {needs!r}; expected one of {list(SECTIONS)}"
+            )
+        why = note or (self.unsupported(needs) if needs is not None else None)
         self.say(f"{'#' * level} {self.t(key)}")
+        if why:
+            self.note(narrative.md_text(why) if note is None else why)
+            return False
         if data is _UNSET or (data is not None and (not hasattr(data, "__len__") or len(data) > 0)):
             return True
         self.say(narrative.no_data(reason or self.t(key), self.lang))
@@ -535,6 +420,19 @@ class Report:
             text += "  \n*" + self.t("synthetic") + "*"
         return text
 
+    def data_block(self) -> str:
+        """What the data are and what was done to them (a user's data; "" for the sample): the
+        title or file, then the source's notices (shape, totals excluded, codes mapped, the
+        period's origin, non-standard units, cross-checks) and the table's note and source
+        lines, as published."""
+        if self.is_sample:
+            return ""
+        src = self.src
+        lines = [f"- {narrative.md_text(n.text(self.lang))}" for n in src.notices]
+        lines += [f"- {narrative.md_text(f)}" for r in src.reports for f in r.footer]
+        head = notes.data_heading(sources.data_label(src, self.lang), self.lang)
+        return head + ("\n\n" + "\n".join(lines) if lines else "")
+
 
 # --------------------------------------------------------------------------------------------
 # start
@@ -560,13 +458,18 @@ def check_levels(check_level: str) -> list[str] | None:
     return sorted(set(out), key=schema.CHECK_LEVELS.index)
 
 
-def _check_product(product: str, source: Path | None) -> str | None:
+def _check_product(product: str, src: Source) -> str | None:
     from qualitykit.data import sample
 
-    if source is not None:
-        manifest = sample.read_manifest(source) if source.is_dir() else None
-        if not manifest:
-            return None  # user data: an unknown product is simply a selection without records
+    if not sources.is_complete(src):
+        if "product" in src.columns() or (
+            "item_counts" in src.frames and "product" in src.frames["item_counts"]
+        ):
+            return None  # user data: an unknown product is simply a selection without data
+        return (
+            f"product {product!r}: the data have no product column (产品名称), so no product can "
+            "be selected — give product '' (all products)"
+        )
     known = set(sample.products()["product"].astype(str))
     if product in known:
         return None
@@ -585,6 +488,9 @@ def start(
     check_level: str = "all",
     product: str = "",
     data_source: str = "",
+    period: str = "",
+    units_file: str = "",
+    parent_figure_file: str = "",
     output_dir: str = "",
     record_columns: Sequence[str] | None = None,
     proportions: Mapping[str, float] | None = None,
@@ -599,16 +505,18 @@ def start(
     """Check a notebook's parameters, open its data, create its output folder; return a
     :class:`Report`.
 
-    ``levels`` lists the region levels the notebook accepts (``national``, ``province``,
-    ``city``, ``county``); ``years`` is ``(first, last)`` and must overlap the data;
-    ``check_level`` is ``"all"`` or levels such as ``"national,provincial"``; ``product`` ``""``
-    means all products. Further checks: ``proportions`` (name → value in (0, 1]),
-    ``years_inside`` (name → a year after ``year_from`` and not after ``year_to``, e.g. a split
-    year), ``future_years`` (name → a year not before ``year_from``, e.g. a deadline),
-    ``choices`` (name → (value, allowed values)), ``codes`` (name → a region code or ``""``),
-    ``document_id`` (a document of the target
-    registry). Every problem is collected into one :class:`ParameterError`. Other keyword
-    arguments are recorded in ``Report.params``.
+    ``data_source``, ``period``, ``units_file``, ``parent_figure_file``: the data
+    (:func:`qualitykit.report.sources.open_data`). ``levels`` lists the region levels the
+    notebook accepts (``national``, ``province``, ``city``, ``county``; a declared non-standard
+    unit counts as ``county``); ``years`` is ``(first, last)`` and must overlap the data (years
+    beyond the data are cut to them, with a note); ``check_level`` is ``"all"`` or levels such as
+    ``"national,provincial"``; ``product`` ``""`` means all products. Further checks:
+    ``proportions`` (name → value in (0, 1]), ``years_inside`` (name → a year after ``year_from``
+    and not after ``year_to``, e.g. a split year), ``future_years`` (name → a year not before
+    ``year_from``, e.g. a deadline), ``choices`` (name → (value, allowed values)), ``codes``
+    (name → a region code or ``""``), ``document_id`` (a document of the target registry). Every
+    problem is collected into one :class:`ParameterError`. Other keyword arguments are recorded in
+    ``Report.params``.
     """
     problems: list[str] = []
     try:
@@ -616,25 +524,34 @@ def start(
     except errors.ParameterError as exc:
         problems.append(str(exc))
         lang_ = "en"
+    src: Source | None = None
+    source: Path | None = None
+    try:
+        source = resolve_source(data_source)
+        src = open_data(
+            data_source, period=period, units_file=units_file, parent_figure_file=parent_figure_file
+        )
+    except errors.ParameterError as exc:
+        problems.append(str(exc))
     if region_code is not None:
         try:
-            regions.check_code(region_code, "region_code")
-            level = str(regions.lookup(region_code)["level"])
-            if levels is not None and not set(regions.levels(region_code)) & set(levels):
+            sources.check_unit(src, region_code, "region_code")
+            if levels is not None and not set(sources.unit_levels(src, region_code)) & set(levels):
+                level = sources.unit_level(src, region_code)
                 kinds = " or ".join(levels)
                 problems.append(
-                    f"region_code {region_code!r} ({regions.name(region_code)}) is a {level}-level "
-                    f"division; {notebook} needs a {kinds}-level one"
+                    f"region_code {region_code!r} ({sources.unit_name(src, region_code)}) is a "
+                    f"{level}-level division; {notebook} needs a {kinds}-level one"
+                )
+            elif src is not None and region_code != regions.NATIONAL_CODE and not _has_units(src):
+                problems.append(
+                    f"region_code {region_code!r}: the data have no units (no 地区代码 / 地区 "
+                    "column), so no region can be selected — give region_code '' for the whole table"
                 )
         except errors.ParameterError as exc:
             problems.append(str(exc))
-    source: Path | None = None
-    source_ok = True
-    try:
-        source = resolve_source(data_source)
-    except errors.ParameterError as exc:
-        problems.append(str(exc))
-        source_ok = False
+    covered = None if src is None else sources.source_years(src)
+    window: tuple[int, int] | None = None
     if years is not None:
         y0, y1 = years
         bad = [
@@ -646,22 +563,27 @@ def start(
             problems.append(f"{' and '.join(bad)} must be whole years, got {years!r}")
         elif y0 > y1:
             problems.append(f"year_from ({y0}) is after year_to ({y1})")
-        elif source_ok:
-            first, last = data_years(source)
+        elif covered is not None:
+            first, last = covered
             if y1 < first or y0 > last:
-                problems.append(f"years {y0}–{y1} lie outside the data, which cover {first}–{last}")
-            elif y0 < first or y1 > last:
-                problems.append(
-                    f"years {y0}–{y1} reach beyond the data, which cover {first}–{last}: choose "
-                    f"year_from ≥ {first} and year_to ≤ {last}"
-                )
+                span = f"{first}–{last}" if first != last else str(first)
+                problems.append(f"years {y0}–{y1} lie outside the data, which cover {span}")
+            else:
+                window = (max(int(y0), first), min(int(y1), last))
+        else:
+            window = (int(y0), int(y1))
     levels_: list[str] | None = None
     try:
         levels_ = check_levels(check_level)
     except errors.ParameterError as exc:
         problems.append(str(exc))
-    if product and source_ok:
-        msg = _check_product(product, source)
+    if levels_ is not None and src is not None and "check_level" not in src.columns():
+        problems.append(
+            f"check_level {check_level!r}: the data have no check level column (抽查级别) — "
+            "give check_level 'all'"
+        )
+    if product and src is not None:
+        msg = _check_product(product, src)
         if msg:
             problems.append(msg)
     for name, value in (proportions or {}).items():
@@ -678,17 +600,17 @@ def start(
             years is not None and value < years[0]
         ):
             problems.append(f"{name} ({value}) must be a year not before year_from")
+    for name, value in (codes or {}).items():
+        if value:
+            try:
+                sources.check_unit(src, value, name)
+            except errors.ParameterError as exc:
+                problems.append(str(exc))
     for name, (value, allowed) in (choices or {}).items():
         if value not in allowed:
             problems.append(
                 f"{name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}"
             )
-    for name, value in (codes or {}).items():
-        if value:
-            try:
-                regions.check_code(value, name)
-            except errors.ParameterError as exc:
-                problems.append(str(exc))
     if document_id:
         from qualitykit.policy import targets
 
@@ -703,6 +625,7 @@ def start(
             if n == 1
             else f"{n} parameter problems:\n" + "\n".join(f"  - {p}" for p in problems)
         )
+    assert src is not None
 
     if output_dir:
         out = Path(output_dir).expanduser()
@@ -717,16 +640,28 @@ def start(
         notebook=notebook,
         lang=lang_,
         region_code=region_code,
-        years=None if years is None else (int(years[0]), int(years[1])),
+        years=window,
         check_levels=levels_,
         product=product or None,
         source=source,
         output_dir=out,
-        params={"data_source": data_source, "check_level": check_level, **params},
+        params={
+            "data_source": data_source,
+            "check_level": check_level,
+            "period": period,
+            "units_file": units_file,
+            "parent_figure_file": parent_figure_file,
+            **params,
+        },
         record_columns=None if record_columns is None else tuple(record_columns),
+        data=src,
+        requested_years=None if years is None else (int(years[0]), int(years[1])),
     )
     if show_scope:
         ctx.say(ctx.scope())
+        if window is not None and ctx.requested_years != window:
+            ctx.note(notes.years_cut(ctx.requested_years, window, covered, lang_))  # type: ignore[arg-type]
+        ctx.say(ctx.data_block())
         if region_code is not None and not ctx.has_data:
             what = ctx.region_name
             ctx.say(
@@ -738,3 +673,9 @@ def start(
                 )
             )
     return ctx
+
+
+def _has_units(src: Source) -> bool:
+    if src.dataset is not None:
+        return True
+    return any("region_code" in f for f in src.frames.values())

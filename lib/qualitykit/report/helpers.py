@@ -7,7 +7,12 @@
 * :func:`control_chart_auto` — a p or Laney p′ chart, chosen by the dispersion test;
 * :func:`add_group` — groups for comparisons of causes (:data:`COMPARE_BY`);
 * :func:`policy_targets` — documents and targets of the registry for a region or document;
-* :func:`one_row` — a one-row table of a mapping or a dataclass result.
+* :func:`one_row` — a one-row table of a mapping or a dataclass result;
+* :func:`strata_problem` — why a table cannot be standardised (a stratum column absent or
+  single-valued), or None;
+* :func:`cause_map_for` — the cause map extended by the data's own spellings of its items
+  (matched through :func:`qualitykit.data.causes.map_items`), and the items it does not cover;
+* :func:`scorecard_provider` — the scorecard's data for a source of any shape.
 
 Reachable as ``report.<name>`` (re-exported by :mod:`qualitykit.report.framework`).
 """
@@ -27,13 +32,17 @@ from qualitykit.report.narrative import Lang
 
 __all__ = [
     "COMPARE_BY",
+    "STRATA",
     "add_group",
+    "cause_map_for",
     "control_chart_auto",
     "decimal_year",
     "one_row",
     "policy_start",
     "policy_targets",
     "programme_start",
+    "scorecard_provider",
+    "strata_problem",
     "time_counts",
     "with_intervals",
 ]
@@ -69,7 +78,8 @@ def programme_start(region_code: str) -> tuple[float, str] | None:
 
 def time_counts(records: pd.DataFrame, *, quarterly: bool = True) -> pd.DataFrame:
     """Counts per period with a decimal time ``t``: by ``year`` and ``quarter`` (t = year +
-    (quarter − 1)/4) when ``quarterly`` and the records have quarters, else by ``year`` (t = year).
+    (quarter − 1)/4) when ``quarterly`` and the records (or counts) have quarters, else by
+    ``year`` (t = year).
 
     Columns: ``year`` [, ``quarter``], ``t``, ``batches``, ``passed``, ``nonconforming``."""
     from qualitykit.data.dataset import aggregate
@@ -92,6 +102,8 @@ def policy_start(region_code: str, value: float = 0.0) -> tuple[float, str] | No
     year given as a parameter), else :func:`programme_start` from the registry (or None)."""
     if value and value > 0:
         return float(value), "policy_start"
+    if not regions.is_valid_code(region_code):  # a declared unit: no document names it
+        return None
     return programme_start(region_code)
 
 
@@ -199,3 +211,75 @@ def one_row(values: Mapping[str, Any] | Any) -> pd.DataFrame:
     """A one-row table of a mapping or a dataclass result (e.g. ``Overdispersion``)."""
     data = values if isinstance(values, Mapping) else vars(values)
     return pd.DataFrame([dict(data)])
+
+
+STRATA: tuple[str, ...] = ("industry_code", "enterprise_size")
+"""The strata of the standardised pass rate (industry × enterprise size)."""
+
+
+def strata_problem(
+    frame: pd.DataFrame, strata: tuple[str, ...] = STRATA, lang: Lang = "zh"
+) -> str | None:
+    """Why ``frame`` (records or counts) cannot be standardised by ``strata``: a column is absent
+    or empty (:func:`qualitykit.report.notes.needs_columns`), or the strata form a single cell, in
+    which case the standardised rate is the crude one and no mix can be compared
+    (:func:`qualitykit.report.notes.single_valued`) — or None. A constant column beside a varying
+    one is fine: the mix is then that of the other column."""
+    from qualitykit.report import notes
+
+    missing = [c for c in strata if c not in frame.columns or frame[c].notna().sum() == 0]
+    if missing:
+        return notes.needs_columns(missing, lang)
+    if len(frame[list(strata)].dropna().drop_duplicates()) < 2:
+        return notes.single_valued(list(strata), lang)
+    return None
+
+
+def cause_map_for(
+    items: pd.DataFrame, cause_map: pd.DataFrame | None = None, *, count: str | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(cause map, unmapped items) for the items of ``items`` (nonconformities or item counts
+    with ``item``): the map (default ``data/causes/cause_map.csv``) extended by a row for each
+    item name of the data that :func:`qualitykit.data.causes.map_items` matches only after
+    normalisation (Cr(Ⅵ) → 六价铬, 游离甲醛(内底) → 游离甲醛, full/half width), so that the Pareto
+    functions of :mod:`qualitykit.stats.pareto` (which match exactly) classify them; and
+    :func:`qualitykit.data.causes.unmapped_items` (``item, count, share``) — what stays unmapped
+    with its share of all nonconformities (``count``: the count column of item counts)."""
+    from qualitykit.data import causes
+
+    cm = causes.load_cause_map() if cause_map is None else cause_map
+    cols = ["item", "category", "cause_5m1e", "controllable"]
+    if len(items) == 0:
+        return cm, causes.unmapped_items(items.assign(item=pd.Series(dtype="string")), cm)
+    names = pd.DataFrame({"item": items["item"].astype("string").dropna().unique()})
+    mapped = causes.map_items(names, cm)
+    extra = mapped[mapped["mapped"] & ~mapped["item"].isin(cm["item"])]
+    if len(extra):
+        rows = extra[cols].astype({c: "string" for c in cols})
+        cm = pd.concat([cm, rows.astype(cm[cols].dtypes.to_dict())], ignore_index=True)
+    return cm, causes.unmapped_items(items, cm, count=count)
+
+
+def scorecard_provider(source: Any) -> Any:
+    """The scorecard's data for a :class:`qualitykit.data.source.Source`: the published national
+    series, plus the source's pass rates — read from the records of the synthetic sample
+    (:class:`~qualitykit.policy.providers.SampleProvider`), or from the counts of any other
+    records or counts (:class:`~qualitykit.policy.observations.CountsProvider`; units without a
+    GB/T 2260 code are left out of the targets, which name divisions). Item counts feed no
+    pass-rate target: the published series alone."""
+    from qualitykit.policy import scorecard
+    from qualitykit.policy.observations import CountsProvider
+    from qualitykit.report.sources import is_complete
+
+    if is_complete(source):
+        # the default sample is None (as the scorecard names it); a preset, its folder
+        return scorecard.default_provider(None if source.location is None else source.dataset)
+    if not source.supports("rates") or "region_code" not in (source.columns() or []):
+        return scorecard.ReferenceProvider()
+    by = [c for c in ("check_level", "product", "industry_code") if c in source.columns()]
+    counts = source.counts(by=by)
+    counts = counts[counts["region_code"].map(regions.is_valid_code) & counts["year"].notna()]
+    label = f"data: {source.location}"
+    return scorecard.CompositeProvider(
+        scorecard.ReferenceProvider(), CountsProvider(counts.reset_index(drop=True), label=label)
+    )

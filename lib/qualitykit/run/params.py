@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import importlib
 import io
 import json
 import sys
@@ -145,7 +146,8 @@ def check_value(spec: ParamSpec, value: Any) -> list[str]:
             msg += " — quote codes so that leading zeros survive (e.g. '010100', not 10100)"
         problems.append(msg)
         return problems
-    if spec.is_region_code and isinstance(value, str):
+    if spec.is_region_code and isinstance(value, str) and value and not value.startswith("X"):
+        # "": none / all the data; X<parent>-<NN>: a declared unit (the notebook checks it)
         from qualitykit.data.regions import check_code  # lazy: regions loads a table
 
         try:
@@ -475,6 +477,7 @@ def expand_parameter_sets(
         regions.check_code(parent, "--within code")
         kids = regions.children(parent, level=level)  # type: ignore[arg-type]
         base = [{code_param: c} for c in kids["region_code"]]
+        base += [{code_param: c} for c in _units_from(notebook, parent, level, fixed, kids)]
         if not base:
             raise ParameterError(f"no {each} within {parent}")
     elif codes:
@@ -489,6 +492,23 @@ def expand_parameter_sets(
         base = [{**b, **fixed} for b in base]
     check_parameter_sets(specs, base)
     return base
+
+
+def _units_from(
+    notebook: str | Path, parent: str, level: str, fixed: Mapping[str, Any] | None, kids: Any
+) -> list[str]:
+    """Units of the data that the region table does not list (declared non-standard units such
+    as a 经开区), from the notebook's ``qualitykit.units_from`` hook called with the fixed
+    parameters over the notebook's defaults."""
+    meta = nbformat.read(str(notebook), as_version=4).metadata.get("qualitykit", {})
+    target = meta.get("units_from")
+    if not target:
+        return []
+    module, _, func = target.partition(":")
+    hook = getattr(importlib.import_module(module), func)
+    params = {n: s.default for n, s in notebook_parameters(notebook).items()} | dict(fixed or {})
+    known = set(kids["region_code"])
+    return [c for c in hook(within=parent, level=level, parameters=params) if c not in known]
 
 
 def _refuse_conflicts(sources: Mapping[str, set[str]]) -> None:
