@@ -25,21 +25,15 @@
 # parameter file and command. `qualitykit explore` serves the same app as a web page without code.
 
 # %% tags=["parameters"]
-region_code: str = (
-    "330000"  # region whose units are compared: 000000, a province or a city (a string)
-)
-selected: str = (
-    "330303"  # unit shown in the trend, Pareto and targets (a region code; empty: the largest)
-)
+region_code: str = "330000"  # region whose units are compared: 000000, a province or a city
+selected: str = "330303"  # unit of the trend, Pareto and targets (empty: the largest unit)
 year_from: int = 2015  # first year of the window (0: ten years before the last)
 year_to: int = 2024  # last year of the window (0: the last year of the data)
 unit_level: str = "county"  # county: every county-level unit of the region; child: the level below
 check_level: str = "all"  # all, or national, provincial, municipal, county
 product: str = ""  # product name as in the data (empty: all products)
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
-data_source: str = (
-    ""  # empty: the synthetic sample; sample:tiny; or a records / counts file or folder
-)
+data_source: str = ""  # empty: the synthetic sample; sample:tiny; a records/counts file or folder
 
 # %%
 from qualitykit.explore import App

@@ -39,10 +39,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from qualitykit import run as batch
 from qualitykit.data import regions
 from qualitykit.paths import notebooks_dir
 from qualitykit.report import framework, publish
-from qualitykit import run as batch
 
 pytestmark = [pytest.mark.browser, pytest.mark.notebook, pytest.mark.slow]
 

@@ -207,7 +207,7 @@ def test_notebook_06_executes_headlessly_and_shows_its_initial_views(tmp_path, p
     defaults on the embedded sample; its output says what the views show."""
     import nbformat
 
-    from qualitykit.run import batch
+    from qualitykit import run as batch
 
     result = batch.run_batch(
         handoff.notebook_path("06_explorer"),
