@@ -225,4 +225,4 @@ def test_notebook_06_executes_headlessly_and_shows_its_initial_views(tmp_path, p
     if params.get("lang") == "en":
         assert "Longwan District (330303)" in text and "Of " in text
     else:
-        assert "龙湾区 (330303)" in text and "个单位中" in text  # the funnel's sentence
+        assert "龙湾区 (330303)" in text and "个单位与平均水平" in text  # the funnel's sentence

@@ -6,14 +6,14 @@ point, and checks that the views follow — and that the page logs no console er
 exception and requests nothing that fails (it must work offline).
 
 Both servers listen on 127.0.0.1 on a free port; the Voilà app with its random token, JupyterLab
-without a token (a test server that lives for one test module).
+without a token (a test server that lives for one test module). The browser is the session's
+(``conftest.browser``): Playwright's sync API allows one instance per process.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,23 +26,9 @@ from qualitykit.explore import serve
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
 PARAMS = {"data_source": "sample:tiny", "region_code": "330000", "selected": "330303"}
 LOAD = 600_000  # ms: a kernel start and the first views on a busy 2-core machine
 STEP = 120_000  # ms: one interaction
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (./qk test installs it)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
