@@ -171,11 +171,12 @@ def test_report_workbook_reads_back(tables, tmp_path):
         assert row[2] == want["batches"][i]
         for j, col in ((3, "pass_rate"), (4, "ci_lower"), (5, "ci_upper"), (6, "gap_pp")):
             assert math.isclose(row[j], want[col][i], rel_tol=EXCEL_DIGITS)
-        assert row[7] == want["note"][i]
+        assert row[7] == want["note"][i]  # "=1+1" too: a text, never a formula
         assert row[8] == vocabulary.status_label(want["status"][i], "zh")  # in words
     for col in "DEF":
         assert ws[f"{col}2"].number_format == "0.0%"
     assert ws["A2"].number_format == "@" and ws["A2"].data_type == "s"
+    assert ws["H2"].value == "=1+1" and ws["H2"].data_type == "s"
     assert ws["G2"].number_format.startswith("+0.0")
     assert ws.column_dimensions["A"].width >= 8
     contents = wb["目录"]
@@ -415,3 +416,48 @@ def test_resume_with_new_exports_reruns_only_what_lacks_them(tmp_path):
     assert (out / "index.xlsx").is_file() and inspect(out).foreign == []
     again = batch.run_batch(nb, sets, out, opts)
     assert {t["reason"] for t in again.manifest["tasks"]} == {"reused"}
+
+
+def test_index_workbook_formats_links_and_never_formulas(tmp_path):
+    from qualitykit.report.exports.workbook import index_workbook
+    from qualitykit.report.publish import IndexColumn
+
+    columns = [
+        IndexColumn("key", "代码"),
+        IndexColumn("name", "区县"),
+        IndexColumn("pass_rate", "批次合格率", "rate"),
+        IndexColumn("gap_pp", "差距", "pp"),
+        IndexColumn("status", "状态", values={"ok": "完成"}),
+    ]
+    rows = [
+        {
+            "key": "010100",
+            "name": '=HYPERLINK("http://x")',
+            "pass_rate": 0.9371,
+            "gap_pp": -1.5,
+            "status": "ok",
+            "outputs": {"html": "nb/010100/010100.html", "docx": "nb/010100/010100.docx"},
+        },
+        {"key": "330303", "name": "龙湾区", "pass_rate": None, "status": "failed", "outputs": {}},
+    ]
+    path = index_workbook(tmp_path / "index.xlsx", rows, columns, title="=标题", lang="zh")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["说明", "索引"] and wb["说明"]["A1"].data_type == "s"
+    ws = wb["索引"]
+    assert [c.value for c in ws[1]] == [
+        "代码",
+        "区县",
+        "批次合格率",
+        "差距",
+        "状态",
+        "报告页面",
+        "Word 简报",
+    ]
+    assert ws["A2"].value == "010100" and ws["A2"].data_type == "s"
+    assert ws["B2"].value == '=HYPERLINK("http://x")' and ws["B2"].data_type == "s"
+    assert ws["C2"].value == 0.9371 and ws["C2"].number_format == "0.0%"
+    assert ws["D2"].number_format.startswith("+0.0") and ws["E2"].value == "完成"
+    assert ws["C3"].value is None and ws["E3"].value == "failed"
+    assert ws["A2"].hyperlink.target == "nb/010100/010100.html"
+    assert ws["G2"].hyperlink.target == "nb/010100/010100.docx" and ws["G3"].hyperlink is None
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"

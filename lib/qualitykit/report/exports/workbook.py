@@ -71,6 +71,15 @@ def _save(wb: Any, path: Path) -> Path:
     return write_bytes(path, buf.getvalue())
 
 
+def _append(ws: Any, row: Sequence[object]) -> None:
+    """``ws.append(row)``, a text starting with ``=`` (from the data) kept as text: never a
+    formula (openpyxl would store it as one)."""
+    ws.append(list(row))
+    for cell in ws[ws.max_row]:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def headers(columns: Sequence[str], lang: str) -> list[str]:
     """Column headers in ``lang``; a header shared by two columns gets the column's name added."""
     words = [vocabulary.term(str(c), lang) for c in columns]  # type: ignore[arg-type]
@@ -102,14 +111,14 @@ def fill_sheet(
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    ws.append(list(header))
+    _append(ws, header)
     bold, fill = Font(bold=True), _header_fill()
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(vertical="top", wrap_text=True)
     widths = [display_width(str(h)) for h in header]
     for r, row in enumerate(rows):
-        ws.append(list(row))
+        _append(ws, row)
         if r < _SAMPLE_ROWS:
             for j, v in enumerate(row):
                 if v is not None:
@@ -144,7 +153,7 @@ def _contents(
     ws = wb.active
     ws.title = name
     zh = lang == "zh"
-    ws.append([title])
+    _append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
     ws.append([])
     header = ["工作表", "内容", "行数"] if zh else ["Sheet", "Contents", "Rows"]
@@ -152,7 +161,7 @@ def _contents(
     for cell in ws[3]:
         cell.font, cell.fill = Font(bold=True), _header_fill()
     for i, (sheet, what, n) in enumerate(entries, start=4):
-        ws.append([sheet, what, n])
+        _append(ws, [sheet, what, n])
         ws.cell(row=i, column=1).hyperlink = f"#'{sheet}'!A1"
         ws.cell(row=i, column=1).style = "Hyperlink"
     for letter, width in (("A", 34), ("B", 40), ("C", 8)):
@@ -252,10 +261,10 @@ def index_workbook(
 
     ws = wb.active
     ws.title = about
-    ws.append([title])
+    _append(ws, [title])
     ws["A1"].font = Font(bold=True, size=14)
     if subtitle:
-        ws.append([subtitle])
+        _append(ws, [subtitle])
     ws.append(
         [
             f"见工作表“{sheet}”：每份报告一行。"
