@@ -294,6 +294,12 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         help="run on Dask: 'local-dask' for a local cluster or a scheduler address tcp://host:8786",
     )
     p.add_argument("--no-html", action="store_true", help="skip the HTML pages and index")
+    p.add_argument(
+        "--export",
+        metavar="FORMATS",
+        help="also write csv (Excel-safe CSVs), xlsx (workbooks per report and run), docx (Word "
+        "report): a comma-separated list, or all",
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the index page")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument(
@@ -361,10 +367,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from qualitykit.errors import ParameterError
     from qualitykit.paths import outputs_dir
+    from qualitykit.report.exports import parse_formats
     from qualitykit.run import RunOptions, expand_parameter_sets, run_batch
     from qualitykit.run.params import coerce_text, notebook_parameters
 
     _refuse_non_utf8(args)
+    exports = parse_formats(args.export)
     nb = Path(args.notebook)
     specs = notebook_parameters(nb)
 
@@ -421,6 +429,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         lang=args.lang,
         progress=not args.no_progress,
         command=" ".join(["qualitykit", *sys.argv[1:]]) if sys.argv else None,
+        export=exports,
     )
     if args.workers:
         opts.workers = args.workers
@@ -434,6 +443,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  - {t['key']}: {t['status']}: {t.get('error') or ''}", file=sys.stderr)
     if (out / "index.html").exists():
         print(f"index: {(out / 'index.html').resolve().as_uri()}")
+    if "xlsx" in exports and (out / "index.xlsx").exists():
+        print(f"workbook: {(out / 'index.xlsx').resolve()}")
     return EXIT_OK if result.ok else EXIT_PROBLEMS
 
 

@@ -4,10 +4,11 @@ run at a time, and file-system failures as messages.
 * **Recognisable** — a run folder's ``manifest.json`` says ``"qualitykit_run": 1`` and names the
   notebook; it is written when the run starts, before anything else.
 * **Only its own files** — the runner creates ``manifest.json``, ``journal.jsonl``, ``index.html``,
-  ``assets/``, ``shared/``, ``.staging/``, the lock files and ``<notebook>/<key>/`` per task (plus
-  ``*.qk-tmp`` leftovers of a killed writer). ``--overwrite``, ``--resume`` and ``demo`` touch a
-  folder only if it is a run folder holding nothing else (report folders are checked against the
-  keys the manifest and journal list; symbolic links are never the runner's); anything else — a
+  ``index.xlsx`` (``--export xlsx``), ``assets/``, ``shared/``, ``.staging/``, the lock files and
+  ``<notebook>/<key>/`` per task (plus ``*.qk-tmp`` leftovers of a killed writer).
+  ``--overwrite``, ``--resume`` and ``demo`` touch a folder only if it is a run folder holding
+  nothing else (report folders are checked against the keys the manifest and journal list;
+  symbolic links are never the runner's); anything else — a
   non-empty folder that is not a run folder, a file, foreign files — is refused with one line
   saying what is there and what to do. Overwrite removes only those entries, never following a
   link, never outside the folder.
@@ -34,6 +35,7 @@ from typing import Any
 
 from qualitykit.atomic import TMP_SUFFIX, write_json
 from qualitykit.errors import QualityKitError
+from qualitykit.report.exports import RUN_WORKBOOK
 
 RUN_MARK = "qualitykit_run"
 RUN_FORMAT = 1
@@ -43,7 +45,7 @@ INDEX = "index.html"
 STAGING = ".staging"
 LOCK = ".qualitykit.lock"
 LOCK_HOLDER = ".qualitykit.lock.json"
-OWN_FILES = frozenset({MANIFEST, JOURNAL, INDEX, LOCK, LOCK_HOLDER})
+OWN_FILES = frozenset({MANIFEST, JOURNAL, INDEX, RUN_WORKBOOK, LOCK, LOCK_HOLDER})
 OWN_FOLDERS = frozenset({"assets", "shared", STAGING})
 NAME_MAX = 255  # bytes of one file name on common file systems (ext4, NTFS in UTF-16 units, APFS)
 

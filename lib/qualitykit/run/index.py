@@ -43,10 +43,14 @@ def write_run_index(
     meta: Mapping[str, Any] | None = None,
     lang: str = "zh",
     title: str | None = None,
+    page: bool = True,
+    workbook: bool = False,
 ) -> Path:
     """``index.html`` of a run: one row per task with its key figures (from the ``summary.json``
     the notebook wrote), status and error; columns from the notebook metadata
-    ``qualitykit.index_columns`` (key, label_zh, label_en, kind)."""
+    ``qualitykit.index_columns`` (key, label_zh, label_en, kind). ``workbook``: also
+    ``index.xlsx``, the same table as a sheet (:mod:`qualitykit.report.exports`); ``page=False``
+    writes only that. Returns the path of the page (of the workbook without a page)."""
     from qualitykit.report.publish import IndexColumn, write_index
 
     meta = meta or {}
@@ -73,6 +77,7 @@ def write_run_index(
             "status": t["status"],
             "error": t.get("error"),
             "html": t.get("outputs", {}).get("html"),
+            "outputs": t.get("outputs", {}),
         }
         rows.append(row)
     run = manifest["run"]
@@ -94,6 +99,17 @@ def write_run_index(
         if zh
         else f"Generated {run.get('finished') or run.get('created')} by qualitykit {run['packages'].get('qualitykit')}."
     )
-    return write_index(
-        run_dir, rows, columns=columns, title=title, subtitle=subtitle, footer=footer, lang=lang
-    )
+    out = run_dir / "index.html"
+    if page:
+        out = write_index(
+            run_dir, rows, columns=columns, title=title, subtitle=subtitle, footer=footer, lang=lang
+        )
+    if workbook:
+        from qualitykit.report.exports import RUN_WORKBOOK
+        from qualitykit.report.exports.workbook import index_workbook
+
+        book = index_workbook(
+            run_dir / RUN_WORKBOOK, rows, columns, title=title, subtitle=subtitle, lang=lang
+        )
+        out = out if page else book
+    return out

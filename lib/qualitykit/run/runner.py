@@ -66,6 +66,7 @@ class RunOptions:
     progress: bool = True
     data_paths: list[str] = field(default_factory=list)
     command: str | None = None
+    export: tuple[str, ...] = ()  # formats of qualitykit.report.exports: csv, xlsx, docx
 
 
 @dataclass
@@ -225,6 +226,8 @@ def _run(
     for t in tasks:
         inputs = task_inputs(nb_hash, t.params, fingerprints.of(t.params))
         reason = rerun_reason(previous.get(t.key), inputs, run_dir)
+        if reason is None and set(opts.export) - set(previous[t.key].get("outputs", {})):
+            reason = "re-run: exports requested"
         if reason is None:
             results[t.key] = {**previous[t.key], "reason": "reused"}
         else:
@@ -252,6 +255,7 @@ def _run(
             "resumed": bool(previous),
             "skipped_complete": len(results),
             "leftovers_removed": removed,
+            "exports": list(opts.export),
         }
     )
     write_json(manifest_path, manifest())
@@ -268,6 +272,7 @@ def _run(
             "engine": opts.engine,
             "lang": str(t.params.get("lang", opts.lang)),
             "output_param": output_param,
+            "export": tuple(opts.export),
         }
         for t in todo
     ]
@@ -300,8 +305,16 @@ def _run(
         _check_on_disk(run_dir, results)
         final = manifest()  # tasks in the order of the parameter sets
         write_json(manifest_path, final)
-        if opts.html:
-            write_run_index(run_dir, final, meta=meta, lang=opts.lang, title=opts.title)
+        if opts.html or "xlsx" in opts.export:
+            write_run_index(
+                run_dir,
+                final,
+                meta=meta,
+                lang=opts.lang,
+                title=opts.title,
+                page=opts.html,
+                workbook="xlsx" in opts.export,
+            )
     return RunResult(run_dir, final)
 
 

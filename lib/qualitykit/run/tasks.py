@@ -133,9 +133,9 @@ def execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
     """Execute one notebook into the staging area and publish its folder atomically.
 
     ``spec``: ``key, params, notebook, run_dir, timeout, html, kernel_name, lang, output_param,
-    engine``. Returns a result dict (status, error, duration, outputs, summary). Never raises for
-    a failure of the notebook itself: failures are results. A file that cannot be written (e.g.
-    a full disk) fails the task with ``errno`` and ``error_file`` in its result, so that the
+    engine, export`` (the formats of :mod:`qualitykit.report.exports`). Returns a result dict
+    (status, error, duration, outputs, summary). Never raises for a failure of the notebook
+    itself: failures are results. A file that cannot be written (e.g. a full disk) fails the task with ``errno`` and ``error_file`` in its result, so that the
     runner can stop the run with a clear message."""
     try:
         return _execute_task(spec)
@@ -195,6 +195,9 @@ def _execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         except Exception as exc:  # noqa: BLE001
             if status == STATUS_OK:
                 status, error = "error", f"HTML rendering failed: {type(exc).__name__}: {exc}"
+    if spec.get("export") and status == STATUS_OK:
+        nb = executed if executed is not None else ipynb
+        status, error = _export(spec, staging, nb, summary, outputs)
     publish_dir(staging, final)
     finished = time.time()
     return {
@@ -209,6 +212,35 @@ def _execute_task(spec: Mapping[str, Any]) -> dict[str, Any]:
         "summary": summary,
         "worker": f"{platform.node()}:{os.getpid()}",
     }
+
+
+def _export(
+    spec: Mapping[str, Any],
+    staging: Path,
+    notebook: Path | nbformat.NotebookNode,
+    summary: Mapping[str, Any],
+    outputs: dict[str, str],
+) -> tuple[str, str | None]:
+    """The exports of ``--export`` (:mod:`qualitykit.report.exports`) into the staging folder,
+    added to ``outputs``; a failure (but a full disk) fails the task with its reason."""
+    from qualitykit.report.exports import export_report
+
+    key, stem = spec["key"], Path(spec["notebook"]).stem
+    try:
+        written = export_report(
+            staging,
+            spec["export"],
+            key=key,
+            notebook=notebook,
+            title=str(summary.get("title") or key),
+            lang=spec.get("lang", "zh"),
+        )
+    except Exception as exc:
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            raise
+        return "error", f"export failed: {type(exc).__name__}: {exc}"
+    outputs.update({fmt: f"{stem}/{key}/{rel}" for fmt, rel in written.items()})
+    return STATUS_OK, None
 
 
 def failure(spec: Mapping[str, Any], status: str, error: str) -> dict[str, Any]:
