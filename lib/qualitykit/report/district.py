@@ -59,6 +59,7 @@ from qualitykit.report.comparison import (  # re-exported: notebooks call distri
     degenerate_shrinkage,
     unit_table,
 )
+from qualitykit.report.narrative import ok
 
 __all__ = [
     "DEFAULTS",
@@ -786,11 +787,7 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
 
 def _number(x: Any) -> float | None:
     """A finite float, else None (summary.json has null for what is not known)."""
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if np.isfinite(v) else None
+    return float(x) if ok(x) else None
 
 
 def _pooled(siblings: pd.DataFrame) -> bool:

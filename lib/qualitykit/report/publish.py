@@ -291,11 +291,9 @@ def _whole(v: float) -> str:
 
 
 def _finite(x: Any) -> float | None:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return None
-    return v if math.isfinite(v) else None
+    from qualitykit.report.narrative import ok
+
+    return float(x) if ok(x) else None
 
 
 def _interval_cell(col: IndexColumn, row: Mapping[str, Any]) -> dict[str, Any]:
