@@ -366,7 +366,7 @@ def test_context_of_a_city_table_is_compared_with_its_own_total():
     row = areas.loc["511900"]
     assert (
         row["label_zh"] == "本数据中巴中市合计"
-        and row["label_en"] == "total of Bazhong in these data"  # English pages name it in English
+        and row["label_en"] == "total of Bazhong in these data"
     )
     assert (row["batches"], row["passed"]) == BAZHONG_TOTAL
     # each unit's gap to the parent: (passed/batches − 497/555) in percentage points
