@@ -144,7 +144,8 @@ if ctx.section("national_targets", needs_data=False):
     ctx.say(narrative.source_list(goal_docs["source_url"], lang))
 
 # %%
-# NBVAL_CHECK_OUTPUT
+# (not NBVAL-checked: shown only for a user's data; the golden notebook runs on the sample, and
+# the golden tables of the real_* cases check these numbers)
 if not ctx.is_sample and ctx.section("yearly_rates", needs="rates"):
     own = metrics.rates(ctx.counts(), by="year")
     ctx.say(notes.own_series(ctx.region_name, lang))

@@ -140,4 +140,4 @@ if ctx.section("forecast", needs="trend", note=few["forecast"], data=trend):
             report.with_intervals(fc.table, yearly), target=target_pass_rate, lang=lang
         )
     )
-    ctx.say(narrative.forecast(fc.attainment, lang))
+    ctx.say(narrative.forecast(fc.attainment, lang, trend=trend))

@@ -84,6 +84,7 @@ if counted:  # the columns a comparison can group by
 else:
     nc = ctx.nonconformities()
 count = "nc_count" if counted else None
+unit = ctx.item_count_unit  # items (项次) or batches (a table of 不合格批次数 per item)
 cause_map, unmapped = report.cause_map_for(nc, count=count) if nc is not None else (None, None)
 
 # %%
@@ -91,8 +92,8 @@ cause_map, unmapped = report.cause_map_for(nc, count=count) if nc is not None el
 if ctx.section("pareto_items", needs="pareto", data=nc):
     table = pareto.pareto_table(nc, "item", count, max_categories=max_items)
     ctx.table(table, "pareto_items", show=False)
-    ctx.show(plots.pareto_figure(table, title=ctx.region_name, lang=lang))
-    ctx.say(narrative.pareto(table, lang))
+    ctx.show(plots.pareto_figure(table, title=ctx.region_name, lang=lang, counted=unit))
+    ctx.say(narrative.pareto(table, lang, counted=unit))
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -103,8 +104,9 @@ if ctx.section("pareto_categories", needs="causes", data=nc):
         "pareto_categories",
         columns=["category", "count", "share", "cum_share"],
         percent=["share", "cum_share"],
+        headers={"count": "count_batches"} if unit == "batches" else None,
     )
-    ctx.say(narrative.pareto(categories, lang))
+    ctx.say(narrative.pareto(categories, lang, counted=unit))
     if len(unmapped):
         ctx.table(unmapped, "unmapped_items", show=False)
         ctx.say(notes.unmapped_items(unmapped, lang))
@@ -113,8 +115,8 @@ if ctx.section("pareto_categories", needs="causes", data=nc):
 if ctx.section("pareto_5m1e", needs="causes", data=nc):
     causes = pareto.pareto_by_cause(nc, cause_map, by="cause_5m1e", count=count)
     ctx.table(causes, "pareto_5m1e", show=False)
-    ctx.show(plots.pareto_figure(causes, lang=lang))
-    ctx.say(narrative.pareto(causes, lang))
+    ctx.show(plots.pareto_figure(causes, lang=lang, counted=unit))
+    ctx.say(narrative.pareto(causes, lang, counted=unit))
 
 # %%
 # NBVAL_CHECK_OUTPUT

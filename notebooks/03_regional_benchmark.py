@@ -119,7 +119,7 @@ if ctx.section("funnel", needs="funnel", note=few.get("funnel")):
             lang=lang,
         )
     )
-    ctx.say(narrative.funnel(cmp.table, lang, label_column=names))
+    ctx.say(narrative.funnel(cmp.table, lang, label_column=names, od=cmp.overdispersion))
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -21,26 +21,11 @@
 #     - {key: ci_upper, label_zh: 区间上限, label_en: CI upper, kind: rate}
 #     - {key: trend_pp, label_zh: 年均变化（百分点）, label_en: Trend (pp/yr), kind: pp, digits: 2}
 #     - {key: gap_parent_pp, label_zh: 与比较基准之差（百分点）, label_en: Gap to benchmark (pp), kind: pp}
-#     - key: funnel_flag
-#       label_zh: 漏斗图（99.8%）
-#       label_en: Funnel (99.8%)
-#       kind: flag
-#       values_zh: {within: 控制限内, low: 偏低, high: 偏高}
-#       values_en: {within: within limits, low: low, high: high}
-#     - {key: rank, label_zh: 排名, label_en: Rank, kind: number, digits: 0}
+#     - {key: funnel_flag, label: flag_998, kind: flag, values: flag}
+#     - {key: rank, label: rank_interval, kind: interval, parts: [rank_lower, rank_upper, n_districts]}
 #     - {key: top_item, label_zh: 首要不合格项目, label_en: Top nonconforming item, kind: text}
-#     - key: target_status
-#       label_zh: 目标状态
-#       label_en: Target status
-#       kind: flag
-#       values_zh: {met: 已达标, not_met: 未达标, on_track: 进度正常, off_track: 进度滞后, no_data: 无数据, qualitative: 定性目标}
-#       values_en: {met: met, not_met: not met, on_track: on track, off_track: off track, no_data: no data, qualitative: qualitative}
-#     - key: data_status
-#       label_zh: 数据
-#       label_en: Data
-#       kind: text
-#       values_zh: {ok: 有, no_data: 无数据}
-#       values_en: {ok: yes, no_data: no data}
+#     - {key: target_status, label_zh: 目标状态, label_en: Target status, kind: flag, values: status}
+#     - {key: data_status, label_zh: 数据, label_en: Data, kind: text, values: data_status}
 # ---
 
 # %% [markdown]
@@ -149,7 +134,7 @@ if ctx.section(heading, needs="funnel", note=few_units, data=brief.position):
         )
     )
     if brief.complete and not brief.shrinkage_degenerate:
-        ctx.say(narrative.district_position(brief.position, lang))
+        ctx.say(narrative.district_position(brief.position, lang, od=brief.overdispersion))
     else:
         ctx.say(
             notes.position_among(
@@ -170,8 +155,9 @@ if ctx.section("pareto_items", needs="pareto", data=brief.items):
         "pareto_items",
         columns=["item", "count", "share", "cum_share"],
         percent=["share", "cum_share"],
+        headers={"count": "count_batches"} if ctx.item_count_unit == "batches" else None,
     )
-    ctx.say(narrative.pareto(brief.items, lang))
+    ctx.say(narrative.pareto(brief.items, lang, counted=ctx.item_count_unit))
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -87,7 +87,9 @@ def test_notebook_metadata_names_the_prepare_hook_and_summary_columns(tmp_path):
     keys = set(brief.summary)
     for col in meta["index_columns"]:
         assert col["key"] in keys, col["key"]
-        assert col["kind"] in {"text", "int", "number", "rate", "pp", "flag"}
+        assert col["kind"] in {"text", "int", "number", "rate", "pp", "flag", "interval"}
+        for part in col.get("parts", ()):
+            assert part in keys, part
     for required in (
         "title",
         "name",
@@ -265,13 +267,32 @@ def test_few_years_give_no_trend(tmp_path):
     assert brief.summary["trend_pp"] is None and brief.summary["trend_direction"] is None
 
 
-def test_target_status_is_the_least_favourable():
-    card = pd.DataFrame({"status": ["met", "on_track", "off_track"]})
-    assert district.target_status(card) == "off_track"
-    assert district.target_status(pd.DataFrame({"status": ["met", "not_met"]})) == "not_met"
-    assert district.target_status(pd.DataFrame({"status": ["no_data"]})) == "no_data"
-    assert district.target_status(pd.DataFrame({"status": []})) is None
-    assert district.target_status(None) is None
+def test_target_status_is_the_least_favourable_of_the_districts_targets(tmp_path):
+    """The headline status of summary.json: the least favourable of the district's evaluated
+    targets in the order written out here (an interval straddling its requirement, inconclusive,
+    is below on track and above off track); no_data when none was evaluated; None when no target
+    applies."""
+    order = ["not_met", "off_track", "inconclusive", "on_track", "met"]
+    for code in ("330303", "330324", "330302"):
+        brief = district.analyse(_ctx(tmp_path, code))
+        statuses = set(brief.targets["status"])
+        want = next((s for s in order if s in statuses), "no_data") if statuses else None
+        assert brief.summary["target_status"] == want, (code, statuses)
+
+
+def test_summary_carries_the_overdispersion_and_the_adjusted_z(tmp_path):
+    """phi and its test's p against the overdispersion test run on the province's units here;
+    z_adjusted = z / √φ when the limits are widened (Spiegelhalter 2005), = z otherwise."""
+    brief = district.analyse(_ctx(tmp_path, "330303"))
+    s = brief.summary
+    units = brief.siblings[["region_code", "batches", "passed"]]
+    od = benchmark.overdispersion(units)
+    assert s["phi"] == pytest.approx(od.phi) and s["phi_p_value"] == pytest.approx(od.p_value)
+    assert brief.overdispersion["phi"] == pytest.approx(od.phi)
+    factor = math.sqrt(od.phi) if od.overdispersed else 1.0
+    assert s["z_adjusted"] == pytest.approx(s["z"] / factor)
+    assert 1 <= s["rank_lower"] <= s["rank"] <= s["rank_upper"] <= s["n_districts"]
+    assert s["n_districts"] == len(brief.siblings)
 
 
 # ------------------------------------------------------------------------------------------

@@ -461,3 +461,20 @@ def test_index_workbook_formats_links_and_never_formulas(tmp_path):
     assert ws["A2"].hyperlink.target == "nb/010100/010100.html"
     assert ws["G2"].hyperlink.target == "nb/010100/010100.docx" and ws["G3"].hyperlink is None
     assert ws.freeze_panes == "A2" and ws.auto_filter.ref == "A1:G3"
+
+
+def test_index_workbook_shows_rank_intervals_as_the_page_does(tmp_path):
+    """An ``interval`` column (the rank interval) is the page's text "3–5 / 11", not the mean rank."""
+    from qualitykit.report.exports.workbook import index_workbook
+    from qualitykit.report.publish import IndexColumn
+
+    rank = IndexColumn("rank_mean", "排名区间", "interval", parts=("rank_lower", "rank_upper", "n"))
+    rows = [
+        {"key": "330302", "rank_mean": 4.0, "rank_lower": 3, "rank_upper": 5, "n": 11},
+        {"key": "330303", "rank_mean": 7.5, "rank_lower": 7, "rank_upper": 7, "n": 11},
+        {"key": "330304", "rank_mean": None, "rank_lower": None, "rank_upper": None, "n": 11},
+    ]
+    cols = [IndexColumn("key", "代码"), rank]
+    path = index_workbook(tmp_path / "index.xlsx", rows, cols, title="区县简报")
+    ws = openpyxl.load_workbook(path)["索引"]
+    assert [ws.cell(r, 2).value for r in (2, 3, 4)] == ["3–5 / 11", "7 / 11", None]

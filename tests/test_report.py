@@ -197,6 +197,65 @@ def test_tables_and_summary_are_written(tmp_path):
     assert ctx.table(None, "nothing") is None and not (tmp_path / "out" / "nothing.csv").exists()
 
 
+@pytest.mark.parametrize(
+    ("lang", "period", "level", "header"),
+    [
+        ("zh", "6–9 月（第四批）", "省级监督抽查、国家监督抽查", "不合格批次"),
+        (
+            "en",
+            "Jun–Sep (4th batch)",
+            "provincial spot check, national spot check",
+            "Nonconforming batches",
+        ),
+    ],
+)
+def test_table_shows_periods_levels_and_headers_in_words(tmp_path, lang, period, level, header):
+    # the period and check-level words are those of the published tables' glossary
+    # (docs/glossary.md): "Jun-Sep (4th batch)" is never shown as the raw code on a zh page
+    ctx = _start(tmp_path, region_code="330303", lang=lang)
+    shown: list = []
+    df = pd.DataFrame(
+        {"period": ["Jun-Sep (4th batch)"], "check_level": ["provincial、national"], "count": [3]}
+    )
+    import qualitykit.report.framework as fw
+
+    original = fw._display
+    fw._display = shown.append
+    try:
+        ctx.table(df, None, headers={"count": "count_batches"})
+    finally:
+        fw._display = original
+    (out,) = shown
+    assert list(out.iloc[0]) == [period, level, "3"]
+    assert list(out.columns)[-1] == header
+    assert "Jun-Sep" not in " ".join(out.iloc[0]) or lang == "en"
+
+
+def test_scope_names_check_levels_in_words(tmp_path):
+    zh = _start(tmp_path, region_code="330303", check_level="national,county")
+    assert "国家监督抽查、县级监督抽查" in zh.scope()
+    en = _start(tmp_path, region_code="330303", check_level="national,county", lang="en")
+    assert "national spot check, county spot check" in en.scope()
+    assert "checks" not in en.scope()
+
+
+def test_library_warnings_are_noted_in_the_reports_language(tmp_path, monkeypatch):
+    import warnings
+
+    import qualitykit.report.framework as fw
+
+    shown: list = []
+    monkeypatch.setattr(fw, "_in_kernel", lambda: True)
+    monkeypatch.setattr(fw, "_display", shown.append)
+    monkeypatch.setattr(warnings, "showwarning", warnings.showwarning)
+    message = "40% of expected counts are below 5: the χ² approximation may be poor"
+    for lang, want in (("zh", "40% 的期望频数小于 5"), ("en", "40% of expected counts")):
+        _start(tmp_path, region_code="330303", lang=lang)
+        warnings.showwarning(message, errors.QualityKitWarning, "x.py", 1)
+        assert want in shown[-1].data, shown[-1].data
+    assert "expected counts" not in shown[0].data  # no English left on the zh page
+
+
 def test_default_output_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "outputs_dir", lambda: tmp_path / "outputs")
     ctx = report.start(
@@ -477,3 +536,27 @@ def test_notes_are_one_language_and_escape_values():
     zh = notes.too_few_periods(1, 3, "trend", "zh")
     assert zh.startswith("只有一个时期：没有趋势") and zh.endswith("。")
     assert notes.unmapped_items(pd.DataFrame({"item": [], "count": [], "share": []})) == ""
+
+
+def test_item_counts_of_nonconforming_batches_are_called_batches():
+    """The children's-shoes table counts 不合格批次数 per item (its header says so): its Pareto counts
+    batches, not 项次 — the figure's axis, the table header and the sentence say which."""
+    from matplotlib import pyplot as plt
+
+    from qualitykit.report import plots, sources
+    from qualitykit.stats import pareto
+
+    src = report.open_data(str(EXAMPLES / "zhejiang_2014q2_childrens_shoes_items.csv"))
+    assert src.shape == "item_counts" and sources.item_count_unit(src) == "batches"
+    assert sources.item_count_unit(report.open_data(TINY)) == "items"
+    table = pareto.pareto_table(src.item_counts(), "item", "nc_count")
+    zh = plots.pareto_figure(table, lang="zh", counted="batches")
+    en = plots.pareto_figure(table, lang="en")
+    try:
+        assert zh.axes[0].get_ylabel() == "不合格批次数"
+        assert en.axes[0].get_ylabel() == "Nonconformities"
+    finally:
+        plt.close(zh)
+        plt.close(en)
+    with pytest.raises(errors.ParameterError):
+        plots.pareto_figure(table, counted="rows")

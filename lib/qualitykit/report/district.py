@@ -49,6 +49,7 @@ import pyarrow.parquet as pq
 from qualitykit.atomic import TMP_SUFFIX, publish_dir, write_json
 from qualitykit.data import regions
 from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
+from qualitykit.policy.status import headline_status
 from qualitykit.report.comparison import (  # re-exported: notebooks call district.<name>
     MIN_UNITS,
     RANK_DRAWS,
@@ -58,6 +59,7 @@ from qualitykit.report.comparison import (  # re-exported: notebooks call distri
     degenerate_shrinkage,
     unit_table,
 )
+from qualitykit.report.narrative import ok
 
 __all__ = [
     "DEFAULTS",
@@ -99,7 +101,6 @@ RECORD_COLUMNS: tuple[str, ...] = ("batch_id", "year", "passed")
 
 CONTEXT_DIR = "district_context"
 TOP_ITEMS = 8
-_STATUS_ORDER = ("not_met", "off_track", "inconclusive", "on_track", "met")
 
 
 # --------------------------------------------------------------------------------------------
@@ -140,8 +141,8 @@ class Context:
     province (``context``, ``province_code``, ``n``, ``center``, ``lower_95`` …); ``areas`` —
     pooled counts and pass rates with Wilson intervals of each comparison parent and, for the
     sample, of the nation (``context``, ``region_code``, ``batches``, ``passed``, ``pass_rate``,
-    ``ci_lower``, ``ci_upper``, ``phi``, ``overdispersed``, ``label_zh``, ``label_en``, ``kind``
-    — ``data_total`` or ``published`` —, ``source``); ``scorecard`` — the district scorecards
+    ``ci_lower``, ``ci_upper``, ``phi``, ``phi_p_value``, ``overdispersed``, ``label_zh``,
+    ``label_en``, ``kind`` — ``data_total`` or ``published`` —, ``source``); ``scorecard`` — the district scorecards
     (``context``, ``for_region_code`` + the columns of :func:`qualitykit.policy.scorecard.evaluate`)
     or None when no target applies; ``meta`` — the parameters of each key."""
 
@@ -187,6 +188,7 @@ def _area_row(province: str, code: str, batches: int, passed: int, label: tuple[
         "batches": int(batches),
         "passed": int(passed),
         "phi": od.get("phi", np.nan),
+        "phi_p_value": od.get("p_value", np.nan),
         "overdispersed": bool(od.get("overdispersed", False)),
         "label_zh": label[0],
         "label_en": label[1],
@@ -517,7 +519,8 @@ class DistrictBrief:
     (the data's own total of the comparison parent, or the province for the sample);
     ``n_periods`` — the years with data; ``shrinkage_degenerate`` — the shrunken estimates pooled
     every unit completely (:func:`degenerate_shrinkage`) and are not reported; ``complete`` — the
-    data cover the province (the synthetic sample)."""
+    data cover the province (the synthetic sample); ``overdispersion`` — ``phi``, ``p_value``,
+    ``overdispersed`` of the units compared (empty without a comparison)."""
 
     rate: pd.DataFrame | None
     yearly: pd.DataFrame | None
@@ -535,6 +538,7 @@ class DistrictBrief:
     n_periods: int = 0
     shrinkage_degenerate: bool = False
     complete: bool = True
+    overdispersion: dict[str, Any] = field(default_factory=dict)
 
 
 MIN_PERIODS = 3
@@ -557,19 +561,6 @@ def _context_for(ctx: Any, context_path: str, k_pp: float) -> Context:
     if context_path:
         return read_context(context_path, context_key(**params), province)
     return build_context([province], **params)
-
-
-def target_status(card: pd.DataFrame | None) -> str | None:
-    """One status for the index page from a district's scorecard rows: the least favourable of
-    the evaluated targets (not_met < off_track < on_track < met); ``no_data`` when none could
-    be evaluated; None when no target applies."""
-    if card is None or len(card) == 0 or "status" not in card:
-        return None
-    statuses = set(card["status"].astype(str))
-    for s in _STATUS_ORDER:
-        if s in statuses:
-            return s
-    return "no_data"
 
 
 def _areas_rows(context: Context, province: str) -> pd.DataFrame:
@@ -675,6 +666,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         "funnel_flag": None,
         "funnel_flag_95": None,
         "z": None,
+        "z_adjusted": None,
+        "phi": None,
+        "phi_p_value": None,
         "rank": None,
         "rank_lower": None,
         "rank_upper": None,
@@ -682,7 +676,8 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         "shrunk_rate": None,
         "top_item": None,
         "top_item_share": None,
-        "target_status": target_status(card),
+        # the headline: the least favourable status (policy.status, its one home); None: no target
+        "target_status": None if card is None else headline_status(card["status"]),
         "context": key,
     }
     if complete and len(parent_row):
@@ -764,12 +759,20 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         summary["gap_province_pp"] = 100.0 * (summary["pass_rate"] - summary["province_pass_rate"])
     if summary["parent_pass_rate"] is not None:
         summary["gap_parent_pp"] = 100.0 * (summary["pass_rate"] - summary["parent_pass_rate"])
+    od: dict[str, Any] = {}  # the overdispersion test of the units compared (the funnel's)
+    if pos is not None and len(parent_row) and "phi" in parent_row:
+        a = parent_row.iloc[0]
+        od = {"phi": _number(a.get("phi")), "p_value": _number(a.get("phi_p_value")),
+              "overdispersed": bool(a.get("overdispersed", False))}  # fmt: skip
     if pos is not None:
         p = pos.iloc[0]
         summary.update(
             funnel_flag=str(p["flag_998"]),
             funnel_flag_95=str(p["flag_95"]),
             z=float(p["z"]),
+            z_adjusted=_number(p.get("z_adjusted")),
+            phi=od.get("phi"),
+            phi_p_value=od.get("p_value"),
             rank=float(p["rank"]),
             rank_lower=float(p["rank_lower"]),
             rank_upper=float(p["rank_upper"]),
@@ -779,7 +782,12 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         top = items.iloc[0]
         summary.update(top_item=str(top["item"]), top_item_share=float(top["share"]))
     return DistrictBrief(rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card,
-                         summary, parent, funnel_label, n_periods, degenerate, complete)  # fmt: skip
+                         summary, parent, funnel_label, n_periods, degenerate, complete, od)  # fmt: skip
+
+
+def _number(x: Any) -> float | None:
+    """A finite float, else None (summary.json has null for what is not known)."""
+    return float(x) if ok(x) else None
 
 
 def _pooled(siblings: pd.DataFrame) -> bool:

@@ -79,7 +79,7 @@ from qualitykit.data.national import (  # re-exported: the notebooks call report
 )
 from qualitykit.data.source import SECTIONS, Source
 from qualitykit.paths import outputs_dir
-from qualitykit.report import narrative, notes, sources
+from qualitykit.report import narrative, notes, sources, vocabulary
 from qualitykit.report.helpers import (  # re-exported: the notebooks call report.<name>
     COMPARE_BY,
     STRATA,
@@ -151,19 +151,28 @@ FIGURE_DPI = 100.0
 """Resolution of the figures shown in notebooks (the inline backend's default)."""
 
 
+def _coded(kind: str) -> Any:
+    return lambda v, lang: vocabulary.value(kind, v, lang)
+
+
+def _check_levels_text(levels: Iterable[object], lang: str) -> str:
+    """Check levels (codes or the data's Chinese) in words, joined in the report's language."""
+    words = [vocabulary.value("check_level", str(c).strip(), lang) for c in levels]  # type: ignore[arg-type]
+    return ("、" if lang == "zh" else ", ").join(words)
+
+
 _VALUE_COLUMNS = {
-    "status": narrative.status_label,
-    "item": narrative.label_value,
-    "category": lambda v, lang: narrative.label_value(v, lang, "category"),
-    "cause_5m1e": lambda v, lang: narrative.label_value(v, lang, "cause_5m1e"),
-    "controllable": lambda v, lang: narrative.label_value(v, lang, "controllable"),
-    "flag_95": narrative.flag_label,
-    "flag_998": narrative.flag_label,
-    "verdict": narrative.verdict_label,
-    "measure": lambda v, lang: narrative.t(f"{v}_measure", lang),
-    "check_level": lambda v, lang: "、".join(
-        schema.CHECK_LEVEL_ZH.get(x, x) if lang == "zh" else x for x in str(v).split("、")
-    ),
+    "status": vocabulary.status_label,
+    "item": _coded("item"),
+    "category": _coded("category"),
+    "cause_5m1e": _coded("cause_5m1e"),
+    "controllable": _coded("controllable"),
+    "flag_95": vocabulary.flag_label,
+    "flag_998": vocabulary.flag_label,
+    "verdict": vocabulary.verdict_label,
+    "measure": lambda v, lang: vocabulary.term(f"{v}_measure", lang),
+    "check_level": lambda v, lang: _check_levels_text(str(v).split("、"), lang),
+    "period": vocabulary.period_label,
 }
 """Columns whose values :meth:`Report.table` shows in the report's language."""
 
@@ -200,11 +209,20 @@ def _in_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
-def _show_warnings_as_notes() -> None:
+_WARNING_LANG: list[str] = ["zh"]  # the language of the report last started in this kernel
+
+
+def _warning_lang() -> str:
+    return _WARNING_LANG[0]
+
+
+def _show_warnings_as_notes(lang: str = "zh") -> None:
     """In a notebook, show :class:`~qualitykit.errors.QualityKitWarning` s as a short Markdown
-    note instead of a stderr block naming a source line; other warnings are shown as usual."""
+    note in the report's language (:func:`qualitykit.report.vocabulary.warning_text`) instead of
+    a stderr block naming a source line; other warnings are shown as usual."""
     import warnings
 
+    _WARNING_LANG[0] = lang
     if getattr(warnings.showwarning, "_qualitykit", False) or not _in_kernel():
         return
     original = warnings.showwarning
@@ -213,7 +231,8 @@ def _show_warnings_as_notes() -> None:
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
         if isinstance(category, type) and issubclass(category, errors.QualityKitWarning):
-            _display(_markdown(f"> ⚠ {narrative.md_text(message)}"))
+            text = vocabulary.warning_text(message, _warning_lang())
+            _display(_markdown(f"> ⚠ {narrative.md_text(text)}"))
         else:
             original(message, category, filename, lineno, file, line)
 
@@ -343,9 +362,12 @@ class Report(Selection):
         digits: int = 1,
         max_rows: int = 30,
         show: bool = True,
+        headers: Mapping[str, str] | None = None,
     ) -> pd.DataFrame | None:
         """Save ``df`` as ``<name>.csv`` (all columns) and show ``columns`` of it with percentages
-        (``percent``: proportions) and percentage points (``pp``) formatted and headers translated.
+        (``percent``: proportions) and percentage points (``pp``) formatted and headers translated
+        (``headers``: column → vocabulary key where the column's own key would say the wrong
+        thing, e.g. ``{"count": "count_batches"}`` for counts of nonconforming batches).
         Returns ``df`` unchanged (None: nothing is saved or shown)."""
         if df is None:
             return None
@@ -370,7 +392,7 @@ class Report(Selection):
                 else:
                     shown[c] = s.astype("string").fillna("–")
             out = pd.DataFrame(shown, index=view.index)
-            out.columns = [self.t(c) for c in out.columns]
+            out.columns = [self.t((headers or {}).get(c, c)) for c in out.columns]
             out.index = range(1, len(out) + 1)
             _display(out)
             if len(df) > max_rows:
@@ -406,11 +428,7 @@ class Report(Selection):
                 else (f"{a}–{b}" if a != b else str(a))
             )
         if self.check_levels is not None:
-            parts.append(
-                "、".join(schema.CHECK_LEVEL_ZH[c] for c in self.check_levels)
-                if zh
-                else ", ".join(f"{c} checks" for c in self.check_levels)
-            )
+            parts.append(_check_levels_text(self.check_levels, self.lang))
         elif self.region_code is not None:
             parts.append(self.t("all_levels"))
         if self.product:
@@ -635,7 +653,7 @@ def start(
     from qualitykit.report.plots import use_style
 
     use_style()
-    _show_warnings_as_notes()
+    _show_warnings_as_notes(lang_)
     ctx = Report(
         notebook=notebook,
         lang=lang_,

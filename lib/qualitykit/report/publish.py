@@ -265,13 +265,52 @@ def _fast_body(nb: nbformat.NotebookNode) -> str | None:
 @dataclass(frozen=True)
 class IndexColumn:
     """A column of the index page. ``kind``: text, int, number, rate (proportion shown as %),
-    pp (percentage points), flag (text with a colour class), link (text linking to ``href``)."""
+    pp (percentage points), flag (text with a colour class), link (text linking to ``href``),
+    interval (``lower–upper / of`` from the row's fields named by ``parts`` = (lower, upper, of),
+    e.g. a rank interval "3–9 / 11"; sorted by the value of ``key``, e.g. the mean rank)."""
 
     key: str
     label: str
     kind: str = "text"
     digits: int = 1
     values: Mapping[str, str] | None = None  # display text of coded values, e.g. {"low": "偏低"}
+    parts: tuple[str, ...] = ()  # interval: the fields of the lower and upper end and the total
+
+    @property
+    def numeric(self) -> bool:
+        """Sorted as numbers (the page's script reads ``data-value``)."""
+        return self.kind in NUMERIC_KINDS
+
+
+NUMERIC_KINDS = frozenset({"int", "number", "rate", "pp", "interval"})
+
+
+def _whole(v: float) -> str:
+    """A rank or count: whole numbers without decimals, a shared (tied) rank with one."""
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}"
+
+
+def _finite(x: Any) -> float | None:
+    from qualitykit.report.narrative import ok
+
+    return float(x) if ok(x) else None
+
+
+def interval_text(col: IndexColumn, row: Mapping[str, Any]) -> str:
+    """The text of an ``interval`` index column's cell, e.g. "3–5 / 11" (also the workbook's)."""
+    return _interval_cell(col, row)["text"]
+
+
+def _interval_cell(col: IndexColumn, row: Mapping[str, Any]) -> dict[str, Any]:
+    lower, upper, of = (list(col.parts) + ["", "", ""])[:3]
+    lo, hi, n = _finite(row.get(lower)), _finite(row.get(upper)), _finite(row.get(of))
+    if lo is None or hi is None:
+        return {"text": "–", "sort": "", "cls": ""}
+    text = _whole(lo) if lo == hi else f"{_whole(lo)}–{_whole(hi)}"
+    if n is not None:
+        text += f" / {_whole(n)}"
+    mid = _finite(row.get(col.key))
+    return {"text": text, "sort": repr(mid if mid is not None else (lo + hi) / 2), "cls": ""}
 
 
 def _cell(col: IndexColumn, value: Any, href: str | None = None) -> dict[str, Any]:
@@ -334,7 +373,11 @@ def write_index(
         cells = {}
         for i, col in enumerate(columns):
             href = t.get("html") if i == 0 else None
-            cells[col.key] = _cell(col, t.get(col.key), href)
+            cells[col.key] = (
+                _interval_cell(col, t)
+                if col.kind == "interval"
+                else _cell(col, t.get(col.key), href)
+            )
         rows.append({"status": t.get("status", ""), "cells": cells})
     status_col = next((c for c in columns if c.key == "status"), None)
     status_text = dict(status_col.values or {}) if status_col is not None else {}

@@ -225,6 +225,12 @@ class Selection:
         return self._cache[key]
 
     @property
+    def item_count_unit(self) -> str:
+        """What a count of :meth:`item_counts` is: ``"items"`` (项次) or ``"batches"`` (不合格批次;
+        :func:`qualitykit.report.sources.item_count_unit`)."""
+        return sources.item_count_unit(self.src)
+
+    @property
     def has_data(self) -> bool:
         """True if the selection holds at least one batch (records, counts) or one
         nonconformity (item counts)."""

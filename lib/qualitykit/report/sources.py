@@ -41,6 +41,7 @@ __all__ = [
     "common_parent",
     "data_years",
     "is_unit",
+    "item_count_unit",
     "open_data",
     "own_total",
     "resolve_source",
@@ -310,6 +311,19 @@ def data_label(src: Source, lang: str = "zh") -> str:
     if src.location is not None:
         return src.location.stem if src.location.is_file() else src.location.name
     return "全国" if lang == "zh" else "China"
+
+
+def item_count_unit(src: Source) -> str:
+    """What a count of :meth:`Source.item_counts` is: ``"items"`` (项次 — one per failed test
+    item of a batch: records, or a table of 不合格项次 / ``nc_count``) or ``"batches"`` (不合格批次 —
+    an item-counts table whose count column is the nonconforming batches, 不合格批次数, as
+    published tables often give)."""
+    if src.shape == "records":
+        return "items"
+    canon = {
+        str(c) for r in src.reports if r.kind == "item_counts" for c in (r.columns or {}).values()
+    }
+    return "batches" if "nonconforming" in canon and "nc_count" not in canon else "items"
 
 
 def is_complete(src: Source) -> bool:

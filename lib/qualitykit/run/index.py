@@ -1,6 +1,7 @@
 """The index page of a run: one row per task (key figures from the ``summary.json`` each notebook
 wrote, status, error, link to its page), rendered by :func:`qualitykit.report.publish.write_index`.
-Columns come from the notebook metadata ``qualitykit.index_columns``."""
+Columns come from the notebook metadata ``qualitykit.index_columns`` (:func:`index_column`);
+coded values are shown in words from the one vocabulary (:mod:`qualitykit.report.vocabulary`)."""
 
 from __future__ import annotations
 
@@ -10,30 +11,45 @@ from typing import Any
 
 DEFAULT_INDEX_COLUMNS: list[dict[str, Any]] = [
     {"key": "key", "label_zh": "代码", "label_en": "Code", "kind": "text"},
-    {
-        "key": "status",
-        "label_zh": "状态",
-        "label_en": "Status",
-        "kind": "text",
-        "values_zh": {
-            "ok": "完成",
-            "failed": "失败",
-            "timeout": "超时",
-            "dead_kernel": "内核崩溃",
-            "error": "错误",
-            "pending": "未运行",
-        },
-        "values_en": {
-            "ok": "ok",
-            "failed": "failed",
-            "timeout": "timed out",
-            "dead_kernel": "kernel died",
-            "error": "error",
-            "pending": "not run",
-        },
-    },
+    {"key": "status", "label": "status", "kind": "text", "values": "run_status"},
     {"key": "error", "label_zh": "错误", "label_en": "Error", "kind": "text"},
 ]
+"""The columns every index has: the task's key (linking to its page), its run status in words
+and its error."""
+
+
+def index_column(spec: Mapping[str, Any], lang: str = "zh") -> Any:
+    """An :class:`~qualitykit.report.publish.IndexColumn` from one entry of the notebook metadata
+    ``qualitykit.index_columns``:
+
+    * ``key`` — the ``summary.json`` field (or ``key`` / ``status`` / ``error`` of the task);
+    * ``label_zh`` / ``label_en`` — the header, or ``label``: a key of the vocabulary's terms;
+    * ``kind`` — text, int, number, rate, pp, flag, or interval (with ``parts``: the fields of
+      the lower and upper end and the total, e.g. ``[rank_lower, rank_upper, n_districts]``
+      shown "3–9 / 11");
+    * ``values`` — a kind of coded value whose words come from the one vocabulary
+      (:func:`qualitykit.report.vocabulary.index_values`: ``status``, ``flag``, ``run_status``,
+      ``data_status`` …); ``values_zh`` / ``values_en`` add or override words;
+    * ``digits`` — decimals of numbers."""
+    from qualitykit.report import vocabulary
+    from qualitykit.report.publish import IndexColumn
+
+    lg = "zh" if str(lang).startswith("zh") else "en"
+    words: dict[str, str] = {}
+    if spec.get("values"):
+        words.update(vocabulary.index_values(str(spec["values"]))[f"values_{lg}"])
+    words.update(spec.get(f"values_{lg}") or {})
+    label = spec.get(f"label_{lg}") or (
+        vocabulary.term(str(spec["label"]), lg) if spec.get("label") else str(spec["key"])
+    )
+    return IndexColumn(
+        str(spec["key"]),
+        str(label),
+        str(spec.get("kind", "text")),
+        int(spec.get("digits", 1)),
+        words or None,
+        tuple(str(p) for p in spec.get("parts") or ()),
+    )
 
 
 def write_run_index(
@@ -48,10 +64,10 @@ def write_run_index(
 ) -> Path:
     """``index.html`` of a run: one row per task with its key figures (from the ``summary.json``
     the notebook wrote), status and error; columns from the notebook metadata
-    ``qualitykit.index_columns`` (key, label_zh, label_en, kind). ``workbook``: also
-    ``index.xlsx``, the same table as a sheet (:mod:`qualitykit.report.exports`); ``page=False``
-    writes only that. Returns the path of the page (of the workbook without a page)."""
-    from qualitykit.report.publish import IndexColumn, write_index
+    ``qualitykit.index_columns`` (:func:`index_column`). ``workbook``: also ``index.xlsx``, the
+    same table as a sheet (:mod:`qualitykit.report.exports`); ``page=False`` writes only that.
+    Returns the path of the page (of the workbook without a page)."""
+    from qualitykit.report.publish import write_index
 
     meta = meta or {}
     zh = lang.startswith("zh")
@@ -59,16 +75,7 @@ def write_run_index(
     keys = {c["key"] for c in col_specs}
     cols = [c for c in DEFAULT_INDEX_COLUMNS[:1] if c["key"] not in keys] + col_specs
     cols += [c for c in DEFAULT_INDEX_COLUMNS[1:] if c["key"] not in keys]
-    columns = [
-        IndexColumn(
-            c["key"],
-            c.get("label_zh" if zh else "label_en") or c["key"],
-            c.get("kind", "text"),
-            int(c.get("digits", 1)),
-            c.get("values_zh" if zh else "values_en"),
-        )
-        for c in cols
-    ]
+    columns = [index_column(c, lang) for c in cols]
     rows = []
     for t in manifest["tasks"]:
         row = {
@@ -88,7 +95,12 @@ def write_run_index(
         or meta.get("index_title_zh" if zh else "index_title_en")
         or f"{nb_name} — {run['name']}"
     )
-    summary = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))
+    from qualitykit.report import vocabulary
+
+    words = vocabulary.index_values("run_status")["values_zh" if zh else "values_en"]
+    summary = ("，" if zh else ", ").join(
+        f"{words.get(k, k)} {v}" for k, v in sorted(counts.items())
+    )
     subtitle = (
         f"{len(rows)} 份报告（{summary}）；数据指纹 {run.get('data_fingerprint')}；提交 {run.get('git_commit')}"
         if zh

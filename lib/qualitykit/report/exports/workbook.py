@@ -224,6 +224,8 @@ def index_workbook(
     (``columns``: :class:`~qualitykit.report.publish.IndexColumn`, with their labels, kinds and
     coded values in words) and a link to each report's page, workbook and Word brief (paths
     relative to the run folder, from each row's ``outputs``) — after a sheet with the title."""
+    from qualitykit.report.publish import interval_text
+
     lang = vocabulary.check_lang(lang)
     zh = lang == "zh"
     sheet = "索引" if zh else "Index"
@@ -240,7 +242,10 @@ def index_workbook(
         row: list[object] = []
         for c in columns:
             v = r.get(c.key)
-            if v is None or (isinstance(v, float) and v != v):
+            if c.kind == "interval":
+                text = interval_text(c, r)
+                row.append(None if text == "–" else text)
+            elif v is None or (isinstance(v, float) and v != v):
                 row.append(None)
             elif c.kind in INDEX_KINDS:
                 row.append(int(round(float(v))) if c.kind == "int" else float(v))

@@ -47,6 +47,7 @@ def pareto_figure(
     category: str | None = None,
     title: str | None = None,
     lang: Lang = "zh",
+    counted: str = "items",
 ) -> Figure:
     """Pareto chart of :func:`qualitykit.stats.pareto.pareto_table`: bars and cumulative share.
 
@@ -54,8 +55,14 @@ def pareto_figure(
     "Other" bucket (``is_other``) last; the cumulative share (``cum_share``) on a right axis with
     a horizontal line at ``cut`` (pass the ``cut`` given to ``pareto_table``; None: no line).
     ``category`` names the label column (default: the one column that is not a Pareto column).
+    ``counted``: what a count is — ``items`` (不合格项次, one per failed test item) or ``batches``
+    (不合格批次数, e.g. a published table of nonconforming batches per item); it names the y axis.
     """
     lang = _lang(lang)
+    if counted not in ("items", "batches"):
+        raise ParameterError(
+            f"pareto_figure: counted must be 'items' or 'batches', got {counted!r}"
+        )
     _require(table, ["count", "cum_share", "vital_few", "is_other"], "pareto_figure")
     if category is None:
         rest = [c for c in table.columns if c not in _PARETO_COLUMNS]
@@ -78,7 +85,7 @@ def pareto_figure(
         for lab in ax.get_xticklabels():
             lab.set_horizontalalignment("right")
             lab.set_rotation_mode("anchor")
-    ax.set_ylabel(label("nonconformities", lang))
+    ax.set_ylabel(label("nc_batches" if counted == "batches" else "nonconformities", lang))
     ax.set_xlabel(label(category, lang))
     ax.grid(axis="x", visible=False)
 

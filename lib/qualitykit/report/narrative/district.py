@@ -163,7 +163,8 @@ def status_with_confidence(status: object, lang: Lang = "zh") -> str:
 def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     """The summary paragraph of a district brief from its ``summary.json`` fields (empty for a
     district without records: :func:`qualitykit.report.framework.start` has said so). The funnel
-    position uses ``funnel_flag`` / ``funnel_flag_95`` (and ``z`` / ``z_adjusted`` when present);
+    position uses ``funnel_flag`` / ``funnel_flag_95`` (and ``z`` / ``z_adjusted``, ``phi`` /
+    ``phi_p_value`` when present: which limits, and the overdispersion test's p);
     the headline target status is the least favourable of the district's targets, with what it
     rests on."""
     lang = check_lang(lang)
@@ -180,7 +181,10 @@ def district_summary(summary: Mapping[str, Any], lang: Lang = "zh") -> str:
     where = ""
     if flag in ("high", "low", "within"):
         row = s if ok(s.get("z_adjusted")) else None
-        where = funnel_position(flag, s.get("funnel_flag_95") or flag, lang, row=row)
+        od = {
+            k: float(s[f]) for k, f in (("phi", "phi"), ("p_value", "phi_p_value")) if ok(s.get(f))
+        }
+        where = funnel_position(flag, s.get("funnel_flag_95") or flag, lang, row=row, od=od or None)
     if lang == "zh":
         text = (
             f"{name}{span(*years, lang)}抽查 {count(s['batches'])} 批次，批次合格率 "
