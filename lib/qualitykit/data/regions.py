@@ -142,7 +142,8 @@ def _names_en() -> dict[str, str]:
     if not path.is_file():
         return {}
     table = pd.read_csv(path, dtype="string", keep_default_na=False)
-    return dict(zip(table["region_code"], table["name_en"], strict=True))
+    # plain lists: iterating Arrow-backed strings element by element is slow
+    return dict(zip(table["region_code"].tolist(), table["name_en"].tolist(), strict=True))
 
 
 def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -151,12 +152,16 @@ def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
     cc = pd.read_csv(
         data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
     )
-    new = cc[~cc["new_code"].isin(df["region_code"])].drop_duplicates("new_code")
-    cities = set(df.loc[df["level"] == "city", "region_code"])
+    # membership by Python sets of plain strings: ``isin`` on Arrow-backed strings converts its
+    # values one by one (a few thousand codes cost ~50 ms at every start)
+    known = set(df["region_code"].tolist())
+    new = cc[[c not in known for c in cc["new_code"].tolist()]].drop_duplicates("new_code")
+    cities = set(df.loc[df["level"] == "city", "region_code"].tolist())
     city = new["new_code"].str.slice(0, 4) + "00"
-    city = city.where(city.isin(cities), new["new_code"])
+    city = city.where([c in cities for c in city.tolist()], new["new_code"])
     prov = new["new_code"].str.slice(0, 2) + "0000"
-    city = city.where(~prov.isin(["110000", "120000", "310000", "500000"]), prov)
+    municipal = {"110000", "120000", "310000", "500000"}
+    city = city.where([p not in municipal for p in prov.tolist()], prov)
     rows = pd.DataFrame(
         {
             "region_code": new["new_code"],
@@ -252,10 +257,21 @@ def check_code(code: object, what: str = "region code") -> str:
 
 def name(code: str, lang: Literal["zh", "en"] = "zh") -> str:
     """Display name of a division; English falls back to the Chinese name where none is known."""
-    row = lookup(code)
-    if lang == "en" and row["name_en"]:
-        return str(row["name_en"])
-    return str(row["name_zh"])
+    check_code(code)
+    if code == NATIONAL_CODE:
+        return "China" if lang == "en" else "全国"
+    zh, en = _names_by_code()[code]
+    return en if lang == "en" and en else zh
+
+
+@cache
+def _names_by_code() -> dict[str, tuple[str, str]]:
+    """code → (Chinese, English name) of :func:`lookup`'s rows, as plain strings: a report names
+    thousands of units, and a row lookup costs about a millisecond."""
+    df = _by_code()
+    zh = df["name_zh"].astype(str).tolist()
+    en = df["name_en"].fillna("").astype(str).tolist()
+    return dict(zip(df.index.astype(str).tolist(), zip(zh, en, strict=True), strict=True))
 
 
 def find(name_query: str, level: Level | None = None) -> pd.DataFrame:
