@@ -23,6 +23,7 @@ Four prefecture-level cities without county-level divisions (东莞 441900, 中�
 
 from __future__ import annotations
 
+import weakref
 from functools import cache
 from typing import Literal
 
@@ -264,14 +265,22 @@ def name(code: str, lang: Literal["zh", "en"] = "zh") -> str:
     return en if lang == "en" and en else zh
 
 
-@cache
 def _names_by_code() -> dict[str, tuple[str, str]]:
     """code → (Chinese, English name) of :func:`lookup`'s rows, as plain strings: a report names
-    thousands of units, and a row lookup costs about a millisecond."""
+    thousands of units, and a row lookup costs about a millisecond. Built from the current
+    :func:`_by_code` table (rebuilt when that cache is cleared, e.g. by a test's patched table)."""
     df = _by_code()
-    zh = df["name_zh"].astype(str).tolist()
-    en = df["name_en"].fillna("").astype(str).tolist()
-    return dict(zip(df.index.astype(str).tolist(), zip(zh, en, strict=True), strict=True))
+    ref, names = _NAMES_SLOT
+    if ref is None or ref() is not df:
+        zh = df["name_zh"].astype(str).tolist()
+        en = df["name_en"].fillna("").astype(str).tolist()
+        names = dict(zip(df.index.astype(str).tolist(), zip(zh, en, strict=True), strict=True))
+        _NAMES_SLOT[:] = [weakref.ref(df), names]
+    return names
+
+
+_NAMES_SLOT: list = [None, {}]
+"""A weak reference to the :func:`_by_code` table :func:`_names_by_code` was built from, and it."""
 
 
 def find(name_query: str, level: Level | None = None) -> pd.DataFrame:
