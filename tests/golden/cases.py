@@ -1,7 +1,7 @@
 """The parameter sets the notebook tests run, and how their written tables are compared.
 
 Shared by ``tests/test_notebooks.py`` (which compares every table a notebook writes with
-``tests/golden/<notebook>/<case>/``), ``tests/test_real_tables.py`` (the same for :data:`REAL`) and
+``tests/golden/<notebook>/<case>/``), ``tests/test_notebooks_real.py`` (the same for :data:`REAL`) and
 ``tests/golden/update.py`` (which rewrites those files and the executed notebooks of
 ``tests/golden/notebooks/`` that nbval re-runs). The cases of :data:`CASES` run on the tiny preset
 of the synthetic sample (``data_source="sample:tiny"``, 20,000 batches, built once under the sample
@@ -181,7 +181,7 @@ REAL: dict[str, dict[str, dict[str, Any]]] = {
             "lang": "en",
         },
         "real_channels": {**CHANNELS, "region_code": "000000"},
-        "real_item_counts": {**ITEMS, "region_code": "000000"},
+        "real_item_counts": {**ITEMS, "region_code": "000000", "year_from": 2014, "year_to": 2014},
     },
     "04_policy_targets": {
         "real_counts_csv": {**CANGNAN, "document_id": "", "region_code": "330327"},
@@ -190,12 +190,24 @@ REAL: dict[str, dict[str, dict[str, Any]]] = {
     "05_district_report": {
         "real_counts_xlsx": {**BZ_XLSX, "region_code": "511902"},
         "real_zone_en": {**BZ_CSV, "region_code": "X511900-01", "lang": "en"},
-        "real_one_unit": {**CANGNAN, "region_code": "330327"},
-        "real_no_data": {**CANGNAN, "region_code": "330302"},
+        "real_one_unit": {**CANGNAN, "region_code": "330327", "year_from": 2010, "year_to": 2010},
+        "real_no_data": {**CANGNAN, "region_code": "330302", "year_from": 2010, "year_to": 2010},
     },
 }
 """Notebook → case → parameters on the real tables of ``data/examples`` (paths relative to the
 project). Each notebook runs on each shape it supports, and on the others to show their notes."""
+
+
+REAL_BAD: dict[str, list[tuple[dict[str, Any], str]]] = {
+    "05_district_report": [
+        (
+            {**ITEMS, "region_code": "330303", "year_from": 2014, "year_to": 2014},
+            "the data have no units (no 地区代码 / 地区 column)",
+        ),
+    ],
+}
+"""Real tables a notebook must refuse in one line (a district brief on item counts without
+units: there is no district to report on)."""
 
 
 def real_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -207,9 +219,12 @@ def real_params(params: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def run_real(name: str, run_dir: Path) -> batch.RunResult:
-    """Run every case of :data:`REAL` of one notebook through the batch runner."""
+def run_real(name: str, run_dir: Path, *, bad: bool = True) -> batch.RunResult:
+    """Run every case of :data:`REAL` of one notebook (and, with ``bad``, of :data:`REAL_BAD`)
+    through the batch runner."""
     sets = [real_params(p) for p in REAL[name].values()]
+    if bad:
+        sets += [real_params(p) for p, _ in REAL_BAD.get(name, [])]
     opts = batch.RunOptions(workers=2, timeout=300, html=False, progress=False)
     return batch.run_batch(notebook_path(name), sets, run_dir, opts)
 
@@ -253,16 +268,24 @@ def normalise(text: str) -> str:
     return text
 
 
-def written_files(folder: Path) -> dict[str, str]:
+def written_files(folder: Path, *, real: bool = False) -> dict[str, str]:
     """The tables (``*.csv``) and ``summary.json`` a notebook wrote, normalised, by file name
-    (none if the folder does not exist: a report without data may write nothing)."""
+    (none if the folder does not exist: a report without data may write nothing). ``real``: the
+    key of the district brief's shared context (a hash of the parameters, which name the real
+    table by its absolute path) is replaced by ``<context>``."""
     if not folder.is_dir():
         return {}
-    return {
+    out = {
         p.name: normalise(p.read_text(encoding="utf-8"))
         for p in sorted(folder.iterdir())
         if p.suffix in (".csv", ".json")
     }
+    if real and "summary.json" in out:
+        summary = json.loads(out["summary.json"])
+        if "context" in summary:
+            summary["context"] = "<context>"
+            out["summary.json"] = json.dumps(summary, ensure_ascii=False, indent=1) + "\n"
+    return out
 
 
 def golden_files(name: str, case: str) -> dict[str, str]:

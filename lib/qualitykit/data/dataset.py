@@ -211,10 +211,103 @@ def _and(*exprs: ds.Expression | None) -> ds.Expression | None:
     return out
 
 
-def _read_dataset(folder: Path, columns: list[str], filt: ds.Expression | None) -> pa.Table:
+def _read_dataset(
+    folder: Path,
+    columns: list[str],
+    filt: ds.Expression | None,
+    region: tuple[str, str] | None = None,
+    rest: ds.Expression | None = None,
+) -> pa.Table:
+    """The ``columns`` of the rows of a province-partitioned folder that match ``filt``. With
+    ``region`` (a county or a city; ``rest`` = the filter without the region) the province's
+    files are read directly (:func:`_read_region`); else by :mod:`pyarrow.dataset`."""
+    if region is not None and region[1] in ("county", "city"):
+        table = _read_region(folder, region, columns, rest)
+        if table is not None:
+            return table
     dataset = ds.dataset(folder, format="parquet", partitioning=_PARTITIONING)
     present = [c for c in columns if c in dataset.schema.names]
     return dataset.to_table(columns=present, filter=filt)
+
+
+def _read_region(
+    folder: Path, region: tuple[str, str], columns: list[str], rest: ds.Expression | None
+) -> pa.Table | None:
+    """The rows of one county (or the counties of one city) from its province's partition
+    (``province=<code>/*.parquet``), or None to fall back to :mod:`pyarrow.dataset`.
+
+    Where the time goes in the general scan (10 M-row sample, the largest district, 210,000 of
+    its province's 1.3 M rows): decoding ``region_code`` to text for every row of the row groups
+    the statistics keep, only to compare it. Here the row groups are pruned by the statistics
+    of ``region_code`` (the sample is sorted by region), ``region_code`` is read as a
+    dictionary and matched on its few dictionary entries, and only the matching rows of the
+    other columns are kept; ``rest`` (years, check levels) is applied to that table."""
+    import pyarrow.parquet as pq
+
+    code, level = region
+    part = folder / f"province={code[:2]}0000"
+    if not part.is_dir():
+        return None
+    files = sorted(f for f in part.iterdir() if f.suffix in (".parquet", ".pq") and f.is_file())
+    if not files:
+        return None
+    codes = (
+        [code]
+        if level == "county"
+        else regions.children(code, level="county")["region_code"].astype(str).tolist()
+    )
+    lo, hi = min(codes), max(codes)
+    wanted = pa.array(codes, pa.string())
+    tables = []
+    for f in files:
+        pf = pq.ParquetFile(f, read_dictionary=["region_code"])
+        names = pf.schema_arrow.names
+        if "region_code" not in names:
+            return None
+        col = names.index("region_code")
+        meta = pf.metadata
+        groups = []
+        for i in range(meta.num_row_groups):
+            stats = meta.row_group(i).column(col).statistics
+            if stats is None or not stats.has_min_max or (stats.min <= hi and stats.max >= lo):
+                groups.append(i)
+        if not groups:
+            continue
+        rc = pf.read_row_groups(groups, columns=["region_code"]).column(0)
+        masks = []
+        for chunk in rc.chunks:
+            if pa.types.is_dictionary(chunk.type):  # match the few dictionary entries only
+                hits = pc.is_in(chunk.dictionary, value_set=wanted)
+                masks.append(pc.fill_null(pc.take(hits, chunk.indices), False))
+            else:
+                masks.append(pc.fill_null(pc.is_in(chunk, value_set=wanted), False))
+        mask = pa.chunked_array(masks, pa.bool_())
+        need = [c for c in names if c in columns or (rest is not None and c in _REST_COLUMNS)]
+        others = [c for c in need if c != "region_code"]
+        table = pf.read_row_groups(groups, columns=others) if others else None
+        if table is None:
+            table = pa.table({"region_code": rc})
+        elif "region_code" in need:
+            table = table.append_column("region_code", rc)
+        table = table.filter(mask)
+        if "region_code" in table.column_names:
+            i = table.column_names.index("region_code")
+            table = table.set_column(i, "region_code", table.column(i).cast(pa.string()))
+        tables.append(table)
+    if not tables:
+        return None  # nothing there: the general scan gives the empty table with its schema
+    table = pa.concat_tables(tables)
+    if rest is not None:
+        table = table.filter(rest)
+    if "province" in columns:  # the partition key, as the general scan gives it
+        table = table.append_column(
+            "province", pa.array([f"{code[:2]}0000"] * table.num_rows, pa.string())
+        )
+    return table.select([c for c in columns if c in table.column_names])
+
+
+_REST_COLUMNS = ("year", "check_level")
+"""Columns the filters besides the region use (``rest`` of :func:`_read_region`)."""
 
 
 def _filter_frame(
@@ -275,12 +368,11 @@ def open_records(
     else:
         cols = _check_columns(columns, RECORD_COLUMNS)
         expr, _ = _region_expression(reg)
-        filt = _and(
-            expr,
+        rest = _and(
             _years_expression(yrs),
             None if levels is None else pc.field("check_level").isin(levels),
         )
-        table = _read_dataset(path, cols, filt)
+        table = _read_dataset(path, cols, _and(expr, rest), reg, rest)
         out = to_frame(table.select([c for c in cols if c in table.column_names]))
     if out.empty:
         raise NoDataError(f"no records for {_describe(reg, years, levels)} in {path}")

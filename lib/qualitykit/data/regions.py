@@ -23,6 +23,7 @@ Four prefecture-level cities without county-level divisions (东莞 441900, 中�
 
 from __future__ import annotations
 
+import weakref
 from functools import cache
 from typing import Literal
 
@@ -142,7 +143,8 @@ def _names_en() -> dict[str, str]:
     if not path.is_file():
         return {}
     table = pd.read_csv(path, dtype="string", keep_default_na=False)
-    return dict(zip(table["region_code"], table["name_en"], strict=True))
+    # plain lists: iterating Arrow-backed strings element by element is slow
+    return dict(zip(table["region_code"].tolist(), table["name_en"].tolist(), strict=True))
 
 
 def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -151,12 +153,16 @@ def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
     cc = pd.read_csv(
         data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
     )
-    new = cc[~cc["new_code"].isin(df["region_code"])].drop_duplicates("new_code")
-    cities = set(df.loc[df["level"] == "city", "region_code"])
+    # membership by Python sets of plain strings: ``isin`` on Arrow-backed strings converts its
+    # values one by one (a few thousand codes cost ~50 ms at every start)
+    known = set(df["region_code"].tolist())
+    new = cc[[c not in known for c in cc["new_code"].tolist()]].drop_duplicates("new_code")
+    cities = set(df.loc[df["level"] == "city", "region_code"].tolist())
     city = new["new_code"].str.slice(0, 4) + "00"
-    city = city.where(city.isin(cities), new["new_code"])
+    city = city.where([c in cities for c in city.tolist()], new["new_code"])
     prov = new["new_code"].str.slice(0, 2) + "0000"
-    city = city.where(~prov.isin(["110000", "120000", "310000", "500000"]), prov)
+    municipal = {"110000", "120000", "310000", "500000"}
+    city = city.where([p not in municipal for p in prov.tolist()], prov)
     rows = pd.DataFrame(
         {
             "region_code": new["new_code"],
@@ -252,10 +258,29 @@ def check_code(code: object, what: str = "region code") -> str:
 
 def name(code: str, lang: Literal["zh", "en"] = "zh") -> str:
     """Display name of a division; English falls back to the Chinese name where none is known."""
-    row = lookup(code)
-    if lang == "en" and row["name_en"]:
-        return str(row["name_en"])
-    return str(row["name_zh"])
+    check_code(code)
+    if code == NATIONAL_CODE:
+        return "China" if lang == "en" else "全国"
+    zh, en = _names_by_code()[code]
+    return en if lang == "en" and en else zh
+
+
+def _names_by_code() -> dict[str, tuple[str, str]]:
+    """code → (Chinese, English name) of :func:`lookup`'s rows, as plain strings: a report names
+    thousands of units, and a row lookup costs about a millisecond. Built from the current
+    :func:`_by_code` table (rebuilt when that cache is cleared, e.g. by a test's patched table)."""
+    df = _by_code()
+    ref, names = _NAMES_SLOT
+    if ref is None or ref() is not df:
+        zh = df["name_zh"].astype(str).tolist()
+        en = df["name_en"].fillna("").astype(str).tolist()
+        names = dict(zip(df.index.astype(str).tolist(), zip(zh, en, strict=True), strict=True))
+        _NAMES_SLOT[:] = [weakref.ref(df), names]
+    return names
+
+
+_NAMES_SLOT: list = [None, {}]
+"""A weak reference to the :func:`_by_code` table :func:`_names_by_code` was built from, and it."""
 
 
 def find(name_query: str, level: Level | None = None) -> pd.DataFrame:

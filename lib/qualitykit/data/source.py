@@ -538,12 +538,15 @@ def _notices(shape: str, reports: list[ValidationReport], declared: pd.DataFrame
     kinds = ", ".join(sorted({str(r.kind) for r in reports}))
     out = [Notice("shape", f"数据形态：{shape_zh[shape]}（{len(reports)} 个文件：{kinds}）。",
                   f"Data shape: {shape.replace('_', ' ')} ({len(reports)} file(s): {kinds}).")]  # fmt: skip
+    col_zh = {"batches": "抽查批次", "passed": "合格批次", "nonconforming": "不合格批次",
+              "nc_count": "不合格数"}  # fmt: skip
     for r in reports:
         name = Path(r.file).name
         for t in r.totals:
-            vals = ", ".join(f"{k} {t[k]:,}" for k in ("batches", "passed", "nonconforming", "nc_count")
-                             if t.get(k) is not None)  # fmt: skip
-            out.append(Notice("totals", f"{name} 第 {t['row']} 行“{t['label']}”为合计行，未计入数据（{vals}）。",
+            keys = [k for k in col_zh if t.get(k) is not None]
+            vals_zh = "，".join(f"{col_zh[k]} {t[k]:,}" for k in keys)
+            vals = ", ".join(f"{k} {t[k]:,}" for k in keys)
+            out.append(Notice("totals", f"{name} 第 {t['row']} 行“{t['label']}”为合计行，未计入数据（{vals_zh}）。",
                               f"{name}, row {t['row']} '{t['label']}' is a total row, left out of the data ({vals})."))  # fmt: skip
         if r.code_changes is not None:
             for ch in r.code_changes.itertuples():
@@ -555,8 +558,6 @@ def _notices(shape: str, reports: list[ValidationReport], declared: pd.DataFrame
             src_en = "the title" if r.period.get("from") == "title" else "the period parameter"
             out.append(Notice("period", f"{name} 无年份列，时期“{r.period['label']}”取自{src_zh}。",
                               f"{name} has no year column: the period '{r.period['label']}' is taken from {src_en}."))  # fmt: skip
-        col_zh = {"batches": "抽查批次", "passed": "合格批次", "nonconforming": "不合格批次",
-                  "nc_count": "不合格数"}  # fmt: skip
         for x in r.cross_checks:
             yr_zh = f"{x['year']}年" if x["year"] else ""
             yr_en = f" ({x['year']})" if x["year"] else ""

@@ -6,15 +6,19 @@ passed batches; the nonconforming items likewise), sorted by region so that the 
 province or a district are one contiguous block. A control change then costs a few vectorised
 masks and ``numpy.bincount`` calls over the rows of the region in view — never a file read.
 
-One small adapter, :func:`_load`, is the only code that knows how the data are read. Today it
-uses :func:`qualitykit.data.dataset.open_records` and
-:func:`~qualitykit.data.dataset.open_nonconformities` (the embedded sample, a sample preset, a
-province-partitioned folder or a user records file / folder) and
-:func:`qualitykit.data.io.load_table` for a single file, which may also hold *counts* (one row
-per unit × year with ``batches`` and ``passed``) or *nonconformities* alone. When the data-shapes
-API (``dataset.open_source(...)`` with ``.counts(...)``, ``.item_counts(...)`` and
-``.supports(section)``) lands, :func:`_load` becomes a call to it: the rest of the explorer only
-sees the two tables it returns (counts with ``batches``/``passed``, item counts with ``count``).
+One small adapter, :func:`_load`, is the only code that knows how the data are read: the
+embedded sample, a sample preset or a province-partitioned folder by pushdown, one province at a
+time (:func:`qualitykit.data.dataset.open_records`, ``open_nonconformities``); any other data —
+a CSV / XLSX / Parquet file or a folder of them, Chinese or English headers — through the one
+entry point :func:`qualitykit.data.source.open_source` (as the notebooks open it:
+:func:`qualitykit.report.sources.open_data`, with the ``period`` of a table without one and the
+``units_file`` declaring 开发区 and other non-standard units). Its shape decides what the views
+get: *records* (with their nonconforming items, if any) and *counts* (with item counts, if any)
+feed every view; *item counts* feed the Pareto only, and the other views say what is missing.
+The rest of the explorer only sees the two tables :func:`_load` returns (counts with
+``batches``/``passed``, item counts with ``count``). A declared non-standard unit (code
+``X<parent>-<NN>``, e.g. 经开区 ``X511900-01``) is a county-level unit of its parent, kept in the
+funnel of its city and province.
 
 What a view needs and whether the data at hand have it: :meth:`ExplorerData.supports`.
 """
@@ -32,6 +36,7 @@ import pandas as pd
 
 from qualitykit import schema
 from qualitykit.data import regions
+from qualitykit.data.units import _inside
 from qualitykit.errors import NoDataError, ParameterError
 
 __all__ = ["KEYS", "VIEWS", "ExplorerData", "Filters"]
@@ -74,6 +79,8 @@ class _Loaded:
     shape: str
     notes: list[str] = field(default_factory=list)
     items_reason: str | None = None
+    units: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Declared non-standard units: code → (name, parent code)."""
 
 
 def _partitioned(source: Path | None) -> bool:
@@ -88,7 +95,9 @@ def _partitioned(source: Path | None) -> bool:
     return False
 
 
-def _load(source: Path | None) -> _Loaded:
+def _load(
+    source: Path | None, data_source: str = "", period: str = "", units_file: str = ""
+) -> _Loaded:
     """Read the data of ``source`` (None: the embedded sample) once."""
     from qualitykit.data import dataset
 
@@ -110,19 +119,32 @@ def _load(source: Path | None) -> _Loaded:
         except (NoDataError, ParameterError, FileNotFoundError, OSError) as exc:
             items, reason = None, str(exc)
         return _Loaded(chunks, items, "records", items_reason=reason)
-    assert source is not None
-    from qualitykit.data import io
+    from qualitykit.report.sources import open_data
 
-    if source.is_file():
-        kind, frame = io.load_table(source)
-    else:
-        kind, frame = "records", dataset.open_records(source)
-    if kind == "records":
-        return _Loaded([frame], None, "records", items_reason="no_items")
-    if kind == "counts":
-        return _Loaded([frame], None, "counts", items_reason="no_items")
-    # nonconformities alone: items, but no pass rates
-    return _Loaded([], [frame], "nonconformities", items_reason=None)
+    src = open_data(data_source, period=period, units_file=units_file)
+    notes = [n.text("en") for n in src.notices if n.kind != "shape"]
+    units = {str(d.code): (str(d.name), str(d.parent_code)) for d in src.declared.itertuples()}
+    if src.shape == "records":
+        recs = src.records()
+        cols = [c for c in (*KEYS, "passed") if c in recs.columns]
+        items = None
+        if "nonconformities" in src.frames:
+            nc = src.nonconformities(cause_map=False)
+            items = [nc[[c for c in (*KEYS, "item") if c in nc.columns]]]
+        reason = None if items is not None else "no_items"
+        return _Loaded([recs[cols]], items, "records", notes, reason, units)
+    by = [k for k in KEYS if k in src.columns() and k not in ("region_code", "year")]
+    ic = src.frames.get("item_counts")
+    items = None
+    if ic is not None:
+        grouped = src.item_counts(by=[k for k in KEYS if k in ic.columns])
+        items = [grouped.rename(columns={"nc_count": "count"})]
+    if src.shape == "item_counts":
+        return _Loaded([], items, "item_counts", notes, units=units)
+    counts = src.counts(by=by)[[*(k for k in KEYS if k in ("region_code", "year") or k in by),
+                                "batches", "passed"]]  # fmt: skip
+    reason = None if items is not None else "no_items"
+    return _Loaded([counts], items, "counts", notes, reason, units)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,15 +307,16 @@ class ExplorerData:
     (:func:`qualitykit.report.framework.resolve_source`).
     """
 
-    def __init__(self, data_source: str = "") -> None:
+    def __init__(self, data_source: str = "", *, period: str = "", units_file: str = "") -> None:
         from qualitykit.report.framework import resolve_source
 
         self.data_source = data_source
         self.source = resolve_source(data_source)
-        loaded = _load(self.source)
+        loaded = _load(self.source, data_source, period, units_file)
         self.shape = loaded.shape
         self.notes = list(loaded.notes)
         self._items_reason = loaded.items_reason
+        self.declared = dict(loaded.units)
         self._keys: dict[tuple[str, str], tuple[np.ndarray, list[str]]] = {}
         self._row_offsets: dict[int, np.ndarray] = {}
         self._present: dict[str, list[str]] = {}
@@ -301,7 +324,8 @@ class ExplorerData:
         b = _Builder()
         counts = b.table(loaded.counts, "counts")
         items = b.table(loaded.items, "items") if loaded.items is not None else None
-        known = sorted(b.region)
+        known = sorted(b.region, key=self._sort_key)
+        self._sort_keys = np.array([self._sort_key(c) for c in known], dtype=object)
         new = {code: i for i, code in enumerate(known)}
         remap = np.zeros(max(len(b.region), 1), np.int32)
         for code, old in b.region.items():
@@ -313,7 +337,9 @@ class ExplorerData:
         self.products = _inverse(b.product)
         self.items = _inverse(b.item)
         self._product_industry = self._first_industry_of_products()
-        self._unknown = [c for c in known if not regions.is_valid_code(c)]
+        self._unknown = [
+            c for c in known if not regions.is_valid_code(c) and c not in self.declared
+        ]
         if self._unknown:
             self.notes.append(
                 f"{len(self._unknown)} region codes of the data are not GB/T 2260 divisions and "
@@ -330,6 +356,34 @@ class ExplorerData:
             return True
         manifest = sample.read_manifest(self.source) if self.source.is_dir() else None
         return bool(manifest and manifest.get("synthetic"))
+
+    # ---- declared non-standard units ------------------------------------------------------------
+    def _sort_key(self, code: str) -> str:
+        """Rows are sorted by this key: a declared unit right after its parent's code
+        (``511900~X511900-01``), so that the rows of a province stay one block."""
+        return f"{self.declared[code][1]}~{code}" if code in self.declared else code
+
+    def check_unit(self, code: str, what: str = "region") -> str:
+        """``code`` if it is a GB/T 2260 division or a declared unit of the data, else the one-line
+        ``ParameterError`` of :func:`qualitykit.data.regions.check_code`."""
+        return code if code in self.declared else regions.check_code(code, what)
+
+    def unit_name(self, code: str, lang: str = "zh") -> str:
+        """The name of a division or of a declared unit (经开区 in either language)."""
+        return self.declared[code][0] if code in self.declared else regions.name(code, lang)
+
+    def unit_level(self, code: str) -> str:
+        """The level of a division; a declared unit is county-level."""
+        return "county" if code in self.declared else _level(code)
+
+    def inside(self, code: str, parent: str) -> bool:
+        """Whether the county-level unit ``code`` (a division or a declared unit) is ``parent``
+        or lies within it."""
+        if code == parent or parent == regions.NATIONAL_CODE:
+            return True
+        if code in self.declared:
+            return _inside(code, parent)
+        return bool(regions.within(pd.Series([code]), parent).iloc[0])
 
     @cached_property
     def years(self) -> tuple[int, int]:
@@ -416,27 +470,34 @@ class ExplorerData:
         info = regions.add_parents(pd.DataFrame({"region_code": codes}))
         level = codes.map(coarsest).fillna("unknown").astype("string")
         city = info["city_code"].where(level == "county", codes.where(level == "city"))
+        province = info["province_code"].where(level != "unknown")
+        for i, code in enumerate(codes):
+            if code in self.declared:  # a county-level unit of its parent
+                parent = self.declared[code][1]
+                plevel = _level(parent)
+                level.iat[i] = "county"
+                province.iat[i] = parent[:2] + "0000"
+                city.iat[i] = (
+                    parent
+                    if plevel == "city"
+                    else regions.parent_code(parent, "city")
+                    if plevel == "county"
+                    else pd.NA
+                )
         return pd.DataFrame(
             {
                 "region_code": codes,
                 "level": level,
-                "province_code": info["province_code"].where(level != "unknown"),
+                "province_code": province.astype("string"),
                 "city_code": city.astype("string"),
             }
         )
 
     def _bounds(self, lo: str, hi: str) -> tuple[int, int]:
         """Row range of the region codes in [lo, hi)."""
-        a = (
-            int(np.searchsorted(self.region_codes, lo, side="left"))
-            if len(self.region_codes)
-            else 0
-        )
-        b = (
-            int(np.searchsorted(self.region_codes, hi, side="left"))
-            if len(self.region_codes)
-            else 0
-        )
+        keys = self._sort_keys
+        a = int(np.searchsorted(keys, lo, side="left")) if len(keys) else 0
+        b = int(np.searchsorted(keys, hi, side="left")) if len(keys) else 0
         return a, b
 
     def _offsets(self, table: _Table) -> np.ndarray:
@@ -450,19 +511,19 @@ class ExplorerData:
 
     def _rows(self, table: _Table, within: str) -> tuple[slice, np.ndarray | None]:
         """Rows of ``table`` within a region: a slice (sorted rows) and an optional mask."""
-        level = _level(within)
+        level = self.unit_level(within)
         if level == "national":
             return slice(0, table.n), (table.region >= 0) if self._unknown else None
         if level in ("province", "city"):
             a, b = self._bounds(within[:2], f"{int(within[:2]) + 1:02d}")
         else:
-            a = int(np.searchsorted(self.region_codes, within, side="left"))
+            a = int(np.searchsorted(self._sort_keys, self._sort_key(within), side="left"))
             b = a + int(a < len(self.region_codes) and self.region_codes[a] == within)
         offsets = self._offsets(table)
         lo, hi = int(offsets[a]), int(offsets[b])
         rows = slice(lo, hi)
         if level == "city":
-            member = (self._region_info["city_code"] == within).to_numpy(bool)
+            member = (self._region_info["city_code"] == within).fillna(False).to_numpy(bool)
             return rows, member[table.region[rows]]
         return rows, None
 
@@ -493,7 +554,7 @@ class ExplorerData:
         self, parent: str, unit_level: UnitLevel
     ) -> tuple[np.ndarray, list[str]]:
         info = self._region_info
-        plevel = _level(parent)
+        plevel = self.unit_level(parent)
         if unit_level == "county" or plevel == "city":
             unit = info["region_code"].where(info["level"] == "county")
         elif plevel == "national":
@@ -506,6 +567,12 @@ class ExplorerData:
                 "below it"
             )
         inside = regions.within(info["region_code"].astype("string"), parent).to_numpy(bool)
+        if self.declared:
+            inside = inside | (
+                info["region_code"]
+                .map(lambda c: c in self.declared and _inside(c, parent))
+                .to_numpy(bool)
+            )
         unit = unit.where(inside)
         codes = sorted(set(unit.dropna()))
         pos = {c: i for i, c in enumerate(codes)}
@@ -537,7 +604,7 @@ class ExplorerData:
         least one batch, in code order). ``attrs["outside"]``: batches of the parent booked at
         a coarser level than the units (not in the table)."""
         t = self._counts
-        regions.check_code(parent, "region")
+        self.check_unit(parent, "region")
         key_of_region, codes = self._key_of_region(parent, unit_level)
         rows, base = self._rows(t, parent)
         m = self._mask(t, rows, base, filters)
@@ -560,7 +627,7 @@ class ExplorerData:
         """Counts of ``region`` (any level) by year in the selection: ``year``, ``batches``,
         ``passed``, ``nonconforming`` (years with at least one batch)."""
         t = self._counts
-        rows, base = self._rows(t, regions.check_code(region, "region"))
+        rows, base = self._rows(t, self.check_unit(region, "region"))
         m = self._mask(t, rows, base, filters)
         y0, y1 = filters.years
         key = t.year[rows].astype(np.int64) - y0
@@ -582,7 +649,7 @@ class ExplorerData:
         t = self._items
         if t is None:
             raise ParameterError("these data hold no nonconforming items")
-        rows, base = self._rows(t, regions.check_code(region, "region"))
+        rows, base = self._rows(t, self.check_unit(region, "region"))
         m = self._mask(t, rows, base, filters)
         assert t.item is not None
         key = t.item[rows].astype(np.int64)
@@ -601,7 +668,7 @@ class ExplorerData:
         :meth:`qualitykit.policy.scorecard.SampleProvider.counts` does."""
         t = self._counts
         pool = (_pooling(self.products, products), _pooling(self.industry_codes, industries))
-        rows, base = self._rows(t, regions.check_code(within, "region"))
+        rows, base = self._rows(t, self.check_unit(within, "region"))
         ok = t.year[rows] >= 0
         if base is not None:
             ok &= base

@@ -70,6 +70,11 @@ NOTES: dict[str, dict[str, str]] = {
         "zh": "只有一个单位有记录：漏斗图需要至少两个单位才能比较。",
         "en": "Only one unit has records: a funnel needs at least two units to compare.",
     },
+    "declared_unit": {
+        "zh": "所选单位是用户声明的非标准单位（如经开区），没有针对它的政策目标。",
+        "en": "The selected unit is a non-standard unit declared by the user (e.g. a development "
+        "zone): no policy target names it.",
+    },
     "no_selection": {
         "zh": "请在漏斗图中点击一个单位，或在“单位”中选择。",
         "en": "Click a unit in the funnel, or choose one under “Unit”.",
@@ -242,7 +247,7 @@ class Explorer:
             new["lang"] = narrative.check_lang(changes["lang"])
         if "selected" in changes:
             code = changes["selected"] or None
-            new["selected"] = None if code is None else regions.check_code(code, "selected unit")
+            new["selected"] = None if code is None else self.data.check_unit(code, "selected unit")
         self.state = replace(s, **new)
         if chosen_unit is not None:
             self.state = replace(self.state, selected=chosen_unit)
@@ -337,7 +342,7 @@ class Explorer:
         unit with the most batches is selected."""
         s = self.state
         if s.selected is not None and s.selected != s.region:
-            if regions.within(pd.Series([s.selected]), s.region).iloc[0]:
+            if self.data.inside(s.selected, s.region):
                 if self._is_unit(s.selected):
                     return
         units = self.funnel().table if self.data.supports("funnel")[0] else None
@@ -347,6 +352,8 @@ class Explorer:
         self.state = replace(s, selected=best)
 
     def _is_unit(self, code: str) -> bool:
+        if code in self.data.declared:  # a declared unit (经开区): county-level
+            return True
         level = str(regions.lookup(code)["level"])
         if self.state.unit_level == "county":
             return "county" in regions.levels(code)
@@ -412,7 +419,9 @@ class Explorer:
         if units.empty:
             return View(None, note("no_units", s.lang))
         names = _names()
-        units.insert(1, "name_zh", units["region_code"].map(names["name_zh"]).astype("string"))
+        own = units["region_code"].map({c: n for c, (n, _) in self.data.declared.items()})
+        zh = units["region_code"].map(names["name_zh"]).astype("string").fillna(own)
+        units.insert(1, "name_zh", zh)
         en = units["region_code"].map(names["name_en"]).astype("string")
         units.insert(2, "name_en", en.where(en.fillna("") != "", units["name_zh"]))
         ci = metrics.binomial_ci(units["passed"].to_numpy(), units["batches"].to_numpy())
@@ -459,7 +468,7 @@ class Explorer:
         if counts.empty:
             return View(None, note("no_records", s.lang), extra)
         yearly = _rates(counts)
-        name = regions.name(s.selected, s.lang)
+        name = self.data.unit_name(s.selected, s.lang)
         texts = []
         if len(yearly) >= 3:
             with warnings.catch_warnings():
@@ -489,9 +498,12 @@ class Explorer:
         ok, why = self.data.supports("pareto")
         if not ok:
             return View(None, note(str(why), s.lang))
-        if s.selected is None:
+        code = s.selected
+        if code is None and not self.data.supports("funnel")[0]:
+            code = s.region  # item counts alone: no units to select, the region in view
+        if code is None:
             return View(None, note("no_selection", s.lang))
-        counts = self.data.item_counts(s.selected, s.filters)
+        counts = self.data.item_counts(code, s.filters)
         if counts.empty:
             return View(None, note("no_items", s.lang))
         table = pareto.pareto_table(
@@ -524,6 +536,8 @@ class Explorer:
         if s.selected is None:
             return View(None, note("no_selection", s.lang))
         code = s.selected
+        if code in self.data.declared:  # no policy document names a declared unit's targets
+            return View(None, note("declared_unit", s.lang))
         within = code[:2] + "0000" if code != regions.NATIONAL_CODE else code
         provider = self._cache.get(("provider", within), lambda: self._provider(within))
         registry = self._cache.get(("registry",), self._registry)
@@ -611,7 +625,7 @@ class Explorer:
         s = self.state
         if s.selected is None:
             return ""
-        return f"{regions.name(s.selected, s.lang)} ({s.selected})"
+        return f"{self.data.unit_name(s.selected, s.lang)} ({s.selected})"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 
 from qualitykit.atomic import TMP_SUFFIX, publish_dir, write_json
 from qualitykit.data import regions
+from qualitykit.data.shapes import ShapeError
 from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
 from qualitykit.policy.status import headline_status
 from qualitykit.report.comparison import (  # re-exported: notebooks call district.<name>
@@ -170,7 +171,7 @@ def _counts_by_unit(src: Any, years: tuple[int, int], levels: list[str] | None) 
     else:
         try:
             c = src.counts(None, years, levels)
-        except NoDataError:
+        except (NoDataError, ShapeError):  # no batches (item counts) or no units: no context
             c = pd.DataFrame(
                 {"region_code": pd.Series(dtype="string"), "batches": [], "passed": []}
             )

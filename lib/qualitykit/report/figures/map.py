@@ -429,7 +429,10 @@ def draw_map_layer(fig: Figure, ax: Any, layer: MapLayer) -> None:
 
 def draw_map_marks(ax: Any, layer: MapLayer, *, highlight: Hashable | None = None) -> list:
     """One report's marks: the highlighted unit outlined (or ringed) and named."""
-    hi = _match(layer.units, layer.names, highlight, layer.label_column)
+    try:
+        hi = _match(layer.units, layer.names, highlight, layer.label_column)
+    except ParameterError:  # a unit off the map (no centroid, e.g. a 经开区): nothing to mark
+        return []
     if hi < 0:
         return []
     if layer.choropleth:
