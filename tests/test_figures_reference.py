@@ -64,3 +64,62 @@ def test_the_reference_check_can_fail():
     )
     with pytest.raises(AssertionError, match="pixels differ"):
         assert_same_image(ref.png(fig), "330303_zh_funnel.png")
+
+
+def _full_draw(siblings, grid, code: str) -> bytes:
+    """The funnel of ``code`` drawn as one plain figure (no cached layer)."""
+    from qualitykit.report.figures import funnel
+    from qualitykit.report.figures.common import _finish, _new_figure
+
+    layer = funnel.funnel_layer(siblings, grid, label_column="name_zh", lang="zh")
+    fig, ax = _new_figure()
+    funnel.draw_funnel_layer(ax, layer)
+    fig.legend(loc="outside lower center", ncols=3)
+    _finish(fig, ax, "浙江省")
+    funnel.draw_funnel_marks(ax, layer, highlight=code)
+    return ref.png(fig)
+
+
+def test_a_reused_province_layer_gives_the_bytes_of_a_full_draw():
+    """Districts of one province after the first reuse its cached layer (only their own marks are
+    drawn) and still give exactly the PNG of a figure drawn in full."""
+    from qualitykit.report.figures import layers
+
+    siblings, grid, _ = ref.read_inputs("330303")
+    layers.clear_cache()
+    codes = list(siblings["region_code"].iloc[[0, 5, 17, 40, -1]]) + ["330303"]
+    drawn = {}
+    for code in codes:
+        fig = plots.funnel_figure(
+            siblings, grid, highlight=code, label_column="name_zh", title="浙江省", lang="zh"
+        )
+        assert fig._qk_layer is not None
+        drawn[code] = ref.png(fig)
+    assert len(layers._CACHE) == 1  # one province, drawn once
+    for code in codes:
+        assert drawn[code] == _full_draw(siblings, grid, code), code
+    assert_same_image(drawn["330303"], "330303_zh_funnel.png")
+
+
+def test_a_layered_figure_changed_after_its_layer_is_drawn_in_full():
+    """A change to the layer (a line recoloured), a figure-level text or another format never
+    shows the cached pixels."""
+    siblings, grid, _ = ref.read_inputs("330303")
+
+    def fig():
+        return plots.funnel_figure(
+            siblings, grid, highlight="330303", label_column="name_zh", title="浙江省"
+        )
+
+    plain = _pixels(ref.png(fig()))
+    f = fig()
+    f.axes[0].get_lines()[0].set_color("red")  # the centre line
+    assert f._marks() is None
+    assert (np.abs(_pixels(ref.png(f)) - plain).max(axis=2) > 0).any()
+    f = fig()
+    f.text(0.5, 0.5, "note")
+    assert f._marks() is None
+    assert ref.png(f) != ref.png(fig())
+    buf = io.BytesIO()
+    fig().savefig(buf, format="svg")
+    assert b"<svg" in buf.getvalue()[:500]

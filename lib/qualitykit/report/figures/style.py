@@ -37,6 +37,9 @@ FALLBACK_FAMILY = "DejaVu Sans"
 CJK_INSTALL_HINT = "sudo apt-get install fonts-noto-cjk"
 
 FIGSIZE: tuple[float, float] = (7.0, 4.5)
+PNG_COMPRESSION = 1
+"""zlib level of the PNGs :func:`save_figure` writes: level 1 encodes a report's figure in about
+half the time of the default 6, for files about 5 % larger (flat colours compress well)."""
 PALETTE = "colorblind"
 # seaborn "colorblind" palette (Wong 2011), by role
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0173b2", "#de8f05", "#029e73", "#d55e00", "#949494"
@@ -182,7 +185,12 @@ def save_figure(
     dpi: float | None = None,
 ) -> None:
     """Save with fixed metadata (no date, no software version), so the same figure gives the
-    same PNG / SVG / PDF bytes. ``format`` defaults to the file suffix, else PNG."""
+    same PNG / SVG / PDF bytes. ``format`` defaults to the file suffix, else PNG. The figure's
+    layout is computed once and frozen first
+    (:func:`qualitykit.report.figures.layout.freeze_layout`: the same layout, measured once)."""
+    from qualitykit.report.figures.layout import freeze_layout
+
+    freeze_layout(fig)
     fmt = format
     if fmt is None:
         fmt = (
@@ -197,5 +205,8 @@ def save_figure(
         "svg": {"Date": None, "Creator": None},
         "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     }.get(fmt, {})
+    extra: dict[str, Any] = (
+        {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
+    )
     with mpl.rc_context({"svg.hashsalt": "qualitykit"}):
-        fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata or None)
+        fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata or None, **extra)
