@@ -388,10 +388,13 @@ def shutdown_warm() -> None:
 
 def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
     """The executed notebook names where its tables end up, not the staging folder: the injected
-    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
+    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves. The
+    injected cell gets a fixed id instead of papermill's random one (same inputs, same bytes)."""
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = cell.source.replace(staging, final)
+            if "id" in cell:
+                cell["id"] = "injected-parameters"
     params = nb.metadata.get("papermill", {}).get("parameters", {})
     for name, value in params.items():
         if isinstance(value, str):
