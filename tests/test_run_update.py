@@ -167,15 +167,15 @@ def test_the_code_fingerprint_follows_the_package_files():
 
 def _swap_results(data: Path, province: str) -> None:
     """A correction that keeps the province's and the nation's totals: one failed batch (2015–2024)
-    of the province's first district becomes passed, one passed batch of its second failed."""
+    of one district becomes passed, one passed batch of another district becomes failed."""
     folder = data / "records" / f"province={province}"
     for f in sorted(folder.glob("*.parquet")):
         recs = pd.read_parquet(f)
-        codes = sorted(recs["region_code"].astype(str).unique())
-        a, b = codes[0], codes[1]
         window = recs["year"].between(2015, 2024)  # the briefs' years
-        i = recs.index[window & (recs["region_code"] == a) & ~recs["passed"]][0]
-        j = recs.index[window & (recs["region_code"] == b) & recs["passed"]][0]
+        failed = recs.index[window & ~recs["passed"]]
+        i = failed[0]
+        a = recs.loc[i, "region_code"]
+        j = recs.index[window & recs["passed"] & (recs["region_code"] != a)][0]
         recs.loc[i, "passed"] = True
         recs.loc[j, "passed"] = False
         recs.to_parquet(f, index=False)
