@@ -140,7 +140,17 @@ def use_style() -> None:
         )
 
 
-_HEIGHTS: dict[tuple[Any, float], tuple[Any, Any, Any]] = {}
+_HEIGHTS: dict[tuple[Any, float, tuple[Any, ...]], tuple[Any, Any, Any]] = {}
+_FONT_RC = ("font.family", "font.sans-serif", "font.serif", "font.monospace", "font.cursive",
+            "font.fantasy", "font.style", "font.weight", "font.size", "font.stretch")  # fmt: skip
+
+
+def _font_rc() -> tuple[Any, ...]:
+    """The rcParams a font lookup depends on (the font a generic family resolves to)."""
+    rc = mpl.rcParams
+    return tuple(tuple(v) if isinstance(v := rc[k], list) else v for k in _FONT_RC)
+
+
 _HEIGHT_TABLES = (
     ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
     ("hhea", "lineGap", "ascent", "descent"),
@@ -148,12 +158,13 @@ _HEIGHT_TABLES = (
 
 
 def _font_height_metrics(renderer: Any, prop: Any) -> tuple[Any, Any, Any]:
-    """A font's ascent, descent and line gap at the renderer's dpi, remembered per font and dpi:
+    """A font's ascent, descent and line gap at the renderer's dpi, remembered per font, dpi and
+    font settings:
     the numbers matplotlib's ``Text._get_layout`` reads from the font's OS/2 or hhea table on
     every text measurement (two table reads from the CJK font each time: about a tenth of a
     district brief's figures). Same formula, same numbers; ``(None, None, None)`` lets
     matplotlib measure the font itself."""
-    key = (prop.copy(), float(renderer.dpi))
+    key = (prop.copy(), float(renderer.dpi), _font_rc())
     hit = _HEIGHTS.get(key)
     if hit is None:
         hit = (None, None, None)
