@@ -26,8 +26,6 @@ import sys
 import time
 from pathlib import Path
 
-import pandas as pd
-
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ROOT / "benchmarks" / "_scratch" / "update"
 NOTEBOOK = ROOT / "notebooks" / "05_district_report.ipynb"
@@ -41,23 +39,6 @@ def _cpu() -> float:
         resource.getrusage(resource.RUSAGE_CHILDREN),
     )
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def correct(data: Path, province: str) -> list[str]:
-    """The correction (see the module docstring); returns the two districts touched."""
-    for f in sorted((data / "records" / f"province={province}").glob("*.parquet")):
-        recs = pd.read_parquet(f)
-        window = recs["year"].between(2015, 2024)  # the briefs' years
-        failed = recs.index[window & ~recs["passed"]]
-        i = failed[0]
-        a = recs.loc[i, "region_code"]
-        j = recs.index[window & recs["passed"] & (recs["region_code"] != a)][0]
-        b = recs.loc[j, "region_code"]
-        recs.loc[i, "passed"] = True
-        recs.loc[j, "passed"] = False
-        recs.to_parquet(f, index=False)
-        return [a, b]
-    raise SystemExit(f"no records of province {province}")
 
 
 def main() -> int:
@@ -92,7 +73,9 @@ def main() -> int:
     t_full, c_full = time.perf_counter() - t0, _cpu() - c0
     print(f"full run:  {t_full:7.1f} s wall, {c_full:7.1f} s CPU; {full.manifest['counts']}")
 
-    touched = correct(data, args.province)
+    from run_helpers import correct_province
+
+    touched = correct_province(data, args.province)
     t0, c0 = time.perf_counter(), _cpu()
     upd = run.run_batch(NOTEBOOK, sets, out, run.RunOptions(update=True, **opts))
     t_upd, c_upd = time.perf_counter() - t0, _cpu() - c0

@@ -18,12 +18,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from qualitykit import run
 from qualitykit.run import manifest, runner
-from run_helpers import NB, comparable_outputs, kernel_free
+from run_helpers import NB, comparable_outputs, correct_province, kernel_free
 
 SETS = [{"region_code": c} for c in ("330302", "330303", "110101")]
 
@@ -165,23 +164,6 @@ def test_the_code_fingerprint_follows_the_package_files():
 # ----------------------------------------------------------------------------------------------
 
 
-def _swap_results(data: Path, province: str) -> None:
-    """A correction that keeps the province's and the nation's totals: one failed batch (2015–2024)
-    of one district becomes passed, one passed batch of another district becomes failed."""
-    folder = data / "records" / f"province={province}"
-    for f in sorted(folder.glob("*.parquet")):
-        recs = pd.read_parquet(f)
-        window = recs["year"].between(2015, 2024)  # the briefs' years
-        failed = recs.index[window & ~recs["passed"]]
-        i = failed[0]
-        a = recs.loc[i, "region_code"]
-        j = recs.index[window & recs["passed"] & (recs["region_code"] != a)][0]
-        recs.loc[i, "passed"] = True
-        recs.loc[j, "passed"] = False
-        recs.to_parquet(f, index=False)
-        return
-
-
 @pytest.mark.slow
 @pytest.mark.notebook
 def test_update_of_the_district_briefs_equals_a_full_re_run(tmp_path):
@@ -195,7 +177,7 @@ def test_update_of_the_district_briefs_equals_a_full_re_run(tmp_path):
     out = tmp_path / "run"
     opts = {"workers": 2, "progress": False}
     run.run_batch(nb, sets, out, run.RunOptions(**opts))
-    _swap_results(data, "110000")
+    correct_province(data, "110000")
     updated = run.run_batch(nb, sets, out, run.RunOptions(update=True, **opts))
     assert _reasons(updated) == {
         "330302": "reused",

@@ -90,13 +90,18 @@ class RunResult:
         return not self.failed
 
 
-def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
+def _hook(notebook: Path, name: str) -> Callable[..., Any] | None:
+    """The function the notebook's metadata ``qualitykit.<name>`` names (``module:function``)."""
     nb = nbformat.read(str(notebook), as_version=4)
-    target = nb.metadata.get("qualitykit", {}).get("prepare")
+    target = nb.metadata.get("qualitykit", {}).get(name)
     if not target:
         return None
     module, _, func = target.partition(":")
     return getattr(importlib.import_module(module), func)
+
+
+def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
+    return _hook(notebook, "prepare")
 
 
 def prepare_shared(
@@ -118,12 +123,7 @@ def prepare_shared(
 
 
 def _inputs_hook(notebook: Path) -> Callable[..., list[dict[str, Any]]] | None:
-    nb = nbformat.read(str(notebook), as_version=4)
-    target = nb.metadata.get("qualitykit", {}).get("inputs_from")
-    if not target:
-        return None
-    module, _, func = target.partition(":")
-    return getattr(importlib.import_module(module), func)
+    return _hook(notebook, "inputs_from")
 
 
 def report_inputs(
