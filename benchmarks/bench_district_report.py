@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import statistics
 import sys
 import tempfile
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         shared = district.prepare(run_dir=tmp, parameter_sets=sets)
         t_prepare = time.perf_counter() - t0
-        times = []
+        times, cpu = [], []
         for i, code in enumerate(["warm-up", *codes]):
             rc = codes[0] if i == 0 else code
             params = {
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 "output_dir": f"{tmp}/out/{rc}",
             }
             shell.user_ns.update(params)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
                 for src in cells:
                     result = shell.run_cell(src, store_history=False, silent=True)
@@ -79,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
                         result.raise_error()
             if i:
                 times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
     times.sort()
+    cpu.sort()
     print(f"05_district_report, {len(times)} districts of {args.within}:")
     print(f"  prepare (once per run): {t_prepare:.2f} s")
     print(
@@ -87,6 +90,12 @@ def main(argv: list[str] | None = None) -> int:
         f"p90 {times[int(0.9 * (len(times) - 1))]:.3f} s, max {times[-1]:.3f} s, "
         f"total {sum(times):.1f} s"
     )
+    print(
+        f"  CPU time per district: median {statistics.median(cpu):.3f} s, "
+        f"p90 {cpu[int(0.9 * (len(cpu) - 1))]:.3f} s (this process; on a shared machine the wall "
+        "time includes waiting for a core)"
+    )
+    print(f"  load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     return 0
 
 

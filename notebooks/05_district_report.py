@@ -9,6 +9,7 @@
 #     name: python3
 #   qualitykit:
 #     prepare: qualitykit.report.district:prepare
+#     inputs_from: qualitykit.report.district_inputs:report_inputs
 #     units_from: qualitykit.report.district:units_within
 #     index_title_zh: 区县产品质量简报
 #     index_title_en: District product-quality briefs

@@ -71,3 +71,50 @@ def tree(folder: Path) -> dict[str, str]:
         else:
             out[rel] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
+
+
+TIMES = ("start_time", "end_time", "duration")
+
+
+def comparable_outputs(folder: Path) -> dict[str, bytes]:
+    """Every output of a run folder, minus what records when it was made: papermill's
+    ``start_time``/``end_time``/``duration`` (notebook and cells) in the ``.ipynb``, and the
+    index page's "generated at" line; the run folder's own path is written ``<run>``. The manifest
+    and journal (the run's records) are left out."""
+    out = {}
+    root = str(folder.resolve()).encode()
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if not p.is_file() or rel in ("manifest.json", "journal.jsonl") or ".lock" in p.name:
+            continue
+        data = p.read_bytes()
+        if p.suffix == ".ipynb":
+            nb = json.loads(data)
+            for meta in [nb["metadata"]] + [c["metadata"] for c in nb["cells"]]:
+                for k in TIMES:
+                    meta.get("papermill", {}).pop(k, None)
+            data = json.dumps(nb, sort_keys=True).encode()
+        elif rel == "index.html":
+            data = b"\n".join(ln for ln in data.splitlines() if b"qk-muted" not in ln)
+        out[rel] = data.replace(root, b"<run>")
+    return out
+
+
+def correct_province(data: Path, province: str) -> list[str]:
+    """A correction of one province's records (of a copy of the sample) that keeps the province's
+    and the nation's totals: one failed batch (2015–2024, the briefs' years) of one district
+    becomes passed, one passed batch of another district becomes failed. Returns the two
+    districts."""
+    import pandas as pd
+
+    for f in sorted((data / "records" / f"province={province}").glob("*.parquet")):
+        recs = pd.read_parquet(f)
+        window = recs["year"].between(2015, 2024)
+        i = recs.index[window & ~recs["passed"]][0]
+        a = recs.loc[i, "region_code"]
+        j = recs.index[window & recs["passed"] & (recs["region_code"] != a)][0]
+        recs.loc[i, "passed"] = True
+        recs.loc[j, "passed"] = False
+        recs.to_parquet(f, index=False)
+        return [str(a), str(recs.loc[j, "region_code"])]
+    raise ValueError(f"no records of province {province} in {data}")

@@ -124,7 +124,14 @@ def test_task_inputs_record_is_in_the_journal_too(tmp_path, fake):
     out = tmp_path / "r"
     run.run_batch(NB, SETS[:1], out, _quiet())
     rec = json.loads((out / "journal.jsonl").read_text(encoding="utf-8").splitlines()[0])
-    assert set(rec["inputs"]) == {"notebook_sha256", "data_fingerprint", "parameters"}
+    assert set(rec["inputs"]) == {
+        "notebook_sha256",
+        "data_fingerprint",
+        "parameters",
+        "data_slice",  # the finer inputs of --update (tests/test_run_update.py)
+        "packages",
+        "code",
+    }
     assert rec["inputs"]["notebook_sha256"] == run.file_sha256(NB)
 
 

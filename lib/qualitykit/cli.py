@@ -287,6 +287,13 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="continue a run: skip completed reports, re-run failed or unfinished ones",
     )
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="re-run into an existing run folder: rebuild only the reports whose own inputs "
+        "changed (their data slice, the shared context they read, notebook, parameters, "
+        "package versions), keep the others (docs/scale-out.md)",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing run folder")
     p.add_argument(
         "--scheduler",
@@ -424,6 +431,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         html=not args.no_html,
         resume=args.resume,
+        update=args.update,
         overwrite=args.overwrite,
         scheduler=args.scheduler,
         lang=args.lang,

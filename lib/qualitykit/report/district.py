@@ -26,7 +26,8 @@ Functions
   overdispersion, rank intervals, shrinkage and the "k pp above" verdict), :func:`child_counts`,
   :func:`unit_table`, :func:`degenerate_shrinkage`;
 * :func:`build_context`, :func:`write_context`, :func:`read_context`, :func:`prepare`,
-  :func:`units_within`;
+  :func:`units_within` (what each brief reads, for ``--update``:
+  :func:`qualitykit.report.district_inputs.report_inputs`);
 * :func:`analyse` → :class:`DistrictBrief` (rates, trend, position, Pareto, targets, summary).
 """
 

@@ -9,7 +9,9 @@ fonts, theme, labels, saving; ``common``: helpers; ``labels``: name labels witho
 Every figure function draws the tidy output of one library function and computes no statistics
 itself (beyond sorting and picking columns); each returns a :class:`matplotlib.figure.Figure`
 built with ``layout="constrained"`` and not registered with pyplot, so batch runs need no
-``plt.close`` and notebooks show it once.
+``plt.close`` and notebooks show it once. :func:`save_figure` (and so ``Report.show``) runs the
+layout once and freezes it (:mod:`qualitykit.report.figures.layout`): a save draws the figure
+once.
 
 =========================  ===========================================================
 function                   draws the output of
@@ -32,6 +34,8 @@ The funnel and the map are built in two layers, so that a batch run can draw wha
 of one province share once and only each report's own marks per report:
 :func:`funnel_layer` / :func:`draw_funnel_layer` (limits, siblings' points) and
 :func:`draw_funnel_marks` (the highlighted unit, name labels placed without overlap);
+:func:`funnel_figure` draws a province's layer once per process and reuses its pixels for each
+district's figure (:mod:`qualitykit.report.figures.layers`; the same PNG as a full draw);
 :func:`map_layer` / :func:`draw_map_layer` (boundaries, colours, scale, caption) and
 :func:`draw_map_marks` (the highlighted unit).
 

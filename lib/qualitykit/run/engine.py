@@ -388,14 +388,21 @@ def shutdown_warm() -> None:
 
 def _point_to_final(nb: nbformat.NotebookNode, staging: str, final: str) -> None:
     """The executed notebook names where its tables end up, not the staging folder: the injected
-    parameters (cell and papermill metadata) are rewritten in memory, before papermill saves."""
+    parameters (cell and papermill metadata) and papermill's ``output_path`` are rewritten in
+    memory, before papermill saves. The injected cell gets a fixed id instead of papermill's
+    random one (same inputs, same bytes)."""
     for cell in nb.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
             cell.source = cell.source.replace(staging, final)
-    params = nb.metadata.get("papermill", {}).get("parameters", {})
+            if "id" in cell:
+                cell["id"] = "injected-parameters"
+    meta = nb.metadata.get("papermill", {})
+    params = meta.get("parameters", {})
     for name, value in params.items():
         if isinstance(value, str):
             params[name] = value.replace(staging, final)
+    if isinstance(meta.get("output_path"), str):  # the staging folder's name is random
+        meta["output_path"] = meta["output_path"].replace(staging, final)
 
 
 def execute_notebook(

@@ -47,26 +47,78 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def data_fingerprint(paths: Iterable[str | Path]) -> str | None:
+def data_fingerprint(paths: Iterable[str | Path], partition: str | None = None) -> str | None:
     """A short hash of the input data: every file under the given paths (relative name, size and
-    content hash; for a generated sample, its manifest's content hash)."""
+    content hash; for a generated sample, its manifest's content hash).
+
+    With ``partition`` (a hive partition such as ``province=330000``) only what one report reads
+    of a partitioned folder is hashed — the files inside that partition and the files outside
+    any partition (not the folder's ``manifest.json``, whose hashes cover every partition); a
+    path without partitions is hashed whole. This is the fingerprint of a report's data slice
+    (``--update``)."""
     h = hashlib.sha256()
     found = False
     for p in sorted({Path(p).resolve() for p in paths}):
         if not p.exists():
             continue
+        files = sorted(f for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file())
+        parts = [f for f in files if _partition_of(f, p) is not None] if p.is_dir() else []
         manifest = p / "manifest.json" if p.is_dir() else None
-        if manifest is not None and manifest.exists():
+        if partition is not None and parts:
+            files = [f for f in files if _partition_of(f, p) in (partition, None) and f != manifest]
+        elif manifest is not None and manifest.exists():
             h.update(manifest.read_bytes())
             found = True
             continue
-        files = sorted(f for f in (p.rglob("*") if p.is_dir() else [p]) if f.is_file())
         for f in files:
             h.update(str(f.relative_to(p if p.is_dir() else p.parent)).encode())
             h.update(str(f.stat().st_size).encode())
-            h.update(file_sha256(f).encode())
+            h.update(_file_hash(f).encode())
             found = True
     return h.hexdigest()[:16] if found else None
+
+
+def _partition_of(file: Path, root: Path) -> str | None:
+    """The hive partition (``name=value``) a file of a partitioned folder lies in, or None."""
+    for part in file.relative_to(root).parts[:-1]:
+        if "=" in part:
+            return part
+    return None
+
+
+_HASHES: dict[tuple[str, int, int], str] = {}
+
+
+def _file_hash(path: Path) -> str:
+    """:func:`file_sha256`, remembered per (path, size, modification time) within a process."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    if key not in _HASHES:
+        _HASHES[key] = file_sha256(path)
+    return _HASHES[key]
+
+
+def code_fingerprint() -> str:
+    """A short hash of qualitykit's code and package data (every file of the installed package
+    and of its data folder but the generated sample and caches): an edited library changes it
+    even where the version number stays the same (an editable install)."""
+    import qualitykit
+    from qualitykit.paths import data_dir
+
+    h = hashlib.sha256()
+    for root in (Path(qualitykit.__file__).resolve().parent, Path(data_dir()).resolve()):
+        for f in sorted(root.rglob("*")):
+            rel = f.relative_to(root)
+            if (
+                not f.is_file()
+                or "__pycache__" in rel.parts
+                or rel.parts[:2] == ("sample", "generated")
+                or f.suffix in {".pyc", ".lock"}
+            ):
+                continue
+            h.update(str(rel).encode())
+            h.update(_file_hash(f).encode())
+    return h.hexdigest()[:16]
 
 
 def git_commit() -> str | None:
@@ -133,27 +185,59 @@ INPUT_CHANGES: dict[str, str] = {
     "parameters": "parameters changed",
 }
 """The inputs recorded per task (``inputs`` of its manifest row and journal line) and what a
-difference in each means. A finer record extends this table (e.g. a fingerprint of the slice of
-the data one report reads, for incremental updates: ``"data_slice": "data changed"``); a record
-written before a field existed counts as changed in that field."""
+difference in each means to ``--resume``; a record written before a field existed counts as
+changed in that field."""
+
+UPDATE_CHANGES: dict[str, str] = {
+    "notebook_sha256": "notebook changed",
+    "parameters": "parameters changed",
+    "data_slice": "its data changed",
+    "context": "its shared context changed",
+    "packages": "package versions changed",
+    "code": "qualitykit's code changed",
+}
+"""The finer inputs ``--update`` compares: instead of the whole data's fingerprint, the
+fingerprint of the slice of the data the report reads (``data_slice``: its partition of a
+partitioned folder, else the whole data) and of the rows of the shared context it reads
+(``context``, from the notebook's ``qualitykit.inputs_from`` hook: e.g. its province's funnel),
+plus the package versions and qualitykit's own code (:func:`code_fingerprint`)."""
 
 
 def task_inputs(
-    notebook_sha256: str, parameters: Mapping[str, Any], data_fingerprint: str | None
+    notebook_sha256: str,
+    parameters: Mapping[str, Any],
+    data_fingerprint: str | None,
+    *,
+    data_slice: str | None = None,
+    context: str | None = None,
+    packages: Mapping[str, str] | None = None,
+    code: str | None = None,
 ) -> dict[str, Any]:
     """What one report is made from: the notebook's content hash, the task's own parameters (as
-    given, before the run's shared values are added), the fingerprint of its data."""
-    return {
+    given, before the run's shared values are added), the fingerprint of its data and — for
+    ``--update`` — of its data slice and shared context, the package versions and qualitykit's
+    code."""
+    out: dict[str, Any] = {
         "notebook_sha256": notebook_sha256,
         "data_fingerprint": data_fingerprint,
         "parameters": dict(parameters),
     }
+    extra = {"data_slice": data_slice, "context": context, "packages": packages, "code": code}
+    out.update({k: (dict(v) if isinstance(v, Mapping) else v) for k, v in extra.items()
+                if v is not None})  # fmt: skip
+    return out
 
 
-def changed_inputs(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """The reasons (:data:`INPUT_CHANGES`) why ``new`` inputs differ from ``old`` ones."""
+def changed_inputs(
+    old: Mapping[str, Any], new: Mapping[str, Any], *, update: bool = False
+) -> list[str]:
+    """The reasons (:data:`INPUT_CHANGES`, with ``update`` :data:`UPDATE_CHANGES`) why ``new``
+    inputs differ from ``old`` ones."""
     reasons = []
-    for name, reason in INPUT_CHANGES.items():
+    table = UPDATE_CHANGES if update else INPUT_CHANGES
+    for name, reason in table.items():
+        if update and name not in new:  # an input this notebook does not record
+            continue
         if _canonical(old.get(name)) != _canonical(new.get(name)) and reason not in reasons:
             reasons.append(reason)
     return reasons
@@ -164,11 +248,15 @@ def _canonical(value: Any) -> str:
 
 
 def rerun_reason(
-    previous: Mapping[str, Any] | None, inputs: Mapping[str, Any], run_dir: Path
+    previous: Mapping[str, Any] | None,
+    inputs: Mapping[str, Any],
+    run_dir: Path,
+    *,
+    update: bool = False,
 ) -> str | None:
-    """Why a task of a resumed run must run (``"new"``, ``"re-run: data changed"``, …), or None
-    when its earlier report can be reused: it finished ok, from the same inputs, and its files
-    are on disk."""
+    """Why a task of a resumed (``update``: updated) run must run (``"new"``, ``"re-run: data
+    changed"``, …), or None when its earlier report can be reused: it finished ok, from the same
+    inputs (:func:`changed_inputs`), and its files are on disk."""
     if previous is None or previous.get("status") == "pending":
         return "new"
     if previous.get("status") != STATUS_OK:
@@ -176,7 +264,7 @@ def rerun_reason(
     old = previous.get("inputs")
     if not isinstance(old, Mapping):
         return "re-run: inputs not recorded"
-    changed = changed_inputs(old, inputs)
+    changed = changed_inputs(old, inputs, update=update)
     if changed:
         return "re-run: " + ", ".join(changed)
     if not complete(run_dir, previous):

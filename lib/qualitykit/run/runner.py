@@ -11,8 +11,12 @@ task is done once (the notebook's ``qualitykit.prepare`` hook, see :func:`prepar
 tasks (:mod:`qualitykit.run.tasks`) run on an executor (:mod:`qualitykit.run.executors`: local
 process pool or Dask) whose workers keep warm kernels (:mod:`qualitykit.run.engine`); each finished
 task is journalled and the manifest refreshed (:mod:`qualitykit.run.manifest`); ``--resume``
-skips tasks whose output is complete and re-runs the others; the index page
-(:mod:`qualitykit.run.index`) is written at the end.
+skips tasks whose output is complete and re-runs the others; ``--update`` keeps the reports
+whose own inputs did not change (:func:`qualitykit.run.manifest.changed_inputs` with the finer
+inputs of :data:`~qualitykit.run.manifest.UPDATE_CHANGES`: the report's data slice, the rows of
+the shared context it reads — the notebook's ``qualitykit.inputs_from`` hook —, package versions
+and qualitykit's code) and rebuilds the others; the index page (:mod:`qualitykit.run.index`) is
+written at the end.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from qualitykit.run.executors import executor_for
 from qualitykit.run.index import write_run_index
 from qualitykit.run.manifest import (
     Journal,
+    code_fingerprint,
     data_fingerprint,
     file_sha256,
     git_commit,
@@ -57,6 +62,7 @@ class RunOptions:
     timeout: float = 600.0
     html: bool = True
     resume: bool = False
+    update: bool = False  # like resume, comparing each report's own inputs (its data slice …)
     overwrite: bool = False
     scheduler: str | None = None  # None: local process pool; "local-dask"; "tcp://host:port"
     kernel_name: str = "python3"
@@ -85,13 +91,18 @@ class RunResult:
         return not self.failed
 
 
-def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
+def _hook(notebook: Path, name: str) -> Callable[..., Any] | None:
+    """The function the notebook's metadata ``qualitykit.<name>`` names (``module:function``)."""
     nb = nbformat.read(str(notebook), as_version=4)
-    target = nb.metadata.get("qualitykit", {}).get("prepare")
+    target = nb.metadata.get("qualitykit", {}).get(name)
     if not target:
         return None
     module, _, func = target.partition(":")
     return getattr(importlib.import_module(module), func)
+
+
+def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
+    return _hook(notebook, "prepare")
 
 
 def prepare_shared(
@@ -110,6 +121,36 @@ def prepare_shared(
     shared = dict(hook(run_dir=Path(run_dir), parameter_sets=full, notebook=notebook) or {})
     check_parameter_sets(specs, [shared])
     return shared
+
+
+def _inputs_hook(notebook: Path) -> Callable[..., list[dict[str, Any]]] | None:
+    return _hook(notebook, "inputs_from")
+
+
+def report_inputs(
+    notebook: str | Path,
+    run_dir: str | Path,
+    parameter_sets: Sequence[Mapping[str, Any]],
+    shared: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """What each report reads beyond its parameters, from the notebook's ``qualitykit.inputs_from``
+    hook (called after the prepare hook with every set's full parameters and the shared values):
+    one dict per set with ``partition`` (the hive partition of a partitioned data folder the report
+    reads, e.g. ``province=330000``, or None for all of it) and ``context`` (a fingerprint of the
+    rows of the shared context it reads). Without a hook: the whole data, no context."""
+    notebook = Path(notebook)
+    hook = _inputs_hook(notebook)
+    if hook is None:
+        return [{} for _ in parameter_sets]
+    specs = notebook_parameters(notebook)
+    defaults = {name: spec.default for name, spec in specs.items()}
+    full = [{**defaults, **p, **shared} for p in parameter_sets]
+    out = list(hook(run_dir=Path(run_dir), parameter_sets=full, shared=dict(shared)))
+    if len(out) != len(full):
+        raise ValueError(
+            f"{notebook.name}: the inputs_from hook gave {len(out)} rows for {len(full)} sets"
+        )
+    return [dict(o or {}) for o in out]
 
 
 def _index_spec(notebook: Path) -> dict[str, Any]:
@@ -140,14 +181,14 @@ def run_batch(
     check_parameter_sets(specs, [dict(p) for p in parameter_sets])
     tasks = tasks_from_sets(parameter_sets, key_param)
     folder.check_name_lengths([run_dir])
-    check = partial(folder.check_usable, run_dir, notebook, resume=opts.resume)
+    check = partial(folder.check_usable, run_dir, notebook, resume=opts.resume or opts.update)
     check(overwrite=opts.overwrite)  # before creating anything, even the lock
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         with folder.locked(run_dir, opts.command):
             state = check(overwrite=opts.overwrite, state=folder.inspect(run_dir))
             previous: dict[str, dict[str, Any]] = {}
-            if state.kind == "run" and opts.resume:
+            if state.kind == "run" and (opts.resume or opts.update):
                 previous = {
                     t["key"]: t
                     for t in (state.manifest or {}).get("tasks", [])
@@ -222,24 +263,39 @@ def _run(
     t_prepare = time.perf_counter() - t_prepare
 
     fingerprints = _DataFingerprints(opts.data_paths, shared, run_dir)
+    reads = report_inputs(notebook, run_dir, [t.params for t in tasks], shared)
+    packages, code = package_versions(), code_fingerprint()
     todo: list[Task] = []
-    for t in tasks:
-        inputs = task_inputs(nb_hash, t.params, fingerprints.of(t.params))
-        reason = rerun_reason(previous.get(t.key), inputs, run_dir)
+    for t, read in zip(tasks, reads, strict=True):
+        inputs = task_inputs(
+            nb_hash,
+            t.params,
+            fingerprints.of(t.params),
+            data_slice=fingerprints.of(t.params, read.get("partition")),
+            context=read.get("context"),
+            packages=packages,
+            code=code,
+        )
+        reason = rerun_reason(previous.get(t.key), inputs, run_dir, update=opts.update)
         if reason is None and set(opts.export) - set(previous[t.key].get("outputs", {})):
             reason = "re-run: exports requested"
-        if reason is None:
-            results[t.key] = {**previous[t.key], "reason": "reused"}
+        if reason is None:  # its report stands for the new inputs too
+            results[t.key] = {**previous[t.key], "reason": "reused", "inputs": inputs}
         else:
             plan[t.key] = (reason, inputs)
             todo.append(t)
+    reasons: dict[str, int] = {}
+    for key in (t.key for t in tasks):
+        r = results[key]["reason"] if key in results else plan[key][0]
+        reasons[r] = reasons.get(r, 0) + 1
 
     run_info.update(
         {
             "git_commit": git_commit(),
             "data_fingerprint": fingerprints.overall(),
             "data_paths": fingerprints.paths(),
-            "packages": package_versions(),
+            "packages": packages,
+            "code_fingerprint": code,
             "machine": {
                 "node": platform.node(),
                 "cpus": os.cpu_count(),
@@ -253,7 +309,9 @@ def _run(
             "prepare_s": round(t_prepare, 3),
             "command": opts.command,
             "resumed": bool(previous),
+            "mode": "update" if opts.update else "resume" if opts.resume else "full",
             "skipped_complete": len(results),
+            "reasons": reasons,
             "leftovers_removed": removed,
             "exports": list(opts.export),
         }
@@ -359,19 +417,24 @@ class _DataFingerprints:
             found = [str(sample_dir())]
         return tuple(sorted(set(found)))
 
-    def of(self, params: Mapping[str, Any]) -> str | None:
+    def of(self, params: Mapping[str, Any], partition: str | None = None) -> str | None:
+        """The fingerprint of the data of ``params``; with ``partition`` of that partition of
+        it (:func:`~qualitykit.run.manifest.data_fingerprint`)."""
         paths = self._paths(params)
-        if paths not in self.cache:
-            self.cache[paths] = data_fingerprint(paths)
-        return self.cache[paths]
+        if (paths, None) not in self.cache:
+            self.cache[paths, None] = data_fingerprint(paths)
+        if (paths, partition) not in self.cache:
+            self.cache[paths, partition] = data_fingerprint(paths, partition)
+        return self.cache[paths, partition]
 
     def paths(self) -> list[str]:
-        return sorted({p for key in self.cache for p in key})
+        return sorted({p for key, _ in self.cache for p in key})
 
     def overall(self) -> str | None:
-        if len(self.cache) == 1:
-            return next(iter(self.cache.values()))
-        return data_fingerprint(self.paths()) if self.cache else None
+        whole = [v for (_, part), v in self.cache.items() if part is None]
+        if len(whole) == 1:
+            return whole[0]
+        return data_fingerprint(self.paths()) if whole else None
 
 
 def can_resume(run_dir: str | Path, notebook: str | Path) -> bool:

@@ -5,11 +5,14 @@ Built in two layers so that a batch run can draw the shared part once per provin
 siblings' points and colours, their names, the axis ranges) and :func:`draw_funnel_layer` draws
 it; :func:`draw_funnel_marks` adds one report's own marks (the highlighted unit's ring and the
 name labels, placed without overlap by :mod:`qualitykit.report.figures.labels`).
-:func:`funnel_figure` does all three.
+:func:`funnel_figure` does all three; it draws the shared layer of a province once per process
+and reuses its pixels for every district of it (:mod:`qualitykit.report.figures.layers`), with
+the same picture as a full draw (``tests/test_figures_reference.py``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
@@ -25,12 +28,13 @@ from qualitykit.report.figures.common import (
     _labels,
     _level_text,
     _match,
-    _new_figure,
     _num,
     _percent_axis,
     _require,
 )
 from qualitykit.report.figures.labels import place_labels
+from qualitykit.report.figures.layers import LayeredFigure
+from qualitykit.report.figures.layout import rc_key
 from qualitykit.report.figures.style import (
     _BLUE,
     _DARK,
@@ -38,7 +42,9 @@ from qualitykit.report.figures.style import (
     _GREY,
     _ORANGE,
     _RED,
+    FIGSIZE,
     Lang,
+    _ensure_style,
     _lang,
     label,
 )
@@ -293,10 +299,13 @@ def funnel_figure(
     Names never overlap each other, the named points or the axes' edge.
     """
     layer = funnel_layer(units, grid, label_column=label_column, sized=sized, lang=lang)
-    fig, ax = _new_figure()
+    _ensure_style()
+    fig = LayeredFigure(figsize=FIGSIZE, layout="constrained")
+    ax = fig.add_subplot()
     draw_funnel_layer(ax, layer)
     fig.legend(loc="outside lower center", ncols=3)
     fig = _finish(fig, ax, title)
+    fig.mark_layer(_layer_key(units, grid, label_column, sized, layer.lang, title, fig))
     draw_funnel_marks(
         ax,
         layer,
@@ -307,3 +316,30 @@ def funnel_figure(
         label_largest=label_largest,
     )
     return fig
+
+
+def _layer_key(
+    units: pd.DataFrame,
+    grid: pd.DataFrame,
+    label_column: str | None,
+    sized: bool,
+    lang: str,
+    title: str | None,
+    fig: Figure,
+) -> tuple[object, ...]:
+    """What the shared layer of a funnel depends on: the two tables' contents, the options, the
+    style and the figure's size and dpi."""
+    h = hashlib.sha256()
+    for frame in (units, grid):
+        h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return (
+        h.hexdigest(),
+        label_column,
+        sized,
+        lang,
+        title,
+        rc_key(),
+        tuple(fig.get_size_inches()),
+        fig.dpi,
+    )

@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patheffects import withStroke
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
+from qualitykit.report.figures.layout import freeze_layout, renderer
 from qualitykit.report.figures.style import _DARK, _GREY
 
 # candidate positions: 16 directions (the four diagonals first: the usual place of a label) at
@@ -35,17 +35,7 @@ _DISTANCES = (2.0, 8.0, 16.0, 26.0, 40.0, 60.0, 85.0)
 
 
 def _renderer(fig: Figure) -> Any:
-    if not isinstance(fig.canvas, FigureCanvasAgg):
-        FigureCanvasAgg(fig)
-    return fig.canvas.get_renderer()
-
-
-def freeze_layout(fig: Figure) -> None:
-    """Run the figure's layout once and keep it: later draws then move nothing (labels placed in
-    display units stay where they were placed) and skip the layout pass (cheaper)."""
-    if fig.get_layout_engine() is not None:
-        fig.draw_without_rendering()
-        fig.set_layout_engine("none")
+    return renderer(fig)
 
 
 def _marker_boxes(ax: Any, xy: np.ndarray, radius_px: np.ndarray) -> list[Bbox]:
@@ -79,7 +69,7 @@ def place_labels(
     ``marker_size`` is the scatter size (points²) of each labelled point; ``obstacles`` are other
     points (data units) the labels should keep clear of where they can (``obstacle_size`` likewise);
     ``halo`` draws a white outline around the letters (labels over a map's colours).
-    The figure's layout is frozen first (:func:`freeze_layout`).
+    The figure's layout is frozen first (:func:`qualitykit.report.figures.layout.freeze_layout`).
     """
     fig = ax.figure
     freeze_layout(fig)
@@ -155,7 +145,7 @@ def place_labels(
         inv = ax.transData.inverted()
         segs = [inv.transform(np.array(seg)) for seg in leaders]
         ax.add_collection(
-            LineCollection(segs, colors=_GREY, linewidths=0.6, zorder=2.5), autolim=False
+            LineCollection(segs, colors=_GREY, linewidths=0.6, zorder=3), autolim=False
         )
     if overlaps(ax, artists, xy, marker_size):
         _adjust(ax, artists, xy, obstacles)
