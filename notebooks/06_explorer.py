@@ -34,6 +34,8 @@ check_level: str = "all"  # all, or national, provincial, municipal, county
 product: str = ""  # product name as in the data (empty: all products)
 lang: str = "zh"  # language of labels and text: zh (Chinese) or en (English)
 data_source: str = ""  # empty: the synthetic sample; sample:tiny; a records/counts file or folder
+period: str = ""  # period of a table without a period column, e.g. 2019 (empty: from the data)
+units_file: str = ""  # CSV declaring non-standard units (开发区 …: name, parent), empty: none
 
 # %%
 from qualitykit.explore import App
@@ -48,5 +50,7 @@ app = App(
     check_level=check_level,
     product=product,
     lang=lang,
+    period=period,
+    units_file=units_file,
 )
 display(app)

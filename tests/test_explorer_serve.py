@@ -24,6 +24,7 @@ from qualitykit.explore import serve
         (["--years", "2024-2015"], "after year_to"),
         (["--data", "no/such/folder"], "does not exist"),
         (["--check-level", "weekly"], "unknown check level"),
+        (["--units-file", "no/such/units.csv"], "does not exist"),
     ],
 )
 def test_bad_arguments_give_one_line_and_start_nothing(capsys, monkeypatch, argv, message):
@@ -53,6 +54,24 @@ def test_the_served_notebook_carries_the_parameters(tmp_path, monkeypatch):
     src = injected[0].source
     assert 'region_code = "330300"' in src and 'lang = "en"' in src
     assert json.dumps(str((tmp_path / "mine.csv").resolve())) in src
+    assert 'period = ""' not in src  # only what was given is injected
+
+
+def test_a_published_table_with_a_zone_is_served_with_its_units_and_period(tmp_path, monkeypatch):
+    """``--period`` and ``--units-file`` reach notebook 06 (absolute paths: Voilà runs elsewhere)."""
+    examples = Path(__file__).resolve().parents[1] / "data" / "examples"
+    monkeypatch.chdir(examples)
+    params = serve.check_parameters(
+        {"data_source": "bazhong_by_district.xlsx", "units_file": "bazhong_units.csv",
+         "period": "2024", "region_code": "511900"}
+    )  # fmt: skip
+    assert params["units_file"] == str((examples / "bazhong_units.csv").resolve())
+    out = tmp_path / "served"
+    out.mkdir()
+    nb = nbformat.read(str(serve.write_notebook(out, params)), as_version=4)
+    src = next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    assert 'period = "2024"' in src
+    assert json.dumps(str((examples / "bazhong_units.csv").resolve())) in src
     # the injected cell follows the parameters cell, so its values win
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     assert tags.index(["injected-parameters"]) == tags.index(["parameters"]) + 1

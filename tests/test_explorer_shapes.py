@@ -96,3 +96,22 @@ def test_a_table_without_period_or_with_an_undeclared_zone_is_one_clear_line():
         ExplorerData(str(EX / "bazhong_by_district.csv"), units_file=UNITS)
     with pytest.raises(ParameterError, match="经开区"):
         ExplorerData(str(EX / "bazhong_by_district.csv"), period="2024")
+
+
+def test_the_app_reads_a_published_table_with_its_period_and_units():
+    """Notebook 06 / ``qualitykit explore --period --units-file``: the App opens the table."""
+    from qualitykit.explore import App
+
+    app = App(
+        str(EX / "bazhong_by_district.csv"),
+        region_code="511900",
+        selected="",
+        period="2024",
+        units_file=UNITS,
+    )
+    assert app.explorer.data.shape == "counts"
+    table = app.explorer.funnel().table.set_index("region_code")
+    assert (int(table.loc["X511900-01", "batches"]), int(table.loc["X511900-01", "passed"])) == (
+        18,
+        16,
+    )

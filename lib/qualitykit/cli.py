@@ -624,6 +624,19 @@ def _add_explore_arguments(p: argparse.ArgumentParser) -> None:
         metavar="SOURCE",
         help="data source: a records / counts file or folder, or sample:tiny (default: the sample)",
     )
+    p.add_argument(
+        "--period",
+        default="",
+        metavar="PERIOD",
+        help="the period of a table that has no period column, e.g. 2019",
+    )
+    p.add_argument(
+        "--units-file",
+        dest="units_file",
+        default="",
+        metavar="FILE",
+        help="CSV declaring non-standard units such as 经开区 (name, parent): see data/README.md",
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: a free one)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
@@ -657,6 +670,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
         "product": args.product,
         "lang": args.lang,
         "data_source": args.data,
+        "period": args.period,
+        "units_file": args.units_file,
     }
     return serve.serve(params, port=args.port, open_browser=args.open)
 

@@ -109,8 +109,13 @@ class App:
         industry: str = "",
         product: str = "",
         lang: str = "zh",
+        period: str = "",
+        units_file: str = "",
     ) -> None:
         years = (year_from, year_to) if year_from and year_to else None
+        if not isinstance(data, ExplorerData) and (period or units_file):
+            # a table without a period column, or with declared non-standard units (开发区 …)
+            data = ExplorerData(data, period=period, units_file=units_file)
         self.explorer = Explorer(
             data,
             region_code=region_code,

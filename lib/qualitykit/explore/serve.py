@@ -59,7 +59,7 @@ def free_port(host: str = HOST) -> int:
 
 def check_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
     """The explorer's parameters, checked before a server starts (codes, language, years,
-    data source); relative data paths made absolute."""
+    data source, units file); relative paths made absolute."""
     from qualitykit.report.framework import resolve_source
 
     out = dict(params)
@@ -82,6 +82,12 @@ def check_parameters(params: Mapping[str, Any]) -> dict[str, Any]:
         resolve_source(source)  # raises a ParameterError naming the path
         if not str(source).startswith("sample:"):
             out["data_source"] = str(Path(source).expanduser().resolve())
+    units = out.get("units_file", "")
+    if units:
+        path = Path(units).expanduser()
+        if not path.is_file():
+            raise ParameterError(f"units_file {units!r} does not exist (a CSV: name, parent)")
+        out["units_file"] = str(path.resolve())
     return out
 
 
