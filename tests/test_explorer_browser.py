@@ -128,6 +128,21 @@ def _tooltip(page) -> str:
     return page.evaluate(f"() => {SHOWN_TOOLTIPS}")
 
 
+def _dot_centres(page) -> list[tuple[float, float]]:
+    """The funnel's dots once the chart has settled after a change (the same count twice in a row,
+    half a second apart), read in one step: the chart may redraw its marks while we look."""
+    js = """els => els.map(e => { const b = e.getBoundingClientRect();
+                                  return [b.x + b.width / 2, b.y + b.height / 2]; })"""
+    previous: list = []
+    for _ in range(STEP // 500):
+        now = page.eval_on_selector_all(".qk-funnel-fig .dot", js)
+        if now and len(now) == len(previous):
+            return [(x, y) for x, y in now]
+        previous = now
+        page.wait_for_timeout(500)
+    raise AssertionError("the funnel's dots did not settle")
+
+
 def _exercise(page) -> None:
     page.wait_for_selector(".qk-funnel-fig .dot", timeout=LOAD)
     assert "浙江省" in _text(page, ".qk-funnel-fig .mainheading")
@@ -156,11 +171,7 @@ def _exercise(page) -> None:
 
     # click a funnel point of another unit than the selected one (ringed: the last dot drawn),
     # as a person does: point at it, read its tooltip, click; the other views show that unit
-    dots = page.locator(".qk-funnel-fig .dot")
-    centres = [
-        (b["x"] + b["width"] / 2, b["y"] + b["height"] / 2)
-        for b in (dots.nth(i).bounding_box() for i in range(dots.count()))
-    ]
+    centres = _dot_centres(page)
     rx, ry = centres[-1]  # the ring; the point farthest from it is another unit
     far = max(
         range(len(centres) - 1), key=lambda i: (centres[i][0] - rx) ** 2 + (centres[i][1] - ry) ** 2
