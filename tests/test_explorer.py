@@ -245,6 +245,19 @@ def test_english_labels_and_notes(data):
     assert text.startswith("Of ") and not any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+@pytest.mark.parametrize(
+    ("lang", "years", "shown"),
+    [
+        ("zh", (2024, 2024), " · 2024 年 · "),
+        ("en", (2024, 2024), " · 2024 · "),
+        ("zh", (2016, 2024), " · 2016–2024 年 · "),
+    ],
+)
+def test_scope_names_one_year_once(data, lang, years, shown):
+    ex = Explorer(data, region_code="330000", years=years, lang=lang)
+    assert shown in ex.scope() and "2024–2024" not in ex.scope()
+
+
 # ---- other data shapes -------------------------------------------------------------------------------
 
 

@@ -42,6 +42,7 @@ from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
 from qualitykit.explore.source import ExplorerData, Filters
 from qualitykit.report import narrative
 from qualitykit.report.narrative import Lang
+from qualitykit.report.narrative._format import span
 
 __all__ = ["NOTES", "Explorer", "State", "View"]
 
@@ -605,7 +606,7 @@ class Explorer:
             }
             zh_word, en_word = kids.get(str(regions.lookup(s.region)["level"]), ("", "units"))
             what += zh_word if zh else f": {en_word}"
-        parts = [what, f"{s.years[0]}–{s.years[1]}" + (" 年" if zh else "")]
+        parts = [what, span(s.years[0], s.years[1], s.lang)]
         if s.check_level:
             parts.append(schema.CHECK_LEVEL_ZH[s.check_level] if zh else f"{s.check_level} checks")
         else:
