@@ -23,6 +23,7 @@ from qualitykit.report.figures.common import (
     _percent_axis,
     _require,
 )
+from qualitykit.report.figures.funnel import DENSE
 from qualitykit.report.figures.style import (
     _BLUE,
     _DARK,
@@ -49,8 +50,18 @@ def _bars(
         linewidths=1.2,
         label="_nolegend_",
         zorder=2,
+        rasterized=len(e) > DENSE,
     )
-    (points,) = ax.plot(e, y, "o", color=_BLUE, markersize=3.5, label="_nolegend_", zorder=2.1)
+    (points,) = ax.plot(
+        e,
+        y,
+        "o",
+        color=_BLUE,
+        markersize=3.5,
+        label="_nolegend_",
+        zorder=2.1,
+        rasterized=len(e) > DENSE,
+    )
     ax.add_collection(bars)
     ax.add_container(
         ErrorbarContainer((points, (), (bars,)), has_xerr=True, has_yerr=False, label=text)

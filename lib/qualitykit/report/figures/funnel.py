@@ -50,6 +50,8 @@ from qualitykit.report.figures.style import (
 )
 
 HIGHLIGHT_SIZE = 90.0  # points² of the ring around the highlighted unit
+DENSE = 1000
+"""More units than this: their points are rasterized in an SVG or PDF (a PNG is unchanged)."""
 # the units' columns the shared layer reads (with every ``flag_<level>``): points, colours and
 # names (the label column, or the default ones of ``common._labels``, or the index)
 _LAYER_COLUMNS = frozenset(
@@ -178,6 +180,7 @@ def draw_funnel_layer(ax: Any, layer: FunnelLayer) -> None:
                 edgecolors="white",
                 zorder=3,
                 label=f"{label(key, lang)} ({_level_text(layer.outer)})",
+                rasterized=len(layer.rate) > DENSE,
             )
     ax.set_ylim(*layer.ylim)
     ax.set_xlim(*layer.xlim)
