@@ -172,8 +172,11 @@ def _unit_stats(
     if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
         h = hashlib.sha256()
         h.update(repr([(str(c), str(t)) for c, t in base.dtypes.items()]).encode())
-        h.update(pd.util.hash_pandas_object(base, index=False).to_numpy().tobytes())
-        key = (h.hexdigest(), str(adjust), int(draws), int(seed))
+        try:
+            h.update(pd.util.hash_pandas_object(base, index=False).to_numpy().tobytes())
+            key = (h.hexdigest(), str(adjust), int(draws), int(seed))
+        except TypeError:  # a column of unhashable objects: compute, do not cache
+            key = None
     hit = _STATS.get(key) if key is not None else None
     if hit is None:
         fu = benchmark.funnel_units(base, adjust=adjust)  # type: ignore[arg-type]
