@@ -27,20 +27,27 @@
 Prints the load average before and after: on the shared 2-core machine the numbers are
 indicative only.
 
-Measured 2026-12-07 (issue 10 target ≤ 5 s), main 35ceab7 against branch nb03, run back to
-back on the shared 2-core VM at load average 5–10 (three other engineers' jobs): wall times are
-inflated 2–3×, compare the CPU column; one or two runs each, so ±15 %. The notebook's figures
+Measured 2026-12-07 (issue 10 target ≤ 5 s), main 35ceab7 against branch nb03 on the shared
+2-core VM (three other engineers' jobs and a test suite running): wall times are inflated 2–5×,
+compare the CPU rows; one or two runs each, so ±15 %. The notebook's figures
 (and 13 variants: highlighted units, the 浙江 fixtures) are byte-identical PNGs before and after,
 the comparison tables equal.
 
-=========================================  ==========================  ==========================
-                                           main 35ceab7                nb03
-=========================================  ==========================  ==========================
-(a) fresh papermill kernel (load ≈ 8–9)    27.4 s wall, cells 22.2 s   16.0 s wall, cells 12.7 s
-(b) warm runner, further reports (load 8)  5.6 s, 5.3 s wall           3.6 s, 3.1 s wall
-(c) one report, CPU (load 5–7)             2.17, 2.18 s                2.09, 1.64 s
-(c) further report, same units, CPU        2.09, 1.96 s                1.15, 0.84 s
-=========================================  ==========================  ==========================
+Session 1 (08:08–08:18 UTC, load 5–10; (b) measured before the comparison cache) and
+session 2 (08:53–08:57 UTC, final code, load 10–12), main then nb03 back to back each time:
+
+==========================================  =========================  =========================
+                                            main 35ceab7               nb03
+==========================================  =========================  =========================
+(a) fresh papermill kernel, wall  (1)       27.4 s, cells 22.2 s       16.0 s, cells 12.7 s
+                                  (2)       25.1 s, cells 19.2 s       19.7 s, cells 14.8 s
+(b) warm runner, further reports, wall (1)  5.6 s, 5.3 s               3.6 s, 3.1 s
+                                       (2)  6.1 s, 8.6 s               4.9 s, 2.9 s
+(c) one report, caches emptied, CPU (1)     2.17 s, 2.18 s             2.09 s, 1.64 s
+                                    (2)     2.34 s                     2.01 s
+(c) further report, same units, CPU (1)     2.09 s, 1.96 s             1.15 s, 0.84 s
+                                    (2)     2.20 s                     1.12 s
+==========================================  =========================  =========================
 
 Where the CPU of one report goes now (cProfile under load, so rough): the comparison (rank-interval
 draws ≈ 0.3 s, shrinkage fit ≈ 0.2 s, funnel limits ≈ 0.1 s), the five CSV tables ≈ 0.2 s, the
