@@ -363,6 +363,21 @@ def test_rank_intervals_deterministic_and_match_loop() -> None:
     assert a["rank_observed"].tolist() == [12, 2, 6, 10, 11, 8, 9, 1, 5, 4, 3, 7]
 
 
+@pytest.mark.parametrize("higher_is_better", [True, False])
+@pytest.mark.parametrize("ties", [False, True])
+def test_rank_rows_are_scipy_average_ranks(higher_is_better: bool, ties: bool) -> None:
+    # independent: scipy.stats.rankdata row by row (average ranks; 1 = best)
+    from qualitykit.stats.ranks import rank_rows
+
+    rng = np.random.default_rng(7)
+    values = rng.integers(0, 6, size=(50, 9)) / 5 if ties else rng.random((50, 9))
+    got = rank_rows(values, higher_is_better)
+    key = -values if higher_is_better else values
+    want = np.vstack([stats.rankdata(row, method="average") for row in key])
+    np.testing.assert_array_equal(got, want)
+    assert got.shape == values.shape
+
+
 def test_rank_intervals_collapse_for_well_separated_units() -> None:
     units = pd.DataFrame({"batches": [100_000] * 4, "passed": [99_000, 95_000, 90_000, 80_000]})
     got = bm.rank_intervals(units, draws=200, seed=3)

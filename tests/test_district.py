@@ -166,6 +166,26 @@ def test_compare_units_keeps_rows_aligned(zhejiang):
 # ------------------------------------------------------------------------------------------
 
 
+def test_repeated_comparisons_reuse_the_same_numbers(zhejiang):
+    # a batch's further reports on the same units (other k_pp) get the numbers a fresh
+    # computation gives, and changing one result does not change the next
+    from qualitykit.report import comparison
+
+    units = district.child_counts(zhejiang, "330000", unit_level="county")
+    comparison.clear_cache()
+    first = district.compare_units(units, k_pp=2.0)
+    first.ranks.loc[0, "rank"] = -1.0
+    first.table.loc[0, "flag_998"] = "changed"
+    again = district.compare_units(units, k_pp=3.0)
+    comparison.clear_cache()
+    fresh = district.compare_units(units, k_pp=3.0)
+    for a, b in ((again.table, fresh.table), (again.ranks, fresh.ranks), (again.grid, fresh.grid)):
+        pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(again.shrunk, fresh.shrunk)
+    assert again.prior == fresh.prior and again.overdispersion == fresh.overdispersion
+    assert (again.table["target_pp"] == 3.0).all()
+
+
 def test_context_counts_match_the_records(context, zhejiang, tiny):
     units = context.units.set_index("region_code")
     want = zhejiang.groupby("region_code")["passed"].agg(["size", "sum"])

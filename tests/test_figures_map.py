@@ -249,6 +249,35 @@ def test_china_map_follows_the_standard_map(lang) -> None:
     assert len(fig.axes) == 2  # map (with its inset as a child) and the colour bar
 
 
+@needs_cnmaps
+def test_china_inset_draws_only_the_polygons_in_its_view_and_looks_the_same() -> None:
+    # issue 10: with 3,000 counties the inset drew every polygon of China, clipped away
+    provinces = regions.regions()
+    provinces = provinces[provinces["level"] == "province"].drop_duplicates("region_code")
+    units = provinces.assign(pass_rate=np.linspace(0.9, 0.97, len(provinces)), batches=100)
+    fig = plots.map_figure(units, "pass_rate", lang="en")
+    ax = fig.axes[0]
+    inset = ax.child_axes[0]
+    b = bnd.boundaries("100000", "province")
+    (ix0, ix1), (iy0, iy1) = inset.get_xlim(), inset.get_ylim()
+    shown = set()
+    for code, path in zip(b.codes, b.paths, strict=True):  # each outline's own extent
+        v = path.vertices
+        if v[:, 0].max() >= ix0 and v[:, 0].min() <= ix1:
+            if v[:, 1].max() >= iy0 and v[:, 1].min() <= iy1:
+                shown.add(code)
+    drawn = _shapes(inset)
+    assert {"460000", "440000", "710000"} <= shown and "230000" not in shown
+    assert len(drawn.get_paths()) < len(b.paths)
+    assert len(drawn.get_paths()) >= len(shown)
+    culled = render(fig)
+    # the same figure with every polygon in the inset: the same pixels
+    main = _shapes(ax)
+    drawn.set_paths(main.get_paths())
+    drawn.set_facecolors(main.get_facecolors())
+    assert render(fig) == culled
+
+
 def label_of(ax) -> str:
     return " ".join(t.get_text() for t in ax.texts)
 

@@ -101,6 +101,27 @@ def test_a_reused_province_layer_gives_the_bytes_of_a_full_draw():
     assert_same_image(drawn["330303"], "330303_zh_funnel.png")
 
 
+def test_reports_differing_in_columns_the_funnel_does_not_draw_share_its_layer():
+    """A batch's reports with another ``k_pp`` change only the verdict columns: one cached layer,
+    and still the bytes of a full draw; a moved point is another layer."""
+    from qualitykit.report.figures import layers
+
+    siblings, grid, _ = ref.read_inputs("330303")
+    layers.clear_cache()
+    other = siblings.assign(verdict="changed", target_pp=3.0)
+    for table in (siblings, other):
+        fig = plots.funnel_figure(
+            table, grid, highlight="330303", label_column="name_zh", title="浙江省"
+        )
+        got = ref.png(fig)
+    assert len(layers._CACHE) == 1
+    assert got == _full_draw(other, grid, "330303")
+    moved = siblings.copy()
+    moved.loc[0, "pass_rate"] = moved.loc[0, "pass_rate"] - 0.01
+    plots.funnel_figure(moved, grid, highlight="330303", label_column="name_zh", title="浙江省")
+    assert len(layers._CACHE) == 2
+
+
 def test_a_layered_figure_changed_after_its_layer_is_drawn_in_full():
     """A change to the layer (a line recoloured), a figure-level text or another format never
     shows the cached pixels."""

@@ -9,11 +9,19 @@
 * :func:`compare_units` → :class:`UnitComparison`;
 * :func:`degenerate_shrinkage` — whether the empirical-Bayes fit pooled the units completely;
 * :data:`MIN_UNITS` — fewer units than this give a note instead of a funnel, ranks or shrinkage.
+
+The parts of a comparison that do not depend on ``k_pp`` or a parent figure (funnel, rank
+intervals by simulation, shrinkage) are kept for the last :data:`CACHE_SIZE` unit tables of the
+process (keyed by the table's contents, ``adjust``, ``draws`` and an integer ``seed``): the
+further reports of a batch on the same units (other ``k_pp``, another highlighted unit) reuse
+them — the same numbers, computed once (issue 10).
 """
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +43,8 @@ __all__ = [
 ]
 
 RANK_DRAWS = 1000
+CACHE_SIZE = 4
+_STATS: OrderedDict[tuple[Any, ...], tuple[Any, ...]] = OrderedDict()
 MIN_UNITS = 3
 """Units needed for a funnel plot, rank intervals or shrunken estimates: with fewer, the pooled
 average is essentially the units themselves, and the report says so instead of drawing."""
@@ -103,11 +113,8 @@ def compare_units(
     ci = metrics.binomial_ci(base["passed"].to_numpy(), base["batches"].to_numpy())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", QualityKitWarning)  # k < 2 etc.: documented NaNs below
-        fu = benchmark.funnel_units(base, adjust=adjust)  # type: ignore[arg-type]
-        grid = benchmark.funnel_grid(base, adjust=adjust)  # type: ignore[arg-type]
-        if len(base) >= 2:
-            ri = benchmark.rank_intervals(base, draws=draws, seed=seed)
-            eb = benchmark.eb_shrinkage(base)
+        fu, grid, ri, eb = _unit_stats(base, adjust, draws, seed)
+        if eb is not None:
             prior = dict(eb.attrs.get("prior", {}))
         else:
             ri = base.assign(rank_observed=1, rank=1.0, rank_lower=1.0, rank_upper=1.0)
@@ -151,6 +158,45 @@ def compare_units(
     return UnitComparison(
         table=table, grid=grid, ranks=ri, shrunk=eb, relative=rt, overdispersion=od, prior=prior
     )
+
+
+def _unit_stats(
+    base: pd.DataFrame, adjust: str, draws: int, seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """funnel_units, funnel_grid, rank_intervals and eb_shrinkage of ``base`` (the last two None
+    for a single unit) — from the process's cache when the same table was compared before with
+    the same ``adjust``, ``draws`` and integer ``seed``; copies, so a caller may change them."""
+    from qualitykit.stats import benchmark
+
+    key: tuple[Any, ...] | None = None
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool):
+        h = hashlib.sha256()
+        h.update(repr([(str(c), str(t)) for c, t in base.dtypes.items()]).encode())
+        try:
+            h.update(pd.util.hash_pandas_object(base, index=False).to_numpy().tobytes())
+            key = (h.hexdigest(), str(adjust), int(draws), int(seed))
+        except TypeError:  # a column of unhashable objects: compute, do not cache
+            key = None
+    hit = _STATS.get(key) if key is not None else None
+    if hit is None:
+        fu = benchmark.funnel_units(base, adjust=adjust)  # type: ignore[arg-type]
+        grid = benchmark.funnel_grid(base, adjust=adjust)  # type: ignore[arg-type]
+        two = len(base) >= 2
+        ri = benchmark.rank_intervals(base, draws=draws, seed=seed) if two else None
+        eb = benchmark.eb_shrinkage(base) if two else None
+        hit = (fu, grid, ri, eb)
+        if key is not None:
+            _STATS[key] = hit
+            while len(_STATS) > CACHE_SIZE:
+                _STATS.popitem(last=False)
+    else:
+        _STATS.move_to_end(key)
+    return tuple(None if f is None else f.copy(deep=True) for f in hit)  # type: ignore[return-value]
+
+
+def clear_cache() -> None:
+    """Forget the cached comparisons (tests, benchmarks of a single report)."""
+    _STATS.clear()
 
 
 def child_counts(

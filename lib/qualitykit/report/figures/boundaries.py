@@ -26,7 +26,7 @@ import json
 import math
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import util as importlib_util
 from pathlib import Path
@@ -61,9 +61,28 @@ class Boundaries:
     name: str
     crs: str  # "lonlat" or "albers"
     extent: tuple[float, float, float, float]
+    boxes: np.ndarray | None = field(default=None, compare=False, repr=False)
+    """Each path's extent as rows (x0, x1, y0, y1), or None (computed on demand)."""
 
     def index(self) -> dict[str, int]:
         return {c: i for i, c in enumerate(self.codes)}
+
+    def within(self, x0: float, x1: float, y0: float, y1: float) -> np.ndarray:
+        """Positions of the paths whose extent meets the box (x0, x1, y0, y1): the only ones a
+        view of that box shows (an inset draws these, not all 3,000 counties of China)."""
+        boxes = self.boxes if self.boxes is not None else _boxes(self.paths)
+        return np.flatnonzero(
+            (boxes[:, 0] <= x1) & (boxes[:, 1] >= x0) & (boxes[:, 2] <= y1) & (boxes[:, 3] >= y0)
+        )
+
+
+def _boxes(paths: tuple[MplPath, ...]) -> np.ndarray:
+    out = np.full((len(paths), 4), np.nan)
+    for i, p in enumerate(paths):
+        v = p.vertices
+        if len(v):
+            out[i] = (v[:, 0].min(), v[:, 0].max(), v[:, 1].min(), v[:, 1].max())
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -399,4 +418,5 @@ def boundaries(parent: str, level: str = "county", source: str = CNMAPS) -> Boun
         name=name,
         crs=crs,
         extent=extent,
+        boxes=_boxes(paths),
     )

@@ -50,6 +50,14 @@ from qualitykit.report.figures.style import (
 )
 
 HIGHLIGHT_SIZE = 90.0  # points² of the ring around the highlighted unit
+DENSE = 1000
+"""More units than this: their points are rasterized in an SVG or PDF (a PNG is unchanged)."""
+# the units' columns the shared layer reads (with every ``flag_<level>``): points, colours and
+# names (the label column, or the default ones of ``common._labels``, or the index)
+_LAYER_COLUMNS = frozenset(
+    {"batches", "pass_rate", "z", "name", "name_zh", "name_en", "region_name", "unit"}
+    | {"region_code", "label"}
+)
 
 
 def _levels(grid: pd.DataFrame) -> list[str]:
@@ -172,6 +180,7 @@ def draw_funnel_layer(ax: Any, layer: FunnelLayer) -> None:
                 edgecolors="white",
                 zorder=3,
                 label=f"{label(key, lang)} ({_level_text(layer.outer)})",
+                rasterized=len(layer.rate) > DENSE,
             )
     ax.set_ylim(*layer.ylim)
     ax.set_xlim(*layer.xlim)
@@ -327,12 +336,18 @@ def _layer_key(
     title: str | None,
     fig: Figure,
 ) -> tuple[object, ...]:
-    """What the shared layer of a funnel depends on: the two tables' contents, the options, the
-    style and the figure's size and dpi."""
+    """What the shared layer of a funnel depends on: the columns of the two tables it draws
+    (not, e.g., a verdict that changes with ``k_pp``: reports that differ only there share the
+    layer), the options, the style and the figure's size and dpi."""
     h = hashlib.sha256()
-    for frame in (units, grid):
+    used = [
+        c
+        for c in units.columns
+        if str(c) in _LAYER_COLUMNS or str(c).startswith("flag_") or c == label_column
+    ]
+    for frame in (units[used], grid):
         h.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
-        h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+        h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
     return (
         h.hexdigest(),
         label_column,

@@ -242,10 +242,9 @@ def map_layer(
     if b is not None:
         xy = bnd.project(np.column_stack([lon, lat]), b.crs)
         index = b.index()
-        for i, c in enumerate(codes):  # no centroid: the middle of the unit's own outline
-            if not np.all(np.isfinite(xy[i])):
-                v = b.paths[index[c]].vertices
-                xy[i] = (v.min(axis=0) + v.max(axis=0)) / 2.0
+        for i in np.flatnonzero(~np.all(np.isfinite(xy), axis=1)):  # no centroid: the middle
+            v = b.paths[index[codes[i]]].vertices  # of the unit's own outline
+            xy[i] = (v.min(axis=0) + v.max(axis=0)) / 2.0
         faces = np.tile(to_rgba(_NO_DATA), (len(b.codes), 1))
         for i, c in enumerate(codes):
             faces[index[c]] = colours[i]
@@ -303,13 +302,24 @@ def _line(path: Any, width: float, zorder: float) -> PathCollection:
     )
 
 
-def _draw_shapes(ax: Any, layer: MapLayer) -> None:
+def _draw_shapes(
+    ax: Any, layer: MapLayer, view: tuple[float, float, float, float] | None = None
+) -> None:
+    """The polygons as one collection (and the outline, the ten-dash line); with ``view``
+    (x0, x1, y0, y1, an inset's limits) only the polygons that meet it, with a margin: the
+    others are clipped away in any case (same picture, a fraction of the drawing)."""
     b = layer.boundaries
     assert b is not None and layer.faces is not None
+    paths, faces = list(b.paths), layer.faces
+    if view is not None:
+        x0, x1, y0, y1 = view
+        mx, my = 0.05 * (x1 - x0), 0.05 * (y1 - y0)
+        keep = b.within(x0 - mx, x1 + mx, y0 - my, y1 + my)
+        paths, faces = [paths[i] for i in keep], faces[keep]
     ax.add_collection(
         PathCollection(
-            list(b.paths),
-            facecolors=layer.faces,
+            paths,
+            facecolors=faces,
             antialiaseds=True,
             edgecolors=_EDGE,
             linewidths=0.15 if b.level == "county" and b.parent == bnd.CHINA else 0.4,
@@ -374,8 +384,8 @@ def draw_map_layer(fig: Figure, ax: Any, layer: MapLayer) -> None:
         ax.set_axis_off()
         if china:
             inset = ax.inset_axes([0.83, 0.0, 0.17, 0.30])
-            _draw_shapes(inset, layer)
             ix0, ix1, iy0, iy1 = _extent(b, _SOUTH_SEA)
+            _draw_shapes(inset, layer, (ix0, ix1, iy0, iy1))
             inset.set_xlim(ix0, ix1)
             inset.set_ylim(iy0, iy1)
             inset.set_aspect("equal", adjustable="box")
