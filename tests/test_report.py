@@ -231,6 +231,20 @@ def test_table_shows_periods_levels_and_headers_in_words(tmp_path, lang, period,
     assert "Jun-Sep" not in " ".join(out.iloc[0]) or lang == "en"
 
 
+@pytest.mark.parametrize(("lang", "words"), [("zh", ["是", "否", "–"]), ("en", ["yes", "no", "–"])])
+def test_table_shows_yes_no_in_the_page_language(tmp_path, monkeypatch, lang, words):
+    # a boolean column (notebook 03's "overdispersed") reads 是/否 or yes/no, never True/False
+    import qualitykit.report.framework as fw
+
+    ctx = _start(tmp_path, region_code="330303", lang=lang)
+    shown: list = []
+    monkeypatch.setattr(fw, "_display", shown.append)
+    ctx.table(pd.DataFrame({"overdispersed": pd.array([True, False, None], dtype="boolean")}))
+    ctx.table(pd.DataFrame({"overdispersed": [True, False]}))
+    assert list(shown[0].iloc[:, 0]) == words
+    assert list(shown[1].iloc[:, 0]) == words[:2]
+
+
 def test_scope_names_check_levels_in_words(tmp_path):
     zh = _start(tmp_path, region_code="330303", check_level="national,county")
     assert "国家监督抽查、县级监督抽查" in zh.scope()

@@ -387,6 +387,12 @@ class Report(Selection):
                     shown[c] = s.map(lambda v: narrative.pct(v, digits))
                 elif c in set(pp):
                     shown[c] = s.map(lambda v: narrative.pp(v, self.lang, digits).split(" ")[0])
+                elif pd.api.types.is_bool_dtype(s.dtype):
+                    shown[c] = s.map(
+                        lambda v: (
+                            "–" if pd.isna(v) else vocabulary.value("boolean", bool(v), self.lang)
+                        )
+                    )
                 elif pd.api.types.is_float_dtype(s.dtype):
                     shown[c] = s.map(lambda v: "–" if not narrative._ok(v) else f"{float(v):.4g}")
                 else:
