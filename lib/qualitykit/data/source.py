@@ -109,12 +109,32 @@ class Source:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     dataset: Path | None = None  # a partitioned records folder (read by pushdown)
     reports: list[ValidationReport] = field(default_factory=list, repr=False)
-    notices: list[Notice] = field(default_factory=list)
+    _notices: list[Notice] = field(default_factory=list, repr=False)
     declared: pd.DataFrame = field(default_factory=lambda: declare_units(None), repr=False)
     parent_figures: pd.DataFrame | None = field(default=None, repr=False)
     map_codes: bool = True  # abolished codes read as their successors (False: kept as stored)
-    code_changes: pd.DataFrame | None = field(default=None, repr=False)  # codes mapped (dataset)
+    _code_changes: pd.DataFrame | None = field(default=None, repr=False)
+    _stored_in: Path | None = field(default=None, repr=False)  # records folder not yet scanned
     _units: pd.DataFrame | None = field(default=None, repr=False)
+
+    # ---- what was done to the data ---------------------------------------------------------
+    @property
+    def notices(self) -> list[Notice]:
+        """What was done to the data (shape, totals, codes mapped …), as :class:`Notice`. For a
+        partitioned records folder the codes mapped are found on first use (a short scan of the
+        row groups that can hold abolished codes), not at opening."""
+        if self._stored_in is not None:
+            records, self._stored_in = self._stored_in, None
+            self._code_changes = _stored_changes(records)
+            self._notices.extend(code_change_notices(self._code_changes))
+        return self._notices
+
+    @property
+    def code_changes(self) -> pd.DataFrame | None:
+        """The abolished codes mapped to their successors in a partitioned records folder
+        (``old_code, old_name, new_code, new_name, year, rows``; files: their reports')."""
+        self.notices  # noqa: B018 - resolves the pending scan
+        return self._code_changes
 
     # ---- what the data can give ------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -477,8 +497,9 @@ def open_source(
     their successors (default yes, for every source: files, folders and partitioned Parquet
     folders such as the synthetic sample, whose districts are cpca's vintage by construction and
     are read by pushdown on the successor plus its predecessors' codes; the codes mapped are
-    :attr:`Source.notices` of kind ``code_changes``; ``False`` keeps them as stored). Raises ``InputFileError`` for bad files, ``ShapeError`` for a
-    folder mixing kinds that do not belong together, ``ParameterError`` for bad arguments."""
+    :attr:`Source.notices` of kind ``code_changes``; ``False`` keeps them as stored). Raises
+    ``InputFileError`` for bad files, ``ShapeError`` for a folder mixing kinds that do not belong
+    together, ``ParameterError`` for bad arguments."""
     from qualitykit.data import validate as val
     from qualitykit.data.sample import ensure_sample
 
@@ -489,7 +510,7 @@ def open_source(
         folder = ensure_sample()
         src = Source(None, "records", dataset=folder, declared=declared, parent_figures=figures,
                      map_codes=mapping)  # fmt: skip
-        src.notices.append(Notice("shape", "数据为合成样本（逐批记录）。",
+        src._notices.append(Notice("shape", "数据为合成样本（逐批记录）。",
                                   "The data are the synthetic sample (records, one row per batch)."))  # fmt: skip
         return _with_code_changes(src, folder / "records")
     path = Path(source)
@@ -502,7 +523,7 @@ def open_source(
         ):
             src = Source(path, "records", dataset=path, declared=declared, parent_figures=figures,
                          map_codes=mapping)  # fmt: skip
-            src.notices.append(Notice("shape", "数据为逐批记录（分区 Parquet）。",
+            src._notices.append(Notice("shape", "数据为逐批记录（分区 Parquet）。",
                                       "The data are records (partitioned Parquet)."))  # fmt: skip
             records = path / "records" if (path / "records").is_dir() else path
             return _with_code_changes(src, records)
@@ -530,7 +551,7 @@ def open_source(
         path, shape, frames=joined, reports=reports, declared=declared, parent_figures=figures,
         map_codes=mapping,
     )  # fmt: skip
-    src.notices.extend(_notices(shape, reports, declared))
+    src._notices.extend(_notices(shape, reports, declared))
     return src
 
 
@@ -552,17 +573,20 @@ def code_change_notices(changes: pd.DataFrame | None) -> list[Notice]:
 
 def _with_code_changes(src: Source, records: Path) -> Source:
     """A partitioned records folder read with abolished codes mapped: the codes it stores rows
-    under, in :attr:`Source.code_changes` and as notices."""
+    under become :attr:`Source.code_changes` and notices when first asked for."""
     if src.map_codes:
-        from qualitykit.data.dataset import stored_code_changes
-
-        key = (str(records), tuple((q.name, q.stat().st_mtime_ns) for q in records.iterdir()))
-        changes = _STORED.get(key)
-        if changes is None:
-            changes = _STORED[key] = stored_code_changes(records)
-        src.code_changes = changes
-        src.notices.extend(code_change_notices(changes))
+        src._stored_in = records
     return src
+
+
+def _stored_changes(records: Path) -> pd.DataFrame:
+    from qualitykit.data.dataset import stored_code_changes
+
+    key = (str(records), tuple((q.name, q.stat().st_mtime_ns) for q in records.iterdir()))
+    changes = _STORED.get(key)
+    if changes is None:
+        changes = _STORED[key] = stored_code_changes(records)
+    return changes
 
 
 _STORED: dict[tuple, pd.DataFrame] = {}
