@@ -39,11 +39,13 @@ __all__ = [
     "DEFAULT_NC_RECORD_COLUMNS",
     "RECORD_COLUMNS",
     "aggregate",
+    "current_codes",
     "load_cause_map",
     "open_enterprises",
     "open_nonconformities",
     "open_records",
     "open_source",
+    "stored_code_changes",
 ]
 
 RECORD_COLUMNS: tuple[str, ...] = (
@@ -84,11 +86,15 @@ Years = int | tuple[int, int] | Iterable[int] | None
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_region(region: str | None) -> tuple[str, str] | None:
-    """(code, level) of ``region`` (level: national / province / city / county) or None."""
+def _check_region(region: str | None, map_codes: bool = True) -> tuple[str, str] | None:
+    """(code, level) of ``region`` (level: national / province / city / county) or None. With
+    ``map_codes``, an abolished code that has a successor is a ParameterError naming it (its
+    data are read under the successor)."""
     if region is None:
         return None
     regions.check_code(region, "region")
+    if map_codes and regions.is_abolished(region):
+        raise ParameterError(regions.abolished_message(region, "region"))
     level = str(regions.lookup(region)["level"])
     return region, level
 
@@ -180,8 +186,22 @@ def _resolve(source: PathLike | None, kind: str) -> tuple[str, Path]:
     return "file", path
 
 
+def _region_codes(code: str, level: str, map_codes: bool = True) -> list[str]:
+    """The ``region_code`` values a county or a city is stored under: its county-level units
+    and, with ``map_codes``, their predecessors (abolished codes the data may still use, e.g.
+    330185 for 330112 临安区), sorted."""
+    if level == "county":
+        units = [code]
+    else:
+        kids = regions.children(code, level="county", current=map_codes)
+        units = kids["region_code"].astype(str).tolist()
+    if map_codes:
+        units += [old for c in units for old in regions.predecessors(c)]
+    return sorted(set(units))
+
+
 def _region_expression(
-    region: tuple[str, str] | None,
+    region: tuple[str, str] | None, map_codes: bool = True
 ) -> tuple[ds.Expression | None, list[str] | None]:
     if region is None or region[1] == "national":
         return None, None
@@ -189,10 +209,44 @@ def _region_expression(
     province = pc.field("province") == f"{code[:2]}0000"
     if level == "province":
         return province, None
-    if level == "city":
-        members = regions.children(code, level="county")["region_code"].astype(str).tolist()
-        return province & pc.field("region_code").isin(members), members
-    return province & (pc.field("region_code") == code), [code]
+    members = _region_codes(code, level, map_codes)
+    if len(members) == 1:
+        return province & (pc.field("region_code") == members[0]), members
+    return province & pc.field("region_code").isin(members), members
+
+
+def current_codes(column: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray:
+    """A ``region_code`` column with abolished codes replaced by their successors
+    (:func:`qualitykit.data.regions.successors`; the rule of published tables,
+    :func:`qualitykit.data.units.map_codes`). Dictionary-encoded chunks are mapped on their few
+    dictionary entries (the sample's Parquet reads ``region_code`` so)."""
+    succ = regions.successors()
+    old = pa.array(list(succ), pa.string())
+    new = pa.array([v[0] for v in succ.values()], pa.string())
+
+    def one(chunk: pa.Array) -> pa.Array:
+        if pa.types.is_dictionary(chunk.type):
+            d = chunk.dictionary.cast(pa.string())
+            idx = pc.index_in(d, value_set=old)
+            if idx.null_count == len(d):
+                return chunk
+            d = pc.if_else(pc.is_null(idx), d, pc.take(new, idx))
+            return pa.DictionaryArray.from_arrays(chunk.indices, d)
+        idx = pc.index_in(chunk, value_set=old)
+        if idx.null_count == len(chunk):
+            return chunk
+        return pc.if_else(pc.is_null(idx), chunk, pc.take(new, idx)).cast(chunk.type)
+
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    return pa.chunked_array([one(c) for c in chunks], column.type if chunks else pa.string())
+
+
+def _map_table(table: pa.Table, map_codes: bool) -> pa.Table:
+    """``table`` with its ``region_code`` column (if any) mapped to current codes."""
+    if not map_codes or "region_code" not in table.column_names:
+        return table
+    i = table.column_names.index("region_code")
+    return table.set_column(i, "region_code", current_codes(table.column(i)))
 
 
 def _years_expression(years: tuple[int, int] | list[int] | None) -> ds.Expression | None:
@@ -217,21 +271,27 @@ def _read_dataset(
     filt: ds.Expression | None,
     region: tuple[str, str] | None = None,
     rest: ds.Expression | None = None,
+    map_codes: bool = True,
 ) -> pa.Table:
-    """The ``columns`` of the rows of a province-partitioned folder that match ``filt``. With
-    ``region`` (a county or a city; ``rest`` = the filter without the region) the province's
-    files are read directly (:func:`_read_region`); else by :mod:`pyarrow.dataset`."""
+    """The ``columns`` of the rows of a province-partitioned folder that match ``filt``, with
+    ``region_code`` mapped to current codes (``map_codes``). With ``region`` (a county or a
+    city; ``rest`` = the filter without the region) the province's files are read directly
+    (:func:`_read_region`); else by :mod:`pyarrow.dataset`."""
     if region is not None and region[1] in ("county", "city"):
-        table = _read_region(folder, region, columns, rest)
+        table = _read_region(folder, region, columns, rest, map_codes)
         if table is not None:
             return table
     dataset = ds.dataset(folder, format="parquet", partitioning=_PARTITIONING)
     present = [c for c in columns if c in dataset.schema.names]
-    return dataset.to_table(columns=present, filter=filt)
+    return _map_table(dataset.to_table(columns=present, filter=filt), map_codes)
 
 
 def _read_region(
-    folder: Path, region: tuple[str, str], columns: list[str], rest: ds.Expression | None
+    folder: Path,
+    region: tuple[str, str],
+    columns: list[str],
+    rest: ds.Expression | None,
+    map_codes: bool = True,
 ) -> pa.Table | None:
     """The rows of one county (or the counties of one city) from its province's partition
     (``province=<code>/*.parquet``), or None to fall back to :mod:`pyarrow.dataset`.
@@ -241,7 +301,9 @@ def _read_region(
     the statistics keep, only to compare it. Here the row groups are pruned by the statistics
     of ``region_code`` (the sample is sorted by region), ``region_code`` is read as a
     dictionary and matched on its few dictionary entries, and only the matching rows of the
-    other columns are kept; ``rest`` (years, check levels) is applied to that table."""
+    other columns are kept; ``rest`` (years, check levels) is applied to that table. With
+    ``map_codes`` the rows stored under a predecessor's code (330185 for 330112 临安区) are read
+    too and given the current code (mapped on the dictionary entries)."""
     import pyarrow.parquet as pq
 
     code, level = region
@@ -251,12 +313,7 @@ def _read_region(
     files = sorted(f for f in part.iterdir() if f.suffix in (".parquet", ".pq") and f.is_file())
     if not files:
         return None
-    codes = (
-        [code]
-        if level == "county"
-        else regions.children(code, level="county")["region_code"].astype(str).tolist()
-    )
-    lo, hi = min(codes), max(codes)
+    codes = _region_codes(code, level, map_codes)
     wanted = pa.array(codes, pa.string())
     tables = []
     for f in files:
@@ -269,7 +326,11 @@ def _read_region(
         groups = []
         for i in range(meta.num_row_groups):
             stats = meta.row_group(i).column(col).statistics
-            if stats is None or not stats.has_min_max or (stats.min <= hi and stats.max >= lo):
+            if (
+                stats is None
+                or not stats.has_min_max
+                or any(stats.min <= c <= stats.max for c in codes)
+            ):
                 groups.append(i)
         if not groups:
             continue
@@ -289,7 +350,7 @@ def _read_region(
             table = pa.table({"region_code": rc})
         elif "region_code" in need:
             table = table.append_column("region_code", rc)
-        table = table.filter(mask)
+        table = _map_table(table.filter(mask), map_codes)
         if "region_code" in table.column_names:
             i = table.column_names.index("region_code")
             table = table.set_column(i, "region_code", table.column(i).cast(pa.string()))
@@ -304,6 +365,67 @@ def _read_region(
             "province", pa.array([f"{code[:2]}0000"] * table.num_rows, pa.string())
         )
     return table.select([c for c in columns if c in table.column_names])
+
+
+def stored_code_changes(folder: PathLike) -> pd.DataFrame:
+    """The abolished codes a province-partitioned records folder stores rows under, as
+    :func:`qualitykit.data.units.map_codes` reports them for a table: ``old_code, old_name,
+    new_code, new_name, year, rows``. Only the row groups whose ``region_code`` statistics can
+    hold an abolished code are read (the sample is sorted by region: a few row groups)."""
+    import pyarrow.parquet as pq
+
+    succ = regions.successors()
+    by_province: dict[str, list[str]] = {}
+    for old in succ:
+        by_province.setdefault(old[:2], []).append(old)
+    seen: dict[str, int] = {}
+    root = Path(folder)
+    for prov, olds in sorted(by_province.items()):
+        part = root / f"province={prov}0000"
+        if not part.is_dir():
+            continue
+        wanted = pa.array(sorted(olds), pa.string())
+        for f in sorted(x for x in part.iterdir() if x.suffix in (".parquet", ".pq")):
+            pf = pq.ParquetFile(f, read_dictionary=["region_code"])
+            if "region_code" not in pf.schema_arrow.names:
+                continue
+            col = pf.schema_arrow.names.index("region_code")
+            groups = []
+            for i in range(pf.metadata.num_row_groups):
+                st = pf.metadata.row_group(i).column(col).statistics
+                if st is None or not st.has_min_max or any(st.min <= c <= st.max for c in olds):
+                    groups.append(i)
+            if not groups:
+                continue
+            rc = pf.read_row_groups(groups, columns=["region_code"]).column(0)
+            for chunk in rc.chunks:
+                if pa.types.is_dictionary(chunk.type):  # look at the few dictionary entries
+                    d = chunk.dictionary.cast(pa.string())
+                    if not pc.any(pc.is_in(d, value_set=wanted)).as_py():
+                        continue
+                    vc = pc.value_counts(chunk.indices)
+                    values = pc.take(d, vc.field("values")).to_pylist()
+                else:
+                    vc = pc.value_counts(chunk)
+                    values = vc.field("values").to_pylist()
+                for code, n in zip(values, vc.field("counts").to_pylist(), strict=True):
+                    if code in succ:
+                        seen[code] = seen.get(code, 0) + int(n)
+    cc = regions.code_changes().drop_duplicates("old_code").set_index("old_code")
+    rows = [
+        {
+            "old_code": old,
+            "old_name": cc.at[old, "old_name"],
+            "new_code": succ[old][0],
+            "new_name": regions.name(succ[old][0]),
+            "year": succ[old][1],
+            "rows": n,
+        }
+        for old, n in sorted(seen.items())
+    ]
+    return pd.DataFrame(
+        rows, columns=["old_code", "old_name", "new_code", "new_name", "year", "rows"]
+    )
 
 
 _REST_COLUMNS = ("year", "check_level")
@@ -338,6 +460,7 @@ def open_records(
     years: Years = None,
     check_levels: str | Iterable[str] | None = None,
     columns: Sequence[str] | None = None,
+    map_codes: bool = True,
 ) -> pd.DataFrame:
     """Spot-check records, filtered.
 
@@ -348,31 +471,35 @@ def open_records(
     ``years``: a year, a ``(first, last)`` tuple (inclusive) or a list of years.
     ``check_levels``: one level or several (national / provincial / municipal / county or
     国家/省/市/县级). ``columns``: the record columns to return (default all, see
-    :data:`RECORD_COLUMNS`).
+    :data:`RECORD_COLUMNS`). ``map_codes`` (default): abolished region codes are read as their
+    successors (``data/regions/code_changes.csv``, the rule of published tables): the sample's
+    330185 临安市 rows are 330112 临安区's, a district is read with its predecessors' rows, and an
+    abolished code given as ``region`` is a ParameterError naming its successor; ``False`` keeps
+    the codes as stored (the opt-out, ``--keep-codes``).
 
     Returns one row per batch with the canonical columns (dtypes of :mod:`qualitykit.data.io`), in
     the order of the data set (the sample: by region, year, quarter, check level). Raises
     ``ParameterError`` for a malformed or unknown code / level / column and ``NoDataError`` if
     the selection is empty.
     """
-    reg = _check_region(region)
+    reg = _check_region(region, map_codes)
     yrs = _check_years(years)
     levels = _check_levels(check_levels)
     kind, path = _resolve(source, "records")
     if kind == "file":
         from . import io  # lazily: io is only needed for user files
 
-        df = io.load_records(path)
+        df = io.load_records(path, map_codes=map_codes)
         cols = _check_columns(columns, list(df.columns))
         out = _filter_frame(df, reg, yrs, levels)[cols]
     else:
         cols = _check_columns(columns, RECORD_COLUMNS)
-        expr, _ = _region_expression(reg)
+        expr, _ = _region_expression(reg, map_codes)
         rest = _and(
             _years_expression(yrs),
             None if levels is None else pc.field("check_level").isin(levels),
         )
-        table = _read_dataset(path, cols, _and(expr, rest), reg, rest)
+        table = _read_dataset(path, cols, _and(expr, rest), reg, rest, map_codes)
         out = to_frame(table.select([c for c in cols if c in table.column_names]))
     if out.empty:
         raise NoDataError(f"no records for {_describe(reg, years, levels)} in {path}")
@@ -386,6 +513,7 @@ def open_nonconformities(
     check_levels: str | Iterable[str] | None = None,
     record_columns: Sequence[str] | None = DEFAULT_NC_RECORD_COLUMNS,
     cause_map: bool | PathLike | pd.DataFrame = True,
+    map_codes: bool = True,
 ) -> pd.DataFrame:
     """Nonconforming test items of the selected records (same filters as :func:`open_records`).
 
@@ -400,9 +528,10 @@ def open_nonconformities(
 
     A user file is read with :func:`qualitykit.data.io.load_nonconformities`; the region / year /
     level filters then need ``records`` with the same batch ids, so for user files only the
-    unfiltered table is supported (pass the filters as None).
+    unfiltered table is supported (pass the filters as None). ``map_codes``: as
+    :func:`open_records`.
     """
-    reg = _check_region(region)
+    reg = _check_region(region, map_codes)
     yrs = _check_years(years)
     levels = _check_levels(check_levels)
     rec_cols = _check_columns(record_columns or [], RECORD_COLUMNS)
@@ -415,22 +544,22 @@ def open_nonconformities(
                 "filters on a nonconformities file need the records: open_records(...) and "
                 "join on batch_id (or use a partitioned sample folder)"
             )
-        nc = io.load_nonconformities(path)
+        nc = io.load_nonconformities(path, map_codes=map_codes)
     else:
         rec_path = path.parent / "records"
         needed = ["batch_id", *[c for c in rec_cols if c != "batch_id"]]
         if levels is not None and "check_level" not in needed:
             needed.append("check_level")
-        expr, _ = _region_expression(reg)
+        expr, _ = _region_expression(reg, map_codes)
         rec_filter = _and(
             expr,
             _years_expression(yrs),
             None if levels is None else pc.field("check_level").isin(levels),
         )
         nc_filter = _and(expr, _years_expression(yrs))
-        nc_table = _read_dataset(path, ["batch_id", "item"], nc_filter)
+        nc_table = _read_dataset(path, ["batch_id", "item"], nc_filter, map_codes=map_codes)
         if rec_cols or levels is not None:
-            rec_table = _read_dataset(rec_path, needed, rec_filter)
+            rec_table = _read_dataset(rec_path, needed, rec_filter, map_codes=map_codes)
             keep = pc.is_in(nc_table.column("batch_id"), value_set=rec_table.column("batch_id"))
             nc_table = nc_table.filter(keep)
             nc = to_frame(nc_table)
@@ -459,11 +588,13 @@ def open_nonconformities(
     return nc.reset_index(drop=True)
 
 
-def open_enterprises(source: PathLike | None = None, region: str | None = None) -> pd.DataFrame:
+def open_enterprises(
+    source: PathLike | None = None, region: str | None = None, map_codes: bool = True
+) -> pd.DataFrame:
     """The enterprises of a sample folder (default the embedded sample), optionally of one region:
     ``enterprise_id, region_code, industry_code, product, enterprise_size, annual_sales,
-    sales_class``."""
-    reg = _check_region(region)
+    sales_class``. ``map_codes``: as :func:`open_records`."""
+    reg = _check_region(region, map_codes)
     folder = ensure_sample() if source is None else Path(source)
     path = folder / "enterprises.parquet"
     if not path.is_file():
@@ -473,13 +604,10 @@ def open_enterprises(source: PathLike | None = None, region: str | None = None) 
         if reg[1] == "province":
             filt = pc.starts_with(pc.field("region_code"), reg[0][:2])
         else:
-            members = (
-                regions.children(reg[0], level="county")["region_code"].astype(str).tolist()
-                if reg[1] == "city"
-                else [reg[0]]
-            )
+            members = _region_codes(reg[0], reg[1], map_codes)
             filt = pc.field("region_code").isin(members)
-    out = to_frame(ds.dataset(path, format="parquet").to_table(filter=filt))
+    table = _map_table(ds.dataset(path, format="parquet").to_table(filter=filt), map_codes)
+    out = to_frame(table)
     if out.empty:
         raise NoDataError(f"no enterprises for {_describe(reg, None, None)} in {folder}")
     return out

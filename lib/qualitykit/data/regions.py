@@ -150,9 +150,7 @@ def _names_en() -> dict[str, str]:
 def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
     """County-level successors named in ``code_changes.csv`` that cpca's table lacks (e.g.
     330112 临安区, 2017): added so that current codes are valid; no centroid."""
-    cc = pd.read_csv(
-        data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
-    )
+    cc = code_changes()
     # membership by Python sets of plain strings: ``isin`` on Arrow-backed strings converts its
     # values one by one (a few thousand codes cost ~50 ms at every start)
     known = set(df["region_code"].tolist())
@@ -180,18 +178,98 @@ def _successor_rows(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# ---------------------------------------------------------------------------------------------
+# vintage: abolished codes and their successors (the one home of the crosswalk)
+# ---------------------------------------------------------------------------------------------
+
+
+@cache
+def code_changes() -> pd.DataFrame:
+    """The crosswalk of abolished codes (``data/regions/code_changes.csv``; sources per row in
+    ``source``): ``old_code, old_name, new_code, new_name, year`` (first year of the successor),
+    ``change`` (renamed / recoded / merged), ``source``, ``note``. Cached; do not mutate."""
+    df = pd.read_csv(
+        data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
+    )
+    return df.astype({"year": "int64"})
+
+
+@cache
+def successors() -> dict[str, tuple[str, int]]:
+    """Abolished code → (its current successor, year of the last change), chains followed
+    (A → B → C gives A → C). Splits (one code into several) are not in the crosswalk, so an
+    abolished code without a single successor is not a key. Cached; do not mutate."""
+    cc = code_changes()
+    step = dict(
+        zip(
+            cc["old_code"].tolist(),
+            zip(cc["new_code"].tolist(), cc["year"].tolist(), strict=True),
+            strict=True,
+        )
+    )
+    out = {}
+    for old in step:
+        code, year, seen = old, 0, set()
+        while code in step and code not in seen:  # follow chains to the current code
+            seen.add(code)
+            code, year = step[code][0], int(step[code][1])
+        out[old] = (code, year)
+    return out
+
+
+@cache
+def _predecessor_map() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for old, (new, _) in successors().items():
+        out.setdefault(new, []).append(old)
+    return {k: tuple(sorted(v)) for k, v in out.items()}
+
+
+def predecessors(code: str) -> tuple[str, ...]:
+    """The abolished codes whose current successor is ``code`` (330112 临安区 → ``("330185",)``;
+    330212 鄞州区 → ``("330204",)``), sorted; ``()`` for a code nobody was mapped to."""
+    return _predecessor_map().get(code, ())
+
+
+def current_code(code: str) -> str:
+    """``code`` itself, or the current successor of an abolished code (330185 → 330112)."""
+    hit = successors().get(code)
+    return code if hit is None else hit[0]
+
+
+def is_abolished(code: object) -> bool:
+    """True for an abolished code that has a single current successor in the crosswalk."""
+    return isinstance(code, str) and code in successors()
+
+
+def abolished_message(code: str, what: str = "region code") -> str:
+    """One line saying that ``code`` was abolished, what it now is, and what to do."""
+    new, year = successors()[code]
+    cc = code_changes()
+    old_name = cc.loc[cc["old_code"] == code, "old_name"].iloc[0]
+    return (
+        f"{what} {code!r} ({old_name}) is an abolished code: since {year} it is {new} "
+        f"{name(new)}, and data given under {code} are counted there — use {new!r} "
+        "(to keep abolished codes as units of their own, read the data with map_codes=False / "
+        "--keep-codes)"
+    )
+
+
 _CROSSWALK_ONLY: set[str] = set()
 
 
 @cache
-def counties() -> pd.DataFrame:
+def counties(with_successors: bool = False) -> pd.DataFrame:
     """County-level divisions (县级: districts, counties, county-level cities, banners …) of the
     mainland in cpca's table, indexed 0..n-1, sorted by code — the districts of the synthetic
-    sample. Successors that only ``code_changes.csv`` names (e.g. 330112 临安区) are valid codes
-    (:func:`regions` lists them) but not in this list, so that the sample stays as generated."""
+    sample, which keeps cpca's vintage (e.g. 330185 临安市) so that it stays as generated; reading
+    maps them to their successors (:mod:`qualitykit.data.dataset`). Successors that only
+    ``code_changes.csv`` names (e.g. 330112 临安区) are valid codes (:func:`regions` lists them)
+    and are included with ``with_successors=True`` (every county-level code, of either vintage)."""
     df = regions()
     df = df[(df["level"] == "county") & df["province_code"].isin(MAINLAND_PROVINCES)]
-    df = df[~df["region_code"].isin(sorted(_CROSSWALK_ONLY))]
+    if not with_successors:
+        df = df[~df["region_code"].isin(sorted(_CROSSWALK_ONLY))]
     return df.sort_values("region_code").reset_index(drop=True)
 
 
@@ -299,9 +377,15 @@ def find(name_query: str, level: Level | None = None) -> pd.DataFrame:
     )
 
 
-def children(code: str, level: Level | None = None) -> pd.DataFrame:
+def children(code: str, level: Level | None = None, current: bool = True) -> pd.DataFrame:
     """Divisions directly below ``code``: provinces of the nation, cities of a province, county-level
-    units of a city. ``level="county"`` asks for all county-level units within ``code``."""
+    units of a city. ``level="county"`` asks for all county-level units within ``code``.
+
+    ``current`` (default): the units of today's vintage — an abolished code with a successor in
+    the crosswalk (:func:`successors`; 330185 临安市 → 330112 临安区) is not a unit of its own, its
+    successor is. Codes abolished by a split (no single successor, e.g. 330104 江干区) are not in
+    the crosswalk and stay listed. ``current=False``: every code of the region table, abolished
+    and successor alike (the opt-out, for data kept with their old codes)."""
     check_code(code)
     df = regions()
     row = lookup(code)
@@ -321,6 +405,9 @@ def children(code: str, level: Level | None = None) -> pd.DataFrame:
         sel = sel[sel["region_code"] == code] if level == "county" else sel.iloc[0:0]
     if level == parent_level and level != "county":
         sel = sel[sel["region_code"] != code]
+    if current and not (parent_level == "county" and level == "county"):
+        old = successors()
+        sel = sel[[c not in old for c in sel["region_code"].tolist()]]
     return sel.sort_values("region_code").reset_index(drop=True)
 
 

@@ -42,7 +42,7 @@ from qualitykit.data.shapes import Shape, ShapeError, shape_of
 from qualitykit.data.units import _inside, declare_units
 from qualitykit.errors import NoDataError, ParameterError
 
-__all__ = ["SECTIONS", "Notice", "ParentFigure", "Source", "open_source"]
+__all__ = ["SECTIONS", "Notice", "ParentFigure", "Source", "code_change_notices", "open_source"]
 
 PathLike = str | os.PathLike[str]
 
@@ -109,10 +109,32 @@ class Source:
     frames: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     dataset: Path | None = None  # a partitioned records folder (read by pushdown)
     reports: list[ValidationReport] = field(default_factory=list, repr=False)
-    notices: list[Notice] = field(default_factory=list)
+    _notices: list[Notice] = field(default_factory=list, repr=False)
     declared: pd.DataFrame = field(default_factory=lambda: declare_units(None), repr=False)
     parent_figures: pd.DataFrame | None = field(default=None, repr=False)
+    map_codes: bool = True  # abolished codes read as their successors (False: kept as stored)
+    _code_changes: pd.DataFrame | None = field(default=None, repr=False)
+    _stored_in: Path | None = field(default=None, repr=False)  # records folder not yet scanned
     _units: pd.DataFrame | None = field(default=None, repr=False)
+
+    # ---- what was done to the data ---------------------------------------------------------
+    @property
+    def notices(self) -> list[Notice]:
+        """What was done to the data (shape, totals, codes mapped …), as :class:`Notice`. For a
+        partitioned records folder the codes mapped are found on first use (a short scan of the
+        row groups that can hold abolished codes), not at opening."""
+        if self._stored_in is not None:
+            records, self._stored_in = self._stored_in, None
+            self._code_changes = _stored_changes(records)
+            self._notices.extend(code_change_notices(self._code_changes))
+        return self._notices
+
+    @property
+    def code_changes(self) -> pd.DataFrame | None:
+        """The abolished codes mapped to their successors in a partitioned records folder
+        (``old_code, old_name, new_code, new_name, year, rows``; files: their reports')."""
+        self.notices  # noqa: B018 - resolves the pending scan
+        return self._code_changes
 
     # ---- what the data can give ------------------------------------------------------------
     def columns(self) -> list[str]:
@@ -166,8 +188,10 @@ class Source:
 
         self._need("records", "records (one row per batch)")
         if self.dataset is not None:
-            return dataset.open_records(self.dataset, region, years, check_levels, columns)
-        df = _filter(self.frames["records"], region, years, check_levels, None)
+            return dataset.open_records(
+                self.dataset, region, years, check_levels, columns, map_codes=self.map_codes
+            )
+        df = _filter(self.frames["records"], self.region(region), years, check_levels, None)
         if df.empty:
             raise NoDataError(f"no records for the selection in {self.location}")
         return df[list(columns)] if columns is not None else df
@@ -185,6 +209,7 @@ class Source:
 
         self._need("records", "nonconformities (they belong to records)")
         if self.dataset is not None:
+            kwargs.setdefault("map_codes", self.map_codes)
             return dataset.open_nonconformities(self.dataset, region, years, check_levels, **kwargs)
         if "nonconformities" not in self.frames:
             raise NoDataError(f"{self.location} holds no nonconformities table")
@@ -254,7 +279,7 @@ class Source:
                         else ""
                     )
                 )
-            df = _filter(df, region, years, check_levels, product)
+            df = _filter(df, self.region(region), years, check_levels, product)
             g = df.groupby(keys, observed=True, sort=True, dropna=False)
             out = g[["batches", "passed"]].sum().reset_index()
         if out.empty:
@@ -290,7 +315,7 @@ class Source:
             missing = [b for b in by if b not in df]
             if missing:
                 raise ShapeError(f"cannot group item counts by {missing}: no such column")
-            df = _filter(df, region, years, None, product)
+            df = _filter(df, self.region(region), years, None, product)
             out = df.groupby([*by, "item"], sort=True)["nc_count"].sum().reset_index()
         if out.empty:
             raise NoDataError(f"no item counts for the selection in {self.location}")
@@ -300,6 +325,24 @@ class Source:
         return out.sort_values(order, ascending=asc, kind="stable").reset_index(drop=True)
 
     # ---- units and parents -----------------------------------------------------------------
+    def region(self, code: str | None, what: str = "region") -> str | None:
+        """``code`` if these data can be selected by it. With abolished codes mapped (the
+        default), an abolished code that has a successor is a ParameterError naming the successor:
+        its data are counted there (330185 临安市 → 330112 临安区)."""
+        if (
+            self.map_codes
+            and isinstance(code, str)
+            and regions.is_abolished(code)
+            and code not in set(self.declared["code"].astype(str))
+        ):
+            raise ParameterError(regions.abolished_message(code, what))
+        return code
+
+    def check_code(self, code: object, what: str = "region code") -> str:
+        """``code`` if it is a GB/T 2260 code these data can be selected by
+        (:func:`qualitykit.data.regions.check_code`, then :meth:`region`)."""
+        return str(self.region(regions.check_code(code, what), what))
+
     @property
     def units(self) -> pd.DataFrame:
         """The units of the data: ``code, name, parent_code, level, kind`` (standard /
@@ -309,8 +352,10 @@ class Source:
         return self._units
 
     def _unit_table(self) -> pd.DataFrame:
-        if self.dataset is not None:
+        if self.dataset is not None:  # the sample's districts, in today's vintage when mapped
             codes = regions.counties()["region_code"].astype(str).tolist()
+            if self.map_codes:
+                codes = sorted({regions.current_code(c) for c in codes})
         else:
             main = self.frames.get(self.shape)
             codes = (
@@ -328,9 +373,10 @@ class Source:
                 anc = regions.ancestors(c)
                 rows.append({"code": c, "name": regions.name(c), "parent_code": anc[1] if len(anc) > 1 else None,
                              "level": str(regions.lookup(c)["level"]), "kind": "standard"})  # fmt: skip
-        for r in self.reports:
-            if r.code_changes is not None:
-                for ch in r.code_changes.itertuples():
+        changes = [r.code_changes for r in self.reports] + [self.code_changes]
+        for table in changes:
+            if table is not None:
+                for ch in table.itertuples():
                     rows.append({"code": ch.old_code, "name": ch.old_name, "parent_code": None,
                                  "level": "county", "kind": "abolished", "successor": ch.new_code,
                                  "year_changed": int(ch.year)})  # fmt: skip
@@ -448,21 +494,25 @@ def open_source(
     :func:`qualitykit.data.units.declare_units`). ``parent``: code within which unit names are
     resolved. ``parent_figures``: published parent figures (CSV / DataFrame with ``region_code,
     year, batches, passed`` or ``pass_rate``, ``source``). ``map_codes``: map abolished codes to
-    their successors (default: yes for files and folders of files; a partitioned Parquet folder —
-    the synthetic sample's layout, whose districts are cpca's vintage by construction — is read
-    by pushdown as it is, without mapping). Raises ``InputFileError`` for bad files, ``ShapeError`` for a
-    folder mixing kinds that do not belong together, ``ParameterError`` for bad arguments."""
+    their successors (default yes, for every source: files, folders and partitioned Parquet
+    folders such as the synthetic sample, whose districts are cpca's vintage by construction and
+    are read by pushdown on the successor plus its predecessors' codes; the codes mapped are
+    :attr:`Source.notices` of kind ``code_changes``; ``False`` keeps them as stored). Raises
+    ``InputFileError`` for bad files, ``ShapeError`` for a folder mixing kinds that do not belong
+    together, ``ParameterError`` for bad arguments."""
     from qualitykit.data import validate as val
     from qualitykit.data.sample import ensure_sample
 
     declared = declare_units(units)
     figures = _parent_figures(parent_figures)
+    mapping = True if map_codes is None else bool(map_codes)
     if source is None:
         folder = ensure_sample()
-        src = Source(None, "records", dataset=folder, declared=declared, parent_figures=figures)
-        src.notices.append(Notice("shape", "数据为合成样本（逐批记录）。",
+        src = Source(None, "records", dataset=folder, declared=declared, parent_figures=figures,
+                     map_codes=mapping)  # fmt: skip
+        src._notices.append(Notice("shape", "数据为合成样本（逐批记录）。",
                                   "The data are the synthetic sample (records, one row per batch)."))  # fmt: skip
-        return src
+        return _with_code_changes(src, folder / "records")
     path = Path(source)
     if not path.exists():
         raise ParameterError(f"source {str(path)!r} does not exist")
@@ -471,10 +521,12 @@ def open_source(
             (path / "records").is_dir()
             and any(p.name.startswith("province=") for p in (path / "records").iterdir())
         ):
-            src = Source(path, "records", dataset=path, declared=declared, parent_figures=figures)
-            src.notices.append(Notice("shape", "数据为逐批记录（分区 Parquet）。",
+            src = Source(path, "records", dataset=path, declared=declared, parent_figures=figures,
+                         map_codes=mapping)  # fmt: skip
+            src._notices.append(Notice("shape", "数据为逐批记录（分区 Parquet）。",
                                       "The data are records (partitioned Parquet)."))  # fmt: skip
-            return src
+            records = path / "records" if (path / "records").is_dir() else path
+            return _with_code_changes(src, records)
         files = [path] if _parquet_files(path)[0] and not table_files(path) else table_files(path)
         if not files:
             raise ParameterError(
@@ -482,8 +534,7 @@ def open_source(
             )
     else:
         files = [path]
-    options = {"period": period, "units": declared, "parent": parent,
-               "map_codes": True if map_codes is None else map_codes}  # fmt: skip
+    options = {"period": period, "units": declared, "parent": parent, "map_codes": mapping}
     reports = []
     for f in files:
         rep = val.validate(f, sheet=sheet, **options)
@@ -497,10 +548,49 @@ def open_source(
         frames.setdefault(r.kind, []).append(r.frame)  # type: ignore[arg-type]
     joined = {k: pd.concat(v, ignore_index=True) if len(v) > 1 else v[0] for k, v in frames.items()}  # type: ignore[arg-type]
     src = Source(
-        path, shape, frames=joined, reports=reports, declared=declared, parent_figures=figures
-    )
-    src.notices.extend(_notices(shape, reports, declared))
+        path, shape, frames=joined, reports=reports, declared=declared, parent_figures=figures,
+        map_codes=mapping,
+    )  # fmt: skip
+    src._notices.extend(_notices(shape, reports, declared))
     return src
+
+
+def code_change_notices(changes: pd.DataFrame | None) -> list[Notice]:
+    """One :class:`Notice` (kind ``code_changes``) per abolished code mapped to its successor
+    (a table of :func:`qualitykit.data.units.map_codes` or
+    :func:`qualitykit.data.dataset.stored_code_changes`) — the one wording for every source."""
+    if changes is None:
+        return []
+    return [
+        Notice(
+            "code_changes",
+            f"已撤销的代码 {ch.old_code} {ch.old_name} 按其继承单位 {ch.new_code} {ch.new_name}（{ch.year} 年调整）计（{ch.rows:,} 行）。",
+            f"Abolished code {ch.old_code} {ch.old_name} counted as its successor {ch.new_code} {ch.new_name} (changed {ch.year}; {ch.rows:,} rows).",
+        )  # fmt: skip
+        for ch in changes.itertuples()
+    ]
+
+
+def _with_code_changes(src: Source, records: Path) -> Source:
+    """A partitioned records folder read with abolished codes mapped: the codes it stores rows
+    under become :attr:`Source.code_changes` and notices when first asked for."""
+    if src.map_codes:
+        src._stored_in = records
+    return src
+
+
+def _stored_changes(records: Path) -> pd.DataFrame:
+    from qualitykit.data.dataset import stored_code_changes
+
+    key = (str(records), tuple((q.name, q.stat().st_mtime_ns) for q in records.iterdir()))
+    changes = _STORED.get(key)
+    if changes is None:
+        changes = _STORED[key] = stored_code_changes(records)
+    return changes
+
+
+_STORED: dict[tuple, pd.DataFrame] = {}
+"""Codes mapped per partitioned records folder (its rows do not change while it is open)."""
 
 
 def _parent_figures(arg: PathLike | pd.DataFrame | None) -> pd.DataFrame | None:
@@ -548,11 +638,7 @@ def _notices(shape: str, reports: list[ValidationReport], declared: pd.DataFrame
             vals = ", ".join(f"{k} {t[k]:,}" for k in keys)
             out.append(Notice("totals", f"{name} 第 {t['row']} 行“{t['label']}”为合计行，未计入数据（{vals_zh}）。",
                               f"{name}, row {t['row']} '{t['label']}' is a total row, left out of the data ({vals})."))  # fmt: skip
-        if r.code_changes is not None:
-            for ch in r.code_changes.itertuples():
-                out.append(Notice("code_changes",
-                    f"已撤销的代码 {ch.old_code} {ch.old_name} 按其继承单位 {ch.new_code} {ch.new_name}（{ch.year} 年调整）计（{ch.rows} 行）。",
-                    f"Abolished code {ch.old_code} {ch.old_name} counted as its successor {ch.new_code} {ch.new_name} (changed {ch.year}; {ch.rows} rows)."))  # fmt: skip
+        out.extend(code_change_notices(r.code_changes))
         if r.period:
             src_zh = "标题" if r.period.get("from") == "title" else "参数 period"
             src_en = "the title" if r.period.get("from") == "title" else "the period parameter"

@@ -32,7 +32,6 @@ import pandas as pd
 
 from qualitykit.data import regions
 from qualitykit.errors import ParameterError
-from qualitykit.paths import data_dir
 
 __all__ = [
     "NON_STANDARD_WORDS",
@@ -90,29 +89,15 @@ def _stem(name: str) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
-@cache
 def code_changes() -> pd.DataFrame:
-    """The crosswalk of abolished codes (``data/regions/code_changes.csv``; sources per row in
-    ``source``): ``old_code, old_name, new_code, new_name, year`` (first year of the successor),
+    """The crosswalk of abolished codes (:func:`qualitykit.data.regions.code_changes`, its one
+    home): ``old_code, old_name, new_code, new_name, year`` (first year of the successor),
     ``change`` (renamed / recoded / merged), ``source``, ``note``."""
-    df = pd.read_csv(
-        data_dir() / "regions" / "code_changes.csv", dtype="string", keep_default_na=False
-    )
-    return df.astype({"year": "int64"})
+    return regions.code_changes()
 
 
-@cache
 def _successors() -> dict[str, tuple[str, int]]:
-    cc = code_changes()
-    step = dict(zip(cc["old_code"], zip(cc["new_code"], cc["year"], strict=True), strict=True))
-    out = {}
-    for old in step:
-        code, year, seen = old, 0, set()
-        while code in step and code not in seen:  # follow chains to the current code
-            seen.add(code)
-            code, year = step[code][0], int(step[code][1])
-        out[old] = (code, year)
-    return out
+    return regions.successors()
 
 
 def map_codes(codes: pd.Series) -> tuple[pd.Series, pd.DataFrame]:

@@ -81,7 +81,8 @@ def region_name(code: str | None) -> str | None:
 def _county_parents() -> pd.DataFrame:
     """Long table ``region_code → ancestor`` for every county-level code (self, city, province,
     nation), one row per distinct pair."""
-    c = regions.counties()[["region_code", "city_code", "province_code"]].astype("string")
+    c = regions.counties(with_successors=True)[["region_code", "city_code", "province_code"]]
+    c = c.astype("string")
     parts = [
         pd.DataFrame({"region_code": c["region_code"], "ancestor": c[col]})
         for col in ("region_code", "city_code", "province_code")
@@ -100,7 +101,7 @@ def _county_parents() -> pd.DataFrame:
 
 @cache
 def _county_codes() -> frozenset[str]:
-    return frozenset(regions.counties()["region_code"].astype(str))
+    return frozenset(regions.counties(with_successors=True)["region_code"].astype(str))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -226,7 +226,7 @@ def check_unit(src: Source | None, code: object, what: str = "region_code") -> s
     if isinstance(code, str) and _declared(src, code) is not None:
         return code
     try:
-        return regions.check_code(code, what)
+        return regions.check_code(code, what) if src is None else src.check_code(code, what)
     except errors.ParameterError as exc:
         declared = [] if src is None else list(src.declared["code"].astype(str))
         extra = f" nor a declared unit ({', '.join(declared)})" if declared else ""
