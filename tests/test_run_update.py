@@ -201,19 +201,19 @@ def test_the_prepare_hook_rebuilds_only_the_parts_of_changed_provinces(tmp_path,
     a second run reuses every part, a run after one province's correction rebuilds that
     province's part (and those that read the nation's data: Longwan's targets compare with it),
     and the context written is the same bytes as one built from scratch."""
-    from qualitykit.report import district, sources
+    from qualitykit.report import district, district_parts, sources
 
     data = tmp_path / "data"
     shutil.copytree(sources.resolve_source("sample:tiny"), data)
     sets = [{"region_code": c, "data_source": str(data)} for c in ("330302", "330303", "110101")]
     built: list[str] = []
-    part = district._province_part
+    part = district_parts.province_part
 
     def recorded(prov, *args, **kwargs):
         built.append(prov)
         return part(prov, *args, **kwargs)
 
-    monkeypatch.setattr(district, "_province_part", recorded)
+    monkeypatch.setattr(district_parts, "province_part", recorded)
 
     def prepare(run_dir: Path, cached: bool = True) -> dict[str, bytes]:
         built.clear()

@@ -228,7 +228,8 @@ def build_context(
     With ``cache`` (the batch runner's :func:`prepare`), each province's part — its units'
     comparison, funnel lines, pooled rows and scorecards — is reused from an earlier run when
     its units' counts, its data slice, the parameters and the code are the same
-    (:class:`~qualitykit.report.district_inputs.PartCache`); the result is the same."""
+    (:class:`~qualitykit.report.district_parts.PartCache`); the result is the same."""
+    from qualitykit.report import district_parts as parts
     from qualitykit.report import sources
     from qualitykit.report.framework import check_levels
     from qualitykit.stats import metrics
@@ -257,8 +258,8 @@ def build_context(
         units = units.drop(columns="province_code").reset_index(drop=True)
 
         def part(prov: str = prov, units: pd.DataFrame = units) -> tuple[Any, ...]:
-            return _province_part(prov, units, src, complete, k_pp, (year_from, year_to),
-                                  registry if scorecards else None)  # fmt: skip
+            return parts.province_part(prov, units, src, complete, k_pp, (year_from, year_to),
+                                       registry if scorecards else None)  # fmt: skip
 
         use_cache = cache is not None and complete and src.dataset is not None
         tab, grid, rows, card, _ = (
@@ -308,93 +309,6 @@ def _published(src: Any, code: str, years: tuple[int, int]) -> Any:
         return None
     fig = src.parent_figure(code, years)
     return fig if fig.kind == "published" else None
-
-
-def _province_part(
-    prov: str,
-    units: pd.DataFrame,
-    src: Any,
-    complete: bool,
-    k_pp: float,
-    years: tuple[int, int],
-    registry: list[Any] | None,
-) -> tuple[Any, ...]:
-    """One province's part of :func:`build_context`: its units' comparison table and funnel
-    lines (None without units), its pooled rows of ``areas``, its district scorecards (None
-    without ``registry`` — a list holding the targets once read — or without a target) and the
-    regions whose records the scorecards read (None: unknown)."""
-    from qualitykit.report import sources
-
-    card, read = (
-        (None, set()) if registry is None else _province_card(prov, src, years[1], registry)
-    )
-    parent = prov if complete else (sources.common_parent(src, list(units["region_code"])) or prov)
-    total = units[["batches", "passed"]].sum()
-    if units.empty:
-        rows = [_area_row(prov, prov, 0, 0, (regions.name(prov), regions.name(prov, "en")),
-                          "data_total", "synthetic sample")] if complete else []  # fmt: skip
-        return None, None, rows, card, read
-    published = None if complete else _published(src, parent, years)
-    cmp = compare_units(
-        units,
-        k_pp=k_pp,
-        **(
-            {"parent_batches": published.batches, "parent_passed": published.passed}
-            if published is not None and published.batches and published.passed is not None
-            else {}
-        ),
-    )
-    if complete:
-        label = (regions.name(parent), regions.name(parent, "en"))
-        rows = [_area_row(prov, parent, total["batches"], total["passed"], label,
-                          "data_total", "synthetic sample", cmp.overdispersion)]  # fmt: skip
-    else:
-        own = sources.own_total(src, parent, years)
-        rows = [_area_row(prov, parent, total["batches"], total["passed"],
-                          (own.label_zh, own.label_en), "data_total", "these data",
-                          cmp.overdispersion)]  # fmt: skip
-        if published is not None and published.batches and published.passed is not None:
-            rows.append(_area_row(prov, parent, published.batches, published.passed,
-                                  (published.label_zh, published.label_en), "published",
-                                  published.source))  # fmt: skip
-    tab = cmp.table
-    codes = [str(c) for c in tab["region_code"]]
-    tab.insert(1, "name_zh", pd.array([sources.unit_name(src, c) for c in codes], "string"))
-    tab.insert(2, "name_en", pd.array([sources.unit_name(src, c, "en") for c in codes], "string"))
-    tab.insert(3, "city_code", pd.array([sources.unit_city(src, c) for c in codes], "string"))
-    tab.insert(4, "province_code", prov)
-    if not complete:
-        tab["parent_code"] = parent
-    return tab, cmp.grid.assign(province_code=prov), rows, card, read
-
-
-def _province_card(
-    prov: str, src: Any, as_of: int, registry: list[Any]
-) -> tuple[pd.DataFrame | None, set[str] | None]:
-    """The district scorecards of one province (:func:`qualitykit.policy.scorecard.
-    scorecard_for_districts`, as of ``as_of``; None when no target applies) and the regions
-    whose data they read (None: unknown); ``registry`` holds the targets once read (an empty
-    list: read them now)."""
-    from qualitykit.policy import scorecard
-    from qualitykit.policy import targets as tg
-    from qualitykit.report.helpers import scorecard_provider
-    from qualitykit.report.sources import is_complete
-
-    if not registry:
-        registry.append(tg.load_registry())
-    if is_complete(src):  # the sample: its records, as the scorecard reads them
-        from qualitykit.report.district_inputs import ReadsRecorded
-
-        provider = ReadsRecorded(
-            scorecard.SampleProvider(None if src.location is None else src.dataset)
-        )
-    else:
-        provider = scorecard_provider(src)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", QualityKitWarning)
-        card = scorecard.scorecard_for_districts(prov, provider, registry=registry[0], as_of=as_of)
-    read = getattr(provider, "regions", None)
-    return (card if card is not None and len(card) else None), read
 
 
 def write_context(context: Context, folder: str | Path) -> Path:
@@ -489,7 +403,7 @@ def prepare(
     :func:`~qualitykit.run.manifest.data_fingerprint`) and ``versions`` (package versions and
     code fingerprint), each province's part is kept in ``<run_dir>/shared/district_parts`` and
     reused by the next run into the same folder (``--update``, ``--resume``) while its inputs
-    are unchanged (:class:`~qualitykit.report.district_inputs.PartCache`)."""
+    are unchanged (:class:`~qualitykit.report.district_parts.PartCache`)."""
     from qualitykit.report import sources
 
     groups: dict[str, dict[str, Any]] = {}
@@ -506,7 +420,7 @@ def prepare(
         g["provinces"].add(sources.unit_province(g["src"], code))
     cache = None
     if data_fingerprint is not None:
-        from qualitykit.report.district_inputs import PARTS_DIR, PartCache
+        from qualitykit.report.district_parts import PARTS_DIR, PartCache
 
         cache = PartCache(Path(run_dir) / "shared" / PARTS_DIR, data_fingerprint, versions or {})
     merged: Context | None = None

@@ -9,22 +9,19 @@ fingerprint of the rows of the shared context it reads; it records both with the
 parameters, package versions or qualitykit code changed (:mod:`qualitykit.run.manifest`).
 
 The prepare hook itself keeps each province's part of the context between runs of one run
-folder (:class:`PartCache`), so that an update after one province's data changed rebuilds that
-province's part only.
+folder (:class:`qualitykit.report.district_parts.PartCache`), so that an update after one
+province's data changed rebuilds that province's part only.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from qualitykit.atomic import write_bytes
 from qualitykit.data import regions
 from qualitykit.errors import ParameterError
 from qualitykit.report import district
@@ -109,94 +106,3 @@ def _frame_print(frame: pd.DataFrame) -> str:
     if len(frame):
         h.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
     return h.hexdigest()
-
-
-PARTS_DIR = "district_parts"
-
-
-class PartCache:
-    """Each province's part of a context (``_province_part`` of :mod:`qualitykit.report.district`),
-    kept between the runs of one run folder in ``<run>/shared/district_parts/<context
-    key>-<province>.pickle`` and reused while its stamp is unchanged: the context's parameters,
-    the province, its units' counts (its funnel, ranks and pooled rows follow from them), the
-    package versions and qualitykit's code, and the fingerprint of the data its scorecards read
-    — the province's slice (hive partition ``province=<code>`` of the records plus the files
-    outside partitions), or the slices of every province when they read beyond it (Longwan's
-    targets compare with the nation). The files are written and read by the runner only, in its
-    own run folder (pickle: a frame comes back exactly as it was, types included, so that the
-    context is the same bytes as a full rebuild)."""
-
-    def __init__(self, folder: Path, fingerprint: Any, versions: Mapping[str, Any]) -> None:
-        self.folder = folder
-        self.fingerprint = fingerprint
-        self.versions = json.dumps(dict(versions), sort_keys=True, default=str)
-        self.used: set[str] = set()
-        self.prints: dict[tuple[str, str], str] = {}  # (data, province) → its slice's print
-        self.reused: list[str] = []
-        self.rebuilt: list[str] = []
-
-    def _stamp(
-        self, key: str, prov: str, units: pd.DataFrame, dataset: Path, slices: Sequence[str]
-    ) -> str:
-        h = hashlib.sha256(json.dumps([key, prov, self.versions, list(slices)]).encode())
-        h.update(repr([(str(c), str(t)) for c, t in units.dtypes.items()]).encode())
-        h.update(pd.util.hash_pandas_object(units, index=False).to_numpy().tobytes())
-        for s in slices:
-            if (str(dataset), s) not in self.prints:
-                self.prints[str(dataset), s] = str(self.fingerprint([dataset], f"province={s}"))
-            h.update(self.prints[str(dataset), s].encode())
-        return h.hexdigest()
-
-    def part(
-        self,
-        key: str,
-        prov: str,
-        units: pd.DataFrame,
-        dataset: Path,
-        build: Callable[[], tuple[Any, ...]],
-        provinces: Sequence[str],
-    ) -> tuple[Any, ...]:
-        """The part of ``prov`` (``build()`` gives it: tables …, and last the regions its
-        scorecards read, None if unknown), reused or built and kept; ``provinces``: those of the
-        data."""
-        import pickle
-
-        path = self.folder / f"{key}-{prov}.pickle"
-        self.used.add(path.name)
-        with contextlib.suppress(Exception):  # absent, cut short or from other versions: rebuilt
-            saved = pickle.loads(path.read_bytes())
-            if saved["stamp"] == self._stamp(key, prov, units, dataset, saved["slices"]):
-                self.reused.append(prov)
-                return tuple(saved["part"])
-        part = build()
-        self.rebuilt.append(prov)
-        read = part[-1]
-        if read is None:
-            path.unlink(missing_ok=True)
-            return part
-        own = all(r != regions.NATIONAL_CODE and r[:2] == prov[:2] for r in read)
-        slices = [prov] if own else sorted(set(provinces) | {prov})
-        stamp = self._stamp(key, prov, units, dataset, slices)
-        saved = {"stamp": stamp, "slices": slices, "part": part}
-        write_bytes(path, pickle.dumps(saved, protocol=pickle.HIGHEST_PROTOCOL))
-        return part
-
-    def forget_unused(self) -> None:
-        """Remove the kept parts this run did not use (provinces or parameters no longer run)."""
-        if self.folder.is_dir():
-            for f in self.folder.glob("*.pickle"):
-                if f.name not in self.used:
-                    f.unlink(missing_ok=True)
-
-
-class ReadsRecorded:
-    """A scorecard data provider that records the regions it was asked about (a province's
-    cached scorecards are valid for its own data slice only if it read nothing else)."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.label, self.indicators = inner, inner.label, inner.indicators
-        self.regions: set[str] = set()
-
-    def observe(self, requests: pd.DataFrame) -> Any:
-        self.regions.update(str(c) for c in requests["region_code"].dropna())
-        return self.inner.observe(requests)
