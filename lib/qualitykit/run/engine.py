@@ -152,10 +152,14 @@ class WarmKernel:
         msg_id = self.control.execute(code, store_history=False, allow_stdin=False)
         self._await_reply(msg_id, timeout, "set-up")
 
-    def _await_reply(self, msg_id: str, timeout: float, what: str) -> None:
+    def _await_reply(
+        self, msg_id: str, timeout: float, what: str, retry_aborted: bool = False
+    ) -> bool:
         """Wait for the shell reply to request ``msg_id``; raise :class:`KernelGone` if it failed,
-        the kernel died or ``timeout`` seconds passed. (Its IOPub messages are left to the cell
-        loop, which skips the messages of other requests.)"""
+        the kernel died or ``timeout`` seconds passed; with ``retry_aborted`` return False for a
+        request the kernel aborted (ipykernel aborts requests that arrive just after a cell
+        failed with ``stop_on_error``), else True. (Its IOPub messages are left to the cell loop,
+        which skips the messages of other requests.)"""
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -166,8 +170,14 @@ class WarmKernel:
                 continue
             if reply["parent_header"].get("msg_id") == msg_id:
                 break
-        if reply["content"]["status"] != "ok":
-            raise KernelGone(f"kernel {what} failed: {reply['content'].get('evalue', '')}")
+        status = reply["content"]["status"]
+        if status == "aborted" and retry_aborted:
+            return False
+        if status != "ok":
+            raise KernelGone(
+                f"kernel {what} failed ({status}): {reply['content'].get('evalue', '')}"
+            )
+        return True
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -183,10 +193,16 @@ class WarmKernel:
         keeps only the messages of its own requests)."""
         if not self.alive():
             self.restart()
-        msg_id = self.control.execute(
-            _RESET_CODE.format(cwd=str(cwd)), silent=True, store_history=False, allow_stdin=False
-        )
-        self._await_reply(msg_id, 60, "reset")
+        for attempt in range(3):  # a request right after a failed cell may be aborted: again
+            msg_id = self.control.execute(
+                _RESET_CODE.format(cwd=str(cwd)),
+                silent=True,
+                store_history=False,
+                allow_stdin=False,
+            )
+            if self._await_reply(msg_id, 60, "reset", retry_aborted=attempt < 2):
+                return
+            time.sleep(0.1)
 
     def kill(self) -> None:
         """Kill the kernel and every process it started, now (the per-notebook watchdog calls
