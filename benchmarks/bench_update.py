@@ -71,7 +71,10 @@ def main() -> int:
     t0, c0 = time.perf_counter(), _cpu()
     full = run.run_batch(NOTEBOOK, sets, out, run.RunOptions(**opts))
     t_full, c_full = time.perf_counter() - t0, _cpu() - c0
-    print(f"full run:  {t_full:7.1f} s wall, {c_full:7.1f} s CPU; {full.manifest['counts']}")
+    print(
+        f"full run:  {t_full:7.1f} s wall, {c_full:7.1f} s CPU; {full.manifest['counts']}; "
+        f"prepare hook {full.manifest['run']['prepare_s']:.2f} s"
+    )
 
     from run_helpers import correct_province
 
@@ -81,7 +84,8 @@ def main() -> int:
     t_upd, c_upd = time.perf_counter() - t0, _cpu() - c0
     reasons = upd.manifest["run"]["reasons"]
     print(
-        f"--update:  {t_upd:7.1f} s wall, {c_upd:7.1f} s CPU; {json.dumps(reasons, ensure_ascii=False)}"
+        f"--update:  {t_upd:7.1f} s wall, {c_upd:7.1f} s CPU; {json.dumps(reasons, ensure_ascii=False)}; "
+        f"prepare hook {upd.manifest['run']['prepare_s']:.2f} s"
     )
     print(f"  (corrected districts {touched[0]} and {touched[1]} of {args.province})")
     print(

@@ -204,3 +204,45 @@ def test_preloaded_modules_exist():
 
     missing = [name for name in engine.PRELOAD if importlib.util.find_spec(name) is None]
     assert missing == []
+
+
+def test_reset_restores_the_settings_a_notebook_changed_and_remembers_transforms(
+    tmp_path, monkeypatch
+):
+    """``reset`` restores only the matplotlib settings that differ from the baseline — all of
+    them —, and the kernel's static input transformations are remembered per source with the
+    same result as IPython's own."""
+    from types import SimpleNamespace
+
+    import matplotlib
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    from qualitykit.run import _warm
+
+    monkeypatch.chdir(tmp_path)  # reset changes the working folder
+    ip = SimpleNamespace(
+        user_ns={"_oh": {}, "_ih": [""]},
+        execution_count=5,
+        input_transformer_manager=TransformerManager(),
+    )
+    saved = dict(_warm._STATE)
+    with matplotlib.rc_context():
+        try:
+            _warm.baseline(ip, ())
+            before = dict(matplotlib.rcParams)
+            matplotlib.rcParams["lines.linewidth"] = 7.5
+            matplotlib.rcParams["axes.prop_cycle"] = matplotlib.cycler(color=["r", "g"])
+            matplotlib.rcParams["font.family"] = ["serif"]
+            ip.user_ns["x"] = 1
+            _warm.reset(ip, str(tmp_path))
+            assert dict(matplotlib.rcParams) == before
+            assert "x" not in ip.user_ns and ip.execution_count == 1
+            source = "%matplotlib inline\n!echo hi\nx = 1\n"
+            transform = ip.input_transformer_manager.transform_cell
+            assert transform(source) == TransformerManager().transform_cell(source)
+            assert "run_line_magic" in transform(source)
+            assert transform(source) is transform(source)  # remembered
+        finally:
+            _warm._STATE.pop("warnings").__exit__(None, None, None)
+            _warm._STATE.clear()
+            _warm._STATE.update(saved)

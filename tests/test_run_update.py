@@ -193,3 +193,42 @@ def test_update_of_the_district_briefs_equals_a_full_re_run(tmp_path):
     assert sorted(after_update) == sorted(after_full)
     differ = [rel for rel in after_full if after_update[rel] != after_full[rel]]
     assert differ == []
+
+
+@pytest.mark.slow
+def test_the_prepare_hook_rebuilds_only_the_parts_of_changed_provinces(tmp_path, monkeypatch):
+    """The district prepare hook keeps each province's part of the context in the run folder:
+    a second run reuses every part, a run after one province's correction rebuilds that
+    province's part (and those that read the nation's data: Longwan's targets compare with it),
+    and the context written is the same bytes as one built from scratch."""
+    from qualitykit.report import district, district_parts, sources
+
+    data = tmp_path / "data"
+    shutil.copytree(sources.resolve_source("sample:tiny"), data)
+    sets = [{"region_code": c, "data_source": str(data)} for c in ("330302", "330303", "110101")]
+    built: list[str] = []
+    part = district_parts.province_part
+
+    def recorded(prov, *args, **kwargs):
+        built.append(prov)
+        return part(prov, *args, **kwargs)
+
+    monkeypatch.setattr(district_parts, "province_part", recorded)
+
+    def prepare(run_dir: Path, cached: bool = True) -> dict[str, bytes]:
+        built.clear()
+        extra = {"data_fingerprint": manifest.data_fingerprint, "versions": {"code": "x"}}
+        shared = district.prepare(run_dir=run_dir, parameter_sets=sets, **(extra if cached else {}))
+        folder = Path(shared["context_path"])
+        return {f.name: f.read_bytes() for f in sorted(folder.iterdir())}
+
+    first = prepare(tmp_path / "run")
+    assert sorted(built) == ["110000", "330000"]
+    assert prepare(tmp_path / "run") == first
+    assert built == []  # every part reused
+    correct_province(data, "110000")
+    updated = prepare(tmp_path / "run")
+    assert "110000" in built
+    assert set(built) <= {"110000", "330000"}
+    assert updated == prepare(tmp_path / "fresh", cached=False)
+    assert updated["units.parquet"] != first["units.parquet"]  # the correction shows

@@ -211,6 +211,7 @@ def build_context(
     units_file: str = DEFAULTS["units_file"],
     parent_figure_file: str = DEFAULTS["parent_figure_file"],
     scorecards: bool = True,
+    cache: Any = None,
 ) -> Context:
     """The shared context of the districts of ``provinces`` (codes ``PP0000``) for one set of
     parameters: the data's units counted once (for the sample's layout one read of two columns
@@ -222,7 +223,13 @@ def build_context(
     province, compared with the province; for a user's table the units it holds (a declared
     non-standard unit among them, as a unit of its own), compared with the smallest division that
     holds them all, labelled as the data's own total of it ("本数据中巴中市合计"), or with a published
-    figure of that division given in ``parent_figure_file`` (the "k pp above" gap then uses it)."""
+    figure of that division given in ``parent_figure_file`` (the "k pp above" gap then uses it).
+
+    With ``cache`` (the batch runner's :func:`prepare`), each province's part — its units'
+    comparison, funnel lines, pooled rows and scorecards — is reused from an earlier run when
+    its units' counts, its data slice, the parameters and the code are the same
+    (:class:`~qualitykit.report.district_parts.PartCache`); the result is the same."""
+    from qualitykit.report import district_parts as parts
     from qualitykit.report import sources
     from qualitykit.report.framework import check_levels
     from qualitykit.stats import metrics
@@ -239,58 +246,31 @@ def build_context(
     by_unit = _counts_by_unit(src, (year_from, year_to), levels)
     prov_of = {c: sources.unit_province(src, c) for c in by_unit["region_code"].unique()}
     by_unit = by_unit.assign(province_code=by_unit["region_code"].map(prov_of).astype("string"))
-    unit_tables, grids, areas = [], [], []
+    unit_tables, grids, areas, cards = [], [], [], []
     if complete:
         national = by_unit[["batches", "passed"]].sum()
         areas.append(_area_row(regions.NATIONAL_CODE, regions.NATIONAL_CODE, national["batches"], national["passed"],
                                ("全国", "China"), "data_total", "synthetic sample"))  # fmt: skip
+    registry: list[Any] = []  # the targets, read once and only when a scorecard is made
+    in_data = sorted(str(p) for p in by_unit["province_code"].dropna().unique())
     for prov in provinces:
         units = by_unit[(by_unit["province_code"] == prov) & (by_unit["batches"] > 0)]
         units = units.drop(columns="province_code").reset_index(drop=True)
-        parent = (
-            prov if complete else (sources.common_parent(src, list(units["region_code"])) or prov)
+
+        def part(prov: str = prov, units: pd.DataFrame = units) -> tuple[Any, ...]:
+            return parts.province_part(prov, units, src, complete, k_pp, (year_from, year_to),
+                                       registry if scorecards else None)  # fmt: skip
+
+        use_cache = cache is not None and complete and src.dataset is not None
+        tab, grid, rows, card, _ = (
+            cache.part(key, prov, units, src.dataset, part, in_data) if use_cache else part()
         )
-        total = units[["batches", "passed"]].sum()
-        if units.empty:
-            if complete:
-                areas.append(_area_row(prov, prov, 0, 0, (regions.name(prov), regions.name(prov, "en")),
-                                       "data_total", "synthetic sample"))  # fmt: skip
-            continue
-        published = None if complete else _published(src, parent, (year_from, year_to))
-        cmp = compare_units(
-            units,
-            k_pp=k_pp,
-            **(
-                {"parent_batches": published.batches, "parent_passed": published.passed}
-                if published is not None and published.batches and published.passed is not None
-                else {}
-            ),
-        )
-        if complete:
-            label = (regions.name(parent), regions.name(parent, "en"))
-            areas.append(_area_row(prov, parent, total["batches"], total["passed"], label,
-                                   "data_total", "synthetic sample", cmp.overdispersion))  # fmt: skip
-        else:
-            own = sources.own_total(src, parent, (year_from, year_to))
-            areas.append(_area_row(prov, parent, total["batches"], total["passed"],
-                                   (own.label_zh, own.label_en), "data_total", "these data",
-                                   cmp.overdispersion))  # fmt: skip
-            if published is not None and published.batches and published.passed is not None:
-                areas.append(_area_row(prov, parent, published.batches, published.passed,
-                                       (published.label_zh, published.label_en), "published",
-                                       published.source))  # fmt: skip
-        tab = cmp.table
-        codes = [str(c) for c in tab["region_code"]]
-        tab.insert(1, "name_zh", pd.array([sources.unit_name(src, c) for c in codes], "string"))
-        tab.insert(
-            2, "name_en", pd.array([sources.unit_name(src, c, "en") for c in codes], "string")
-        )
-        tab.insert(3, "city_code", pd.array([sources.unit_city(src, c) for c in codes], "string"))
-        tab.insert(4, "province_code", prov)
-        if not complete:
-            tab["parent_code"] = parent
-        unit_tables.append(tab)
-        grids.append(cmp.grid.assign(province_code=prov))
+        areas.extend(rows)
+        if tab is not None:
+            unit_tables.append(tab)
+            grids.append(grid)
+        if card is not None and len(card):
+            cards.append(card)
     area = pd.DataFrame(areas)
     if len(area):
         area["batches"] = area["batches"].astype("int64")
@@ -303,7 +283,9 @@ def build_context(
         area.insert(6, "ci_upper", ci["ci_upper"].to_numpy())
     units_all = pd.concat(unit_tables, ignore_index=True) if unit_tables else pd.DataFrame()
     grid_all = pd.concat(grids, ignore_index=True) if grids else pd.DataFrame()
-    card = _district_scorecards(provinces, src, (year_from, year_to)) if scorecards else None
+    card = pd.concat(cards, ignore_index=True) if cards else None
+    if card is not None:
+        card = card.astype({c: "string" for c in card.columns if card[c].dtype == object})
     frames = [units_all, grid_all, area] + ([card] if card is not None else [])
     for f in frames:
         f.insert(0, "context", key)
@@ -327,32 +309,6 @@ def _published(src: Any, code: str, years: tuple[int, int]) -> Any:
         return None
     fig = src.parent_figure(code, years)
     return fig if fig.kind == "published" else None
-
-
-def _district_scorecards(
-    provinces: Sequence[str], src: Any, years: tuple[int, int]
-) -> pd.DataFrame | None:
-    """District scorecards (:func:`qualitykit.policy.scorecard.scorecard_for_districts`, one call per
-    province), or None when no target applies to any district."""
-    from qualitykit.policy import scorecard
-    from qualitykit.report.helpers import scorecard_provider
-    from qualitykit.report.sources import is_complete
-
-    if is_complete(src):  # the sample: its records, as the scorecard reads them
-        provider = scorecard.SampleProvider(None if src.location is None else src.dataset)
-    else:
-        provider = scorecard_provider(src)
-    frames = []
-    for prov in provinces:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", QualityKitWarning)
-            card = scorecard.scorecard_for_districts(prov, provider, as_of=years[1])
-        if card is not None and len(card):
-            frames.append(card)
-    if not frames:
-        return None
-    out = pd.concat(frames, ignore_index=True)
-    return out.astype({c: "string" for c in out.columns if out[c].dtype == object})
 
 
 def write_context(context: Context, folder: str | Path) -> Path:
@@ -430,7 +386,12 @@ def _data_params(params: Mapping[str, Any]) -> dict[str, str]:
 
 
 def prepare(
-    *, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]], **_: Any
+    *,
+    run_dir: str | Path,
+    parameter_sets: Sequence[Mapping[str, Any]],
+    data_fingerprint: Any = None,
+    versions: Mapping[str, Any] | None = None,
+    **_: Any,
 ) -> dict[str, Any]:
     """The batch runner's once-per-run hook (``qualitykit.prepare: "qualitykit.report.district:prepare"``).
 
@@ -438,7 +399,11 @@ def prepare(
     :data:`DEFAULTS`), builds one context per group for the provinces of its districts (a
     declared non-standard unit: the province it lies in), writes them to
     ``<run_dir>/shared/district_context`` and returns ``{"context_path": <that folder>}`` for
-    every task. Works for records and counts alike."""
+    every task. Works for records and counts alike. Given ``data_fingerprint`` (the runner's
+    :func:`~qualitykit.run.manifest.data_fingerprint`) and ``versions`` (package versions and
+    code fingerprint), each province's part is kept in ``<run_dir>/shared/district_parts`` and
+    reused by the next run into the same folder (``--update``, ``--resume``) while its inputs
+    are unchanged (:class:`~qualitykit.report.district_parts.PartCache`)."""
     from qualitykit.report import sources
 
     groups: dict[str, dict[str, Any]] = {}
@@ -448,17 +413,26 @@ def prepare(
         if not isinstance(code, str):
             continue
         key = context_key(**params)
-        g = groups.setdefault(key, {"params": params, "provinces": set()})
-        src = sources.open_data(params["data_source"], **_data_params(params))
-        g["provinces"].add(sources.unit_province(src, code))
+        if key not in groups:  # the data opened once per group
+            src = sources.open_data(params["data_source"], **_data_params(params))
+            groups[key] = {"params": params, "provinces": set(), "src": src}
+        g = groups[key]
+        g["provinces"].add(sources.unit_province(g["src"], code))
+    cache = None
+    if data_fingerprint is not None:
+        from qualitykit.report.district_parts import PARTS_DIR, PartCache
+
+        cache = PartCache(Path(run_dir) / "shared" / PARTS_DIR, data_fingerprint, versions or {})
     merged: Context | None = None
     for g in groups.values():
-        ctx = build_context(sorted(g["provinces"]), **g["params"])
+        ctx = build_context(sorted(g["provinces"]), **g["params"], cache=cache)
         merged = ctx if merged is None else _merge(merged, ctx)
     if merged is None:
         merged = Context(pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), None, {})
     folder = Path(run_dir) / "shared" / CONTEXT_DIR
     write_context(merged, folder)
+    if cache is not None:
+        cache.forget_unused()
     return {"context_path": str(folder)}
 
 

@@ -7,6 +7,10 @@ the runner asks it, for every brief, which partition of the data the brief reads
 fingerprint of the rows of the shared context it reads; it records both with the brief and, in
 ``--update`` mode, rebuilds exactly the briefs whose data slice, context rows, notebook,
 parameters, package versions or qualitykit code changed (:mod:`qualitykit.run.manifest`).
+
+The prepare hook itself keeps each province's part of the context between runs of one run
+folder (:class:`qualitykit.report.district_parts.PartCache`), so that an update after one
+province's data changed rebuilds that province's part only.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def report_inputs(
 
     path = str(shared.get("context_path") or "")
     contexts: dict[str, _ContextPrints | None] = {}
+    opened: dict[str, Any] = {}
     out: list[dict[str, Any]] = []
     for pset in parameter_sets:
         code = pset.get("region_code")
@@ -46,7 +51,9 @@ def report_inputs(
             continue
         params = {k: pset.get(k, v) for k, v in district.DEFAULTS.items()}
         key = district.context_key(**params)
-        src = sources.open_data(params["data_source"], **district._data_params(params))
+        if key not in opened:  # the data opened once per context
+            opened[key] = sources.open_data(params["data_source"], **district._data_params(params))
+        src = opened[key]
         province = sources.unit_province(src, code)
         if key not in contexts:
             try:

@@ -129,7 +129,12 @@ class WarmKernel:
         self.control = self.km.blocking_client()
         self.control.start_channels()
         self.control.wait_for_ready(timeout=self.startup_timeout)
-        self._execute(_BASELINE_CODE.format(preload=PRELOAD), timeout=self.startup_timeout)
+        # the kernel imports the scientific stack while this process imports what it needs
+        msg_id = self.control.execute(
+            _BASELINE_CODE.format(preload=PRELOAD), store_history=False, allow_stdin=False
+        )
+        _preimport()
+        self._await_reply(msg_id, self.startup_timeout, "set-up")
         reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
         self.language_info = reply["content"].get("language_info", {})
 
@@ -144,11 +149,35 @@ class WarmKernel:
         return self._async_client
 
     def _execute(self, code: str, timeout: float) -> None:
-        reply = self.control.execute_interactive(
-            code, timeout=timeout, store_history=False, output_hook=lambda m: None
-        )
-        if reply["content"]["status"] != "ok":
-            raise KernelGone(f"kernel set-up failed: {reply['content'].get('evalue', '')}")
+        msg_id = self.control.execute(code, store_history=False, allow_stdin=False)
+        self._await_reply(msg_id, timeout, "set-up")
+
+    def _await_reply(
+        self, msg_id: str, timeout: float, what: str, retry_aborted: bool = False
+    ) -> bool:
+        """Wait for the shell reply to request ``msg_id``; raise :class:`KernelGone` if it failed,
+        the kernel died or ``timeout`` seconds passed; with ``retry_aborted`` return False for a
+        request the kernel aborted (ipykernel aborts requests that arrive just after a cell
+        failed with ``stop_on_error``), else True. (Its IOPub messages are left to the cell loop,
+        which skips the messages of other requests.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reply = self.control.shell_channel.get_msg(timeout=1.0)
+            except Empty:
+                if not self.alive() or time.monotonic() > deadline:
+                    raise KernelGone(f"the kernel did not answer ({what})") from None
+                continue
+            if reply["parent_header"].get("msg_id") == msg_id:
+                break
+        status = reply["content"]["status"]
+        if status == "aborted" and retry_aborted:
+            return False
+        if status != "ok":
+            raise KernelGone(
+                f"kernel {what} failed ({status}): {reply['content'].get('evalue', '')}"
+            )
+        return True
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -159,9 +188,21 @@ class WarmKernel:
             return False
 
     def reset(self, cwd: str | Path) -> None:
+        """Restore the baseline state before a notebook: one silent execute request whose reply
+        is awaited on the shell channel (its IOPub messages are skipped by the cell loop, which
+        keeps only the messages of its own requests)."""
         if not self.alive():
             self.restart()
-        self._execute(_RESET_CODE.format(cwd=str(cwd)), timeout=60)
+        for attempt in range(3):  # a request right after a failed cell may be aborted: again
+            msg_id = self.control.execute(
+                _RESET_CODE.format(cwd=str(cwd)),
+                silent=True,
+                store_history=False,
+                allow_stdin=False,
+            )
+            if self._await_reply(msg_id, 60, "reset", retry_aborted=attempt < 2):
+                return
+            time.sleep(0.1)
 
     def kill(self) -> None:
         """Kill the kernel and every process it started, now (the per-notebook watchdog calls
@@ -185,6 +226,19 @@ class WarmKernel:
     def restart(self) -> None:
         self.shutdown()
         self.start()
+
+
+def _preimport() -> None:
+    """Import (and build) what the worker needs for its first report — papermill, the HTML
+    renderer's templates and Markdown renderer — while its kernel starts."""
+    with contextlib.suppress(Exception):  # only an earlier start; a real failure shows later
+        import papermill.engines  # noqa: F401
+        from nbclient import exceptions  # noqa: F401
+
+        from qualitykit.report.publish import render_report
+
+        render_report(nbformat.v4.new_notebook(), title="")
+        register_engine()
 
 
 WARM_ENGINE = "qualitykit-warm"
@@ -282,6 +336,7 @@ def _run_cells(
 
     nb = nb_man.nb
     kc = warm.control
+    iopub = kc.iopub_channel
     if warm.language_info:
         nb.metadata["language_info"] = warm.language_info
     display_ids: dict[str, dict[int, list[int]]] = {}  # display id → cell index → output indices
@@ -305,8 +360,8 @@ def _run_cells(
             deadline = None if not cell_timeout else time.monotonic() + cell_timeout
             clear_next = False
             while True:
-                try:
-                    msg = kc.get_iopub_msg(timeout=0.5)
+                try:  # the channel's own (synchronous) get_msg: the client's wraps it in asyncio
+                    msg = iopub.get_msg(timeout=0.5)
                 except Empty:
                     if not warm.alive():
                         raise KernelGone("the kernel died") from None
@@ -352,7 +407,7 @@ def _run_cells(
                         )
                     cell.outputs.append(out)
             while True:  # the reply of this request (the shell channel answers in order)
-                reply = kc.get_shell_msg(timeout=cell_timeout or None)
+                reply = kc.shell_channel.get_msg(timeout=cell_timeout or None)
                 if reply["parent_header"].get("msg_id") == msg_id:
                     break
             if reply["content"]["status"] == "error" and not allow_error:

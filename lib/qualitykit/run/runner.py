@@ -106,11 +106,18 @@ def _prepare_hook(notebook: Path) -> Callable[..., dict[str, Any]] | None:
 
 
 def prepare_shared(
-    notebook: str | Path, run_dir: str | Path, parameter_sets: Sequence[Mapping[str, Any]]
+    notebook: str | Path,
+    run_dir: str | Path,
+    parameter_sets: Sequence[Mapping[str, Any]],
+    **extra: Any,
 ) -> dict[str, Any]:
     """The work shared by every task of a run, done once: the notebook's ``qualitykit.prepare``
-    hook called with every set's full parameters (the notebook's defaults filled in). Returns the
-    extra parameters for every task ({} without a hook), checked against the parameters cell."""
+    hook called with every set's full parameters (the notebook's defaults filled in) and
+    ``extra`` (the runner passes ``data_fingerprint``, :func:`~qualitykit.run.manifest.
+    data_fingerprint`, and ``versions``, the package versions and code fingerprint, with which a
+    hook may keep its work in ``<run>/shared`` between runs and redo only what changed; a hook
+    takes ``**_`` for what it does not use). Returns the extra parameters for every task ({}
+    without a hook), checked against the parameters cell."""
     notebook = Path(notebook)
     hook = _prepare_hook(notebook)
     if hook is None:
@@ -118,7 +125,9 @@ def prepare_shared(
     specs = notebook_parameters(notebook)
     defaults = {name: spec.default for name, spec in specs.items()}
     full = [{**defaults, **p} for p in parameter_sets]
-    shared = dict(hook(run_dir=Path(run_dir), parameter_sets=full, notebook=notebook) or {})
+    shared = dict(
+        hook(run_dir=Path(run_dir), parameter_sets=full, notebook=notebook, **extra) or {}
+    )
     check_parameter_sets(specs, [shared])
     return shared
 
@@ -258,13 +267,19 @@ def _run(
     removed = remove_leftovers(run_dir)
     shutil.rmtree(run_dir / folder.STAGING, ignore_errors=True)
 
+    packages, code = package_versions(), code_fingerprint()
     t_prepare = time.perf_counter()
-    shared = prepare_shared(notebook, run_dir, [t.params for t in tasks])
+    shared = prepare_shared(
+        notebook,
+        run_dir,
+        [t.params for t in tasks],
+        data_fingerprint=data_fingerprint,
+        versions={"packages": packages, "code": code},
+    )
     t_prepare = time.perf_counter() - t_prepare
 
     fingerprints = _DataFingerprints(opts.data_paths, shared, run_dir)
     reads = report_inputs(notebook, run_dir, [t.params for t in tasks], shared)
-    packages, code = package_versions(), code_fingerprint()
     todo: list[Task] = []
     for t, read in zip(tasks, reads, strict=True):
         inputs = task_inputs(
