@@ -38,3 +38,39 @@ def test_a_context_is_read_once_and_again_when_written_again(tmp_path):
     again = dc.read_context(folder, "k", "330000")
     assert again is not first
     assert again.units["pass_rate"].iloc[0] == 0.25
+
+
+def test_briefs_from_one_kept_context_equal_briefs_from_a_fresh_one(tmp_path):
+    """Districts of one province in both languages, read from one prepared folder (the context
+    and what the briefs derive from it per province are kept), give the briefs of an
+    interactive run, which builds its own context each time."""
+    from qualitykit.report import district
+    from qualitykit.report import framework as report
+
+    def start(code, lang):
+        return report.start("05_district_report", region_code=code, levels=("county",),
+                            years=(2015, 2024), data_source="sample:tiny", lang=lang,
+                            output_dir=str(tmp_path / code), record_columns=district.RECORD_COLUMNS,
+                            show_scope=False)  # fmt: skip
+
+    codes = ["330302", "330303", "330304"]
+    sets = [{"region_code": c, "data_source": "sample:tiny"} for c in codes]
+    folder = district.prepare(run_dir=tmp_path, parameter_sets=sets)["context_path"]
+    for lang in ("zh", "en", "zh"):
+        for code in codes:
+            kept = district.analyse(start(code, lang), context_path=folder)
+            fresh = district.analyse(start(code, lang))
+            assert kept.summary == fresh.summary
+            assert kept.parent == fresh.parent and kept.funnel_label == fresh.funnel_label
+            for name in ("areas", "position", "targets", "siblings"):
+                a, b = getattr(kept, name), getattr(fresh, name)
+                if a is None or b is None:
+                    assert a is None and b is None, name
+                    continue
+                cols = [c for c in a.columns if c != "context"]
+                pd.testing.assert_frame_equal(  # (text read from Parquet is StringDtype with NA)
+                    a[cols].reset_index(drop=True),
+                    b[cols].reset_index(drop=True),
+                    obj=name,
+                    check_dtype=False,
+                )

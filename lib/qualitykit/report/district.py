@@ -481,40 +481,51 @@ def _areas_rows(context: Context, province: str) -> pd.DataFrame:
     return areas
 
 
-def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
-    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
-    county-level ``region_code`` — a declared non-standard unit too — and ``years``), with the
-    shared context read from ``context_path`` (a :func:`prepare` folder) or built for its
-    province when empty. Records or counts; item counts of a counts folder give the Pareto."""
-    from qualitykit.report import sources
-    from qualitykit.report.framework import with_intervals
-    from qualitykit.stats import metrics, pareto, trends
+AREA_COLUMNS = ["area", "region_code", "name", "batches", "passed", "pass_rate", "ci_lower",
+                "ci_upper"]  # fmt: skip
 
-    src = ctx.data
-    code = ctx.region_code
-    complete = sources.is_complete(src)
-    province = sources.unit_province(src, code)
-    context = _context_for(ctx, context_path, k_pp)
-    key = next(iter(context.meta))
+
+@dataclass
+class _ProvinceView:
+    """What every brief of one province (in one language) takes from the shared context:
+    derived once per context and province (``Context.views``), not per district."""
+
+    prov_name: str
+    siblings: pd.DataFrame | None
+    grid: pd.DataFrame | None
+    areas_all: pd.DataFrame
+    parent_row: pd.DataFrame
+    parent: dict[str, Any]
+    funnel_label: str
+    area_rows: list[pd.DataFrame]
+    positions: dict[str, pd.DataFrame]
+    pooled: bool
+    cards: dict[str, pd.DataFrame] | None
+    no_card: pd.DataFrame | None
+
+
+def _province_view(context: Context, province: str, lang: str, complete: bool) -> _ProvinceView:
+    """The province's units, funnel lines, benchmark rows and scorecards of ``context``, with
+    the labels of ``lang`` (kept in ``context.views``)."""
+    key = (province, lang, complete)
+    hit = context.views.get(key)
+    if hit is not None:
+        return hit
     units = context.units
     siblings = units[units["province_code"] == province] if len(units) else None
     if siblings is not None and not len(siblings):
         siblings = None
     grid = context.grid[context.grid["province_code"] == province] if len(context.grid) else None
-    card = None
+    cards = no_card = None
     if context.scorecard is not None and "for_region_code" in context.scorecard:
-        card = context.scorecard[
-            (context.scorecard["for_region_code"] == code)
-            & (context.scorecard["status"] != "qualitative")
-        ].reset_index(drop=True)
-        card = card.drop(columns=["context"], errors="ignore")
-    lang = ctx.lang
-    name = sources.unit_name(src, code, lang)
+        sc = context.scorecard[context.scorecard["status"] != "qualitative"]
+        sc = sc.drop(columns=["context"], errors="ignore")
+        no_card = sc.iloc[0:0].reset_index(drop=True)
+        cards = {
+            str(c): g.reset_index(drop=True)
+            for c, g in sc.groupby("for_region_code", sort=False, observed=True)
+        }
     prov_name = regions.name(province, lang)
-    city = sources.unit_city(src, code)
-    y0, y1 = ctx.years
-    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
-    title = f"{name} · {'质量简报' if lang == 'zh' else 'quality brief'} {span}"
     areas_all = _areas_rows(context, province)
     own_rows = (
         areas_all[(areas_all["region_code"] != regions.NATIONAL_CODE)]
@@ -548,6 +559,55 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     funnel_label = (
         str(parent_row.iloc[0].get(f"label_{lang}", prov_name)) if len(parent_row) else prov_name
     )
+    rows = []
+    nation = areas_all[areas_all["region_code"] == regions.NATIONAL_CODE] if complete else None
+    for _, r in own_rows.iterrows():  # the benchmark(s): the province, or the data's parent
+        area = "province" if complete else f"parent_{r.get('kind', 'data_total')}"
+        label = prov_name if complete else str(r.get(f"label_{lang}", r.get("label_zh")))
+        rows.append(pd.DataFrame([r]).assign(area=area, name=label))
+    if nation is not None and len(nation):  # the sample covers the nation: its total is China's
+        rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
+    positions = {}
+    if siblings is not None:
+        rows_of = siblings.drop(columns=["context"])
+        positions = {
+            str(c): g for c, g in rows_of.groupby("region_code", sort=False, observed=True)
+        }
+    view = _ProvinceView(
+        prov_name, siblings, grid, areas_all, parent_row, parent, funnel_label,
+        [r[AREA_COLUMNS] for r in rows], positions,
+        siblings is not None and _pooled(siblings), cards, no_card,
+    )  # fmt: skip
+    context.views[key] = view
+    return view
+
+
+def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
+    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
+    county-level ``region_code`` — a declared non-standard unit too — and ``years``), with the
+    shared context read from ``context_path`` (a :func:`prepare` folder) or built for its
+    province when empty. Records or counts; item counts of a counts folder give the Pareto."""
+    from qualitykit.report import sources
+    from qualitykit.report.framework import with_intervals
+    from qualitykit.stats import metrics, pareto, trends
+
+    src = ctx.data
+    code = ctx.region_code
+    complete = sources.is_complete(src)
+    province = sources.unit_province(src, code)
+    context = _context_for(ctx, context_path, k_pp)
+    key = next(iter(context.meta))
+    lang = ctx.lang
+    view = _province_view(context, province, lang, complete)
+    siblings, grid = view.siblings, view.grid
+    parent_row, parent, funnel_label = view.parent_row, view.parent, view.funnel_label
+    card = view.cards.get(code, view.no_card) if view.cards is not None else None
+    name = sources.unit_name(src, code, lang)
+    prov_name = view.prov_name
+    city = sources.unit_city(src, code)
+    y0, y1 = ctx.years
+    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
+    title = f"{name} · {'质量简报' if lang == 'zh' else 'quality brief'} {span}"
     summary: dict[str, Any] = {
         "title": title,
         "name": name,
@@ -608,24 +668,12 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     pos = None
     degenerate = False
     if siblings is not None and len(siblings) >= MIN_UNITS:
-        row = siblings[siblings["region_code"] == code]
-        if len(row):
-            pos = (
-                row.drop(columns=["context"]).reset_index(drop=True).assign(province_name=prov_name)
-            )
-            prior_pooled = _pooled(siblings)
-            degenerate = prior_pooled
+        row = view.positions.get(code)
+        if row is not None:
+            pos = row.reset_index(drop=True).assign(province_name=prov_name)
+            degenerate = view.pooled
     own = rate.assign(area="district", region_code=code, name=name)
-    rows = [own]
-    nation = areas_all[areas_all["region_code"] == regions.NATIONAL_CODE] if complete else None
-    for _, r in own_rows.iterrows():  # the benchmark(s): the province, or the data's parent
-        area = "province" if complete else f"parent_{r.get('kind', 'data_total')}"
-        label = prov_name if complete else str(r.get(f"label_{lang}", r.get("label_zh")))
-        rows.append(pd.DataFrame([r]).assign(area=area, name=label))
-    if nation is not None and len(nation):  # the sample covers the nation: its total is China's
-        rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
-    cols = ["area", "region_code", "name", "batches", "passed", "pass_rate", "ci_lower", "ci_upper"]
-    areas = pd.concat([r[cols] for r in rows], ignore_index=True)
+    areas = pd.concat([own[AREA_COLUMNS], *view.area_rows], ignore_index=True)
     items = None
     if ctx.shape == "records":
         nc = ctx.nonconformities()

@@ -47,6 +47,8 @@ class Context:
     areas: pd.DataFrame
     scorecard: pd.DataFrame | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    views: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
+    """What the briefs derive from it per province (kept with it: ``district._province_view``)."""
 
 
 def write_context(context: Context, folder: str | Path) -> Path:
