@@ -199,7 +199,9 @@ _GLYPHS: dict[tuple[Any, ...], Any] = {}
 def _text_key(renderer: Any, s: str, prop: Any, *extra: Any) -> tuple[Any, ...]:
     from matplotlib.backends.backend_agg import get_hinting_flag
 
-    return (s, prop.copy(), float(renderer.dpi), get_hinting_flag(), _font_rc(), *extra)
+    rc = mpl.rcParams  # (what matplotlib's get_font reads besides the font files)
+    fonts = (rc["text.hinting_factor"], rc["text.kerning_factor"], rc["font.enable_last_resort"])
+    return (s, prop.copy(), float(renderer.dpi), get_hinting_flag(), _font_rc(), fonts, *extra)
 
 
 def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
