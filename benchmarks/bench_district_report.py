@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--within", default="330000", help="province or city (default 330000 浙江省)")
     p.add_argument("--limit", type=int, default=None, help="only the first N districts")
     p.add_argument("--data-source", default="", help="data_source parameter (default the sample)")
+    p.add_argument(
+        "--cells", action="store_true", help="also the median CPU time of each code cell"
+    )
     args = p.parse_args(argv)
 
     from IPython.core.interactiveshell import InteractiveShell
@@ -62,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         shared = district.prepare(run_dir=tmp, parameter_sets=sets)
         t_prepare = time.perf_counter() - t0
         times, cpu = [], []
+        per_cell: list[list[float]] = [[] for _ in cells]
         for i, code in enumerate(["warm-up", *codes]):
             rc = codes[0] if i == 0 else code
             params = {
@@ -74,10 +78,13 @@ def main(argv: list[str] | None = None) -> int:
             shell.user_ns.update(params)
             t0, c0 = time.perf_counter(), time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
-                for src in cells:
+                for k, src in enumerate(cells):
+                    c1 = time.process_time()
                     result = shell.run_cell(src, store_history=False, silent=True)
                     if not result.success:
                         result.raise_error()
+                    if i:
+                        per_cell[k].append(time.process_time() - c1)
             if i:
                 times.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)
@@ -95,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         f"p90 {cpu[int(0.9 * (len(cpu) - 1))]:.3f} s (this process; on a shared machine the wall "
         "time includes waiting for a core)"
     )
+    if args.cells:
+        for k, (src, spent) in enumerate(zip(cells, per_cell, strict=True)):
+            first = next((ln for ln in src.splitlines() if ln and not ln.startswith("#")), "")
+            print(f"  cell {k + 1}: CPU median {statistics.median(spent):.3f} s  {first[:60]}")
     print(f"  load: {' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     return 0
 

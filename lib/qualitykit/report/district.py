@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,13 +43,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 
-from qualitykit.atomic import TMP_SUFFIX, publish_dir, write_json
 from qualitykit.data import regions
 from qualitykit.data.shapes import ShapeError
-from qualitykit.errors import NoDataError, ParameterError, QualityKitWarning
+from qualitykit.errors import NoDataError, QualityKitWarning
 from qualitykit.policy.status import headline_status
 from qualitykit.report.comparison import (  # re-exported: notebooks call district.<name>
     MIN_UNITS,
@@ -60,6 +56,11 @@ from qualitykit.report.comparison import (  # re-exported: notebooks call distri
     compare_units,
     degenerate_shrinkage,
     unit_table,
+)
+from qualitykit.report.district_context import (  # re-exported: notebooks call district.<name>
+    Context,
+    read_context,
+    write_context,
 )
 from qualitykit.report.narrative import ok
 
@@ -129,30 +130,6 @@ def context_key(
         values += extra
     text = json.dumps(values)
     return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-@dataclass
-class Context:
-    """The shared work of a run (or of one interactive report).
-
-    ``units`` — :class:`UnitComparison` tables of the districts of each province *in the data*
-    (plus ``context``, ``province_code``, ``city_code``, ``name_zh``/``name_en`` and
-    ``parent_code``, the division the units are compared within: the province for the synthetic
-    sample, which covers it; for a user's data the smallest division holding all of the
-    province's units in the data, e.g. the city of a city's table); ``grid`` — funnel lines per
-    province (``context``, ``province_code``, ``n``, ``center``, ``lower_95`` …); ``areas`` —
-    pooled counts and pass rates with Wilson intervals of each comparison parent and, for the
-    sample, of the nation (``context``, ``region_code``, ``batches``, ``passed``, ``pass_rate``,
-    ``ci_lower``, ``ci_upper``, ``phi``, ``phi_p_value``, ``overdispersed``, ``label_zh``,
-    ``label_en``, ``kind`` — ``data_total`` or ``published`` —, ``source``); ``scorecard`` — the district scorecards
-    (``context``, ``for_region_code`` + the columns of :func:`qualitykit.policy.scorecard.evaluate`)
-    or None when no target applies; ``meta`` — the parameters of each key."""
-
-    units: pd.DataFrame
-    grid: pd.DataFrame
-    areas: pd.DataFrame
-    scorecard: pd.DataFrame | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _counts_by_unit(src: Any, years: tuple[int, int], levels: list[str] | None) -> pd.DataFrame:
@@ -311,74 +288,6 @@ def _published(src: Any, code: str, years: tuple[int, int]) -> Any:
     return fig if fig.kind == "published" else None
 
 
-def write_context(context: Context, folder: str | Path) -> Path:
-    """Write ``context`` into ``folder`` (replaced atomically): ``units.parquet``,
-    ``grid.parquet``, ``areas.parquet``, [``scorecard.parquet``] and ``meta.json``."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=TMP_SUFFIX, dir=folder.parent)
-    )
-    for name in ("units", "grid", "areas", "scorecard"):
-        frame = getattr(context, name)
-        if frame is not None and len(frame.columns):
-            frame.to_parquet(staging / f"{name}.parquet", index=False)
-    write_json(staging / "meta.json", context.meta)
-    return publish_dir(staging, folder)
-
-
-def _read(folder: Path, name: str, key: str, province: str | None) -> pd.DataFrame | None:
-    path = folder / f"{name}.parquet"
-    if not path.is_file():
-        return None
-    f = ds.field("context") == key
-    if province is not None and name in ("units", "grid"):
-        f = f & (ds.field("province_code") == province)
-    elif province is not None and name == "areas":
-        f = f & ds.field("province_code").isin([province, regions.NATIONAL_CODE])
-    elif province is not None and name == "scorecard":
-        f = f & _starts_with("for_region_code", province[:2])
-    return pq.read_table(path, filters=f).to_pandas(types_mapper=_types)
-
-
-def _starts_with(column: str, prefix: str) -> ds.Expression:
-    import pyarrow.compute as pc
-
-    return pc.starts_with(ds.field(column), prefix)
-
-
-def _types(t: Any) -> Any:
-    import pyarrow as pa
-
-    if pa.types.is_string(t) or pa.types.is_large_string(t):
-        return pd.StringDtype()
-    return None
-
-
-def read_context(folder: str | Path, key: str, province: str | None = None) -> Context:
-    """The context written by :func:`write_context` for parameters ``key`` (:func:`context_key`),
-    optionally only the rows of one province (read with Parquet filters)."""
-    folder = Path(folder)
-    meta_path = folder / "meta.json"
-    if not meta_path.is_file():
-        raise ParameterError(f"context_path {str(folder)!r} holds no district context (meta.json)")
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if key not in meta:
-        raise ParameterError(
-            f"context_path {str(folder)!r} was prepared for other parameters "
-            "(data_source, years, check_level, k_pp); run district.prepare again"
-        )
-    units = _read(folder, "units", key, province)
-    grid = _read(folder, "grid", key, province)
-    areas = _read(folder, "areas", key, province)
-    card = _read(folder, "scorecard", key, province)
-    return Context(
-        units if units is not None else pd.DataFrame(),
-        grid if grid is not None else pd.DataFrame(),
-        areas if areas is not None else pd.DataFrame(),
-        card,
-        {key: meta[key]},
-    )
 
 
 def _data_params(params: Mapping[str, Any]) -> dict[str, str]:
@@ -548,40 +457,51 @@ def _areas_rows(context: Context, province: str) -> pd.DataFrame:
     return areas
 
 
-def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
-    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
-    county-level ``region_code`` — a declared non-standard unit too — and ``years``), with the
-    shared context read from ``context_path`` (a :func:`prepare` folder) or built for its
-    province when empty. Records or counts; item counts of a counts folder give the Pareto."""
-    from qualitykit.report import sources
-    from qualitykit.report.framework import with_intervals
-    from qualitykit.stats import metrics, pareto, trends
+AREA_COLUMNS = ["area", "region_code", "name", "batches", "passed", "pass_rate", "ci_lower",
+                "ci_upper"]  # fmt: skip
 
-    src = ctx.data
-    code = ctx.region_code
-    complete = sources.is_complete(src)
-    province = sources.unit_province(src, code)
-    context = _context_for(ctx, context_path, k_pp)
-    key = next(iter(context.meta))
+
+@dataclass
+class _ProvinceView:
+    """What every brief of one province (in one language) takes from the shared context:
+    derived once per context and province (``Context.views``), not per district."""
+
+    prov_name: str
+    siblings: pd.DataFrame | None
+    grid: pd.DataFrame | None
+    areas_all: pd.DataFrame
+    parent_row: pd.DataFrame
+    parent: dict[str, Any]
+    funnel_label: str
+    area_rows: list[pd.DataFrame]
+    positions: dict[str, pd.DataFrame]
+    pooled: bool
+    cards: dict[str, pd.DataFrame] | None
+    no_card: pd.DataFrame | None
+
+
+def _province_view(context: Context, province: str, lang: str, complete: bool) -> _ProvinceView:
+    """The province's units, funnel lines, benchmark rows and scorecards of ``context``, with
+    the labels of ``lang`` (kept in ``context.views``)."""
+    key = (province, lang, complete)
+    hit = context.views.get(key)
+    if hit is not None:
+        return hit
     units = context.units
     siblings = units[units["province_code"] == province] if len(units) else None
     if siblings is not None and not len(siblings):
         siblings = None
     grid = context.grid[context.grid["province_code"] == province] if len(context.grid) else None
-    card = None
+    cards = no_card = None
     if context.scorecard is not None and "for_region_code" in context.scorecard:
-        card = context.scorecard[
-            (context.scorecard["for_region_code"] == code)
-            & (context.scorecard["status"] != "qualitative")
-        ].reset_index(drop=True)
-        card = card.drop(columns=["context"], errors="ignore")
-    lang = ctx.lang
-    name = sources.unit_name(src, code, lang)
+        sc = context.scorecard[context.scorecard["status"] != "qualitative"]
+        sc = sc.drop(columns=["context"], errors="ignore")
+        no_card = sc.iloc[0:0].reset_index(drop=True)
+        cards = {
+            str(c): g.reset_index(drop=True)
+            for c, g in sc.groupby("for_region_code", sort=False, observed=True)
+        }
     prov_name = regions.name(province, lang)
-    city = sources.unit_city(src, code)
-    y0, y1 = ctx.years
-    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
-    title = f"{name} · {'质量简报' if lang == 'zh' else 'quality brief'} {span}"
     areas_all = _areas_rows(context, province)
     own_rows = (
         areas_all[(areas_all["region_code"] != regions.NATIONAL_CODE)]
@@ -615,6 +535,55 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     funnel_label = (
         str(parent_row.iloc[0].get(f"label_{lang}", prov_name)) if len(parent_row) else prov_name
     )
+    rows = []
+    nation = areas_all[areas_all["region_code"] == regions.NATIONAL_CODE] if complete else None
+    for _, r in own_rows.iterrows():  # the benchmark(s): the province, or the data's parent
+        area = "province" if complete else f"parent_{r.get('kind', 'data_total')}"
+        label = prov_name if complete else str(r.get(f"label_{lang}", r.get("label_zh")))
+        rows.append(pd.DataFrame([r]).assign(area=area, name=label))
+    if nation is not None and len(nation):  # the sample covers the nation: its total is China's
+        rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
+    positions = {}
+    if siblings is not None:
+        rows_of = siblings.drop(columns=["context"])
+        positions = {
+            str(c): g for c, g in rows_of.groupby("region_code", sort=False, observed=True)
+        }
+    view = _ProvinceView(
+        prov_name, siblings, grid, areas_all, parent_row, parent, funnel_label,
+        [r[AREA_COLUMNS] for r in rows], positions,
+        siblings is not None and _pooled(siblings), cards, no_card,
+    )  # fmt: skip
+    context.views[key] = view
+    return view
+
+
+def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"]) -> DistrictBrief:
+    """The brief of the district of ``ctx`` (a :class:`qualitykit.report.framework.Report` with a
+    county-level ``region_code`` — a declared non-standard unit too — and ``years``), with the
+    shared context read from ``context_path`` (a :func:`prepare` folder) or built for its
+    province when empty. Records or counts; item counts of a counts folder give the Pareto."""
+    from qualitykit.report import sources
+    from qualitykit.report.framework import with_intervals
+    from qualitykit.stats import metrics, pareto, trends
+
+    src = ctx.data
+    code = ctx.region_code
+    complete = sources.is_complete(src)
+    province = sources.unit_province(src, code)
+    context = _context_for(ctx, context_path, k_pp)
+    key = next(iter(context.meta))
+    lang = ctx.lang
+    view = _province_view(context, province, lang, complete)
+    siblings, grid = view.siblings, view.grid
+    parent_row, parent, funnel_label = view.parent_row, view.parent, view.funnel_label
+    card = view.cards.get(code, view.no_card) if view.cards is not None else None
+    name = sources.unit_name(src, code, lang)
+    prov_name = view.prov_name
+    city = sources.unit_city(src, code)
+    y0, y1 = ctx.years
+    span = f"{y0}–{y1}" if y0 != y1 else str(y0)
+    title = f"{name} · {'质量简报' if lang == 'zh' else 'quality brief'} {span}"
     summary: dict[str, Any] = {
         "title": title,
         "name": name,
@@ -675,24 +644,12 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     pos = None
     degenerate = False
     if siblings is not None and len(siblings) >= MIN_UNITS:
-        row = siblings[siblings["region_code"] == code]
-        if len(row):
-            pos = (
-                row.drop(columns=["context"]).reset_index(drop=True).assign(province_name=prov_name)
-            )
-            prior_pooled = _pooled(siblings)
-            degenerate = prior_pooled
+        row = view.positions.get(code)
+        if row is not None:
+            pos = row.reset_index(drop=True).assign(province_name=prov_name)
+            degenerate = view.pooled
     own = rate.assign(area="district", region_code=code, name=name)
-    rows = [own]
-    nation = areas_all[areas_all["region_code"] == regions.NATIONAL_CODE] if complete else None
-    for _, r in own_rows.iterrows():  # the benchmark(s): the province, or the data's parent
-        area = "province" if complete else f"parent_{r.get('kind', 'data_total')}"
-        label = prov_name if complete else str(r.get(f"label_{lang}", r.get("label_zh")))
-        rows.append(pd.DataFrame([r]).assign(area=area, name=label))
-    if nation is not None and len(nation):  # the sample covers the nation: its total is China's
-        rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
-    cols = ["area", "region_code", "name", "batches", "passed", "pass_rate", "ci_lower", "ci_upper"]
-    areas = pd.concat([r[cols] for r in rows], ignore_index=True)
+    areas = pd.concat([own[AREA_COLUMNS], *view.area_rows], ignore_index=True)
     items = None
     if ctx.shape == "records":
         nc = ctx.nonconformities()

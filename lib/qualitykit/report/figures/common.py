@@ -68,11 +68,14 @@ def _pct(value: float) -> str:
     return f"{100.0 * value:.4g}%"
 
 
-def _finish(fig: Figure, ax: Any, title: str | None) -> Figure:
+def _finish(fig: Figure, ax: Any, title: str | None, *, title_on_top: bool = False) -> Figure:
+    """Title the axes. ``title_on_top``: the caller knows nothing is drawn above the axes (x
+    ticks below, no offset text on the y axis): the title is placed where matplotlib would put it
+    (``y=1``) without matplotlib measuring both axes' ticks again at each draw to find that out."""
     if title:
         text = _text(title, fallback="")
         if text != "?":
-            ax.set_title(text)
+            ax.set_title(text, y=1.0 if title_on_top else None)
     return fig
 
 

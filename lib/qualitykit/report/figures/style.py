@@ -128,6 +128,7 @@ def use_style() -> None:
 
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc=style_rc())
     _remember_font_heights()
+    _remember_text_layouts()
     _STATE["applied"] = True
     if not cjk_available() and not _STATE["warned"]:
         _STATE["warned"] = True
@@ -190,6 +191,74 @@ def _remember_font_heights() -> None:
         RendererAgg._get_font_height_metrics = _font_height_metrics  # type: ignore[attr-defined]
 
 
+_TEXT_CACHE_SIZE = 4096
+_EXTENTS: dict[tuple[Any, ...], tuple[float, float, float]] = {}
+_GLYPHS: dict[tuple[Any, ...], Any] = {}
+
+
+def _text_key(renderer: Any, s: str, prop: Any, *extra: Any) -> tuple[Any, ...]:
+    from matplotlib.backends.backend_agg import get_hinting_flag
+
+    rc = mpl.rcParams  # (what matplotlib's get_font reads besides the font files)
+    fonts = (rc["text.hinting_factor"], rc["text.kerning_factor"], rc["font.enable_last_resort"])
+    return (s, prop.copy(), float(renderer.dpi), get_hinting_flag(), _font_rc(), fonts, *extra)
+
+
+def _remember(cache: dict[tuple[Any, ...], Any], key: tuple[Any, ...], value: Any) -> Any:
+    if len(cache) >= _TEXT_CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def _remember_text_layouts() -> None:
+    """Let the Agg renderer remember, per process, a plain text's extent and glyph layout (by
+    text, font, size, dpi, hinting and font settings). matplotlib measures and lays out each text
+    again in every new figure (its metrics cache is per renderer, one per figure and save) with
+    FreeType and the CJK font's fallback chain: the same tick labels, axis labels and legend
+    texts of every district brief, about a fifth of a figure's drawing. The numbers and glyphs
+    are those FreeType gives (same pixels); mathtext and TeX are left to matplotlib."""
+    from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
+    from matplotlib.ft2font import FT2Font
+
+    if getattr(RendererAgg, "_qk_text_cache", False):
+        return
+    if not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") or not hasattr(FT2Font, "_layout"):
+        return  # another matplotlib: it measures and lays out texts itself
+    measure, draw = RendererAgg.get_text_width_height_descent, RendererAgg.draw_text
+
+    def get_text_width_height_descent(self: Any, s: str, prop: Any, ismath: Any) -> Any:
+        if ismath:
+            return measure(self, s, prop, ismath)
+        key = _text_key(self, s, prop)
+        hit = _EXTENTS.get(key)
+        return hit if hit is not None else _remember(_EXTENTS, key, measure(self, s, prop, ismath))
+
+    def draw_text(self: Any, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:  # fmt: skip
+        if ismath:
+            return draw(self, gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        key = _text_key(self, s, prop, None if features is None else tuple(features), language)
+        items = _GLYPHS.get(key)
+        if items is None:
+            font = self._prepare_font(prop)
+            items = _remember(_GLYPHS, key, font._layout(s, flags=get_hinting_flag(),
+                                                          features=features, language=language))  # fmt: skip
+        size = prop.get_size_in_points()
+        self._draw_text_glyphs_and_boxes(
+            gc, x, y, angle,
+            ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items),
+            [],
+        )  # fmt: skip
+        return None
+
+    RendererAgg.get_text_width_height_descent = get_text_width_height_descent  # type: ignore[method-assign]
+    RendererAgg.draw_text = draw_text  # type: ignore[method-assign]
+    RendererAgg._qk_text_cache = True  # type: ignore[attr-defined]
+
+
 def _ensure_style() -> None:
     if not _STATE["applied"]:
         use_style()
@@ -238,10 +307,11 @@ def save_figure(
     """Save with fixed metadata (no date, no software version), so the same figure gives the
     same PNG / SVG / PDF bytes. ``format`` defaults to the file suffix, else PNG. The figure's
     layout is computed once and frozen first
-    (:func:`qualitykit.report.figures.layout.freeze_layout`: the same layout, measured once)."""
-    from qualitykit.report.figures.layout import freeze_layout
+    (:func:`qualitykit.report.figures.layout.settle_layout`: the same layout, measured once, or
+    re-used from a figure with the same texts around its axes)."""
+    from qualitykit.report.figures.layout import settle_layout
 
-    freeze_layout(fig)
+    settle_layout(fig)
     fmt = format
     if fmt is None:
         fmt = (

@@ -178,7 +178,8 @@ def trend_figure(
         )
 
     values = [obs, fit] + [_num(frame, c) for c in ("fit_lower", "fit_upper") if c in frame]
-    if _is_proportion(*values, np.array([] if target is None else [float(target)])):
+    percent = _is_proportion(*values, np.array([] if target is None else [float(target)]))
+    if percent:
         _percent_axis(ax.yaxis)
     if xcol != "t" or np.allclose(x, np.round(x)):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -186,4 +187,7 @@ def trend_figure(
     ax.set_xlabel(label("year" if yearly else "time", lang))
     ax.set_ylabel(_text(ylabel, "") if ylabel else label("pass_rate", lang))
     ax.legend(loc="best")
-    return _finish(fig, ax, title)
+    # a percent axis has no offset text and the x ticks are below: nothing above the axes
+    return _finish(
+        fig, ax, title, title_on_top=percent and ax.xaxis.get_ticks_position() == "bottom"
+    )
