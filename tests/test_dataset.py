@@ -289,6 +289,33 @@ def test_user_cause_map_problems_are_all_reported(tmp_path) -> None:
         dataset.load_cause_map(tmp_path / "missing.csv")
 
 
+def test_a_cause_map_file_is_read_once_and_again_when_rewritten(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "map.csv"
+    path.write_text(
+        "item,category,cause_5m1e,controllable\n标识,labelling,method,management\n",
+        encoding="utf-8",
+    )
+    reads = collections.Counter()
+    real = pd.read_csv
+
+    def counting(*args, **kwargs):
+        reads[str(args[0])] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pd, "read_csv", counting)
+    first = dataset.load_cause_map(path)
+    first.loc[0, "category"] = "changed by a caller"
+    assert dataset.load_cause_map(path).loc[0, "category"] == "labelling"  # a copy each time
+    assert reads[str(path)] == 1
+    path.write_text(
+        "item,category,cause_5m1e,controllable\n标识,labelling,method,management\n"
+        "耐折,performance,material,management\n",
+        encoding="utf-8",
+    )
+    assert list(dataset.load_cause_map(path)["item"]) == ["标识", "耐折"]
+    assert reads[str(path)] == 2
+
+
 def test_no_source_means_the_embedded_sample(mem, folder, monkeypatch) -> None:
     calls: list[int] = []
 

@@ -87,17 +87,30 @@ def load_cause_map(
     return pd.concat([kept, extra], ignore_index=True)
 
 
+_MAPS: dict[tuple[str, int, int], pd.DataFrame] = {}
+"""Cause maps read from files in this process, by (path, modification time, size): a batch's
+briefs read the same map once, and a file written again is read again."""
+
+
 def _read_map(path: PathLike | pd.DataFrame | None) -> pd.DataFrame:
+    if isinstance(path, pd.DataFrame):
+        return _checked_map(path.copy(), "cause map")
+    file = Path(path) if path is not None else data_dir() / "causes" / "cause_map.csv"
+    if not file.is_file():
+        raise ParameterError(f"cause map {str(file)!r} does not exist")
+    st = file.stat()
+    key = (str(file.resolve()), st.st_mtime_ns, st.st_size)
+    if key not in _MAPS:
+        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if len(_MAPS) >= 8:
+            _MAPS.clear()
+        _MAPS[key] = _checked_map(raw, file.name)
+    return _MAPS[key].copy()
+
+
+def _checked_map(raw: pd.DataFrame, name: str) -> pd.DataFrame:
     from qualitykit.stats.pareto import validate_cause_map  # lazily: scipy.stats is slow to import
 
-    if isinstance(path, pd.DataFrame):
-        raw, name = path.copy(), "cause map"
-    else:
-        file = Path(path) if path is not None else data_dir() / "causes" / "cause_map.csv"
-        if not file.is_file():
-            raise ParameterError(f"cause map {str(file)!r} does not exist")
-        raw = pd.read_csv(file, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        name = file.name
     try:
         clean = validate_cause_map(raw)
     except InputError as e:
