@@ -288,8 +288,6 @@ def _published(src: Any, code: str, years: tuple[int, int]) -> Any:
     return fig if fig.kind == "published" else None
 
 
-
-
 def _data_params(params: Mapping[str, Any]) -> dict[str, str]:
     return {k: str(params.get(k) or "") for k in ("period", "units_file", "parent_figure_file")}
 
