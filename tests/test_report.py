@@ -245,6 +245,28 @@ def test_table_shows_yes_no_in_the_page_language(tmp_path, monkeypatch, lang, wo
     assert list(shown[1].iloc[:, 0]) == words[:2]
 
 
+@pytest.mark.parametrize(
+    ("code", "lang", "said"),
+    [
+        ("330112", "zh", "已撤销代码 330185（临安市，2017 年起为本地区）下的数据计入本地区。"),
+        ("330112", "en", "Data under the abolished code 330185 (this unit since 2017) are counted"),
+        ("330212", "zh", "330204（江东区，2016 年并入本地区）"),
+        ("330303", "zh", None),
+    ],
+)
+def test_scope_says_which_abolished_codes_a_unit_counts(tmp_path, code, lang, said):
+    # the data layer reads abolished codes as their successors (data/regions/code_changes.csv:
+    # 330185 临安市 → 330112 临安区 in 2017, 330204 江东区 merged into 330212 鄞州区 in 2016)
+    with open(data_dir() / "regions" / "code_changes.csv", encoding="utf-8") as f:
+        rows = {r["old_code"]: r for r in csv.DictReader(f)}
+    assert rows["330185"]["new_code"] == "330112" and rows["330204"]["new_code"] == "330212"
+    scope = _start(tmp_path, region_code=code, lang=lang).scope()
+    if said is None:
+        assert "abolished" not in scope and "撤销" not in scope
+    else:
+        assert said in scope
+
+
 def test_scope_names_check_levels_in_words(tmp_path):
     zh = _start(tmp_path, region_code="330303", check_level="national,county")
     assert "国家监督抽查、县级监督抽查" in zh.scope()

@@ -440,6 +440,10 @@ class Report(Selection):
         if self.product:
             parts.append(narrative.md_text(self.product))
         text = " · ".join(parts)
+        if self.region_code is not None and (
+            merged := notes.predecessor_codes(self.region_code, self.lang)
+        ):
+            text += "  \n*" + merged + "*"
         if self.is_sample and self.region_code is not None:
             text += "  \n*" + self.t("synthetic") + "*"
         return text

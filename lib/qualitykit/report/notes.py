@@ -28,6 +28,7 @@ __all__ = [
     "own_series",
     "parent_line",
     "position_among",
+    "predecessor_codes",
     "single_valued",
     "too_few_groups",
     "too_few_periods",
@@ -281,3 +282,28 @@ def position_among(
             f"{pct(r.get('shrunk_lower'))} to {pct(r.get('shrunk_upper'))})"
         )
     return text + "."
+
+
+def predecessor_codes(code: str, lang: Lang = "zh") -> str:
+    """Which abolished codes a unit's figures count (the data layer reads them as their current
+    successor, ``data/regions/code_changes.csv``): "已撤销代码 330185（临安市，2017 年起为本地区）下的
+    数据计入本地区。" / "Data under the abolished code 330185 (this unit since 2017) are counted
+    here."; "" when no abolished code maps to ``code``."""
+    from qualitykit.data import regions
+
+    olds = regions.predecessors(code)
+    if not olds:
+        return ""
+    succ = regions.successors()
+    cc = regions.code_changes().drop_duplicates("old_code").set_index("old_code")
+    zh, en = [], []
+    for o in olds:
+        year, merged = succ[o][1], str(cc["change"].get(o, "")) == "merged"
+        zh.append(f"{o}（{md_text(cc['old_name'].get(o, ''))}，{year} 年"
+                  + ("并入本地区）" if merged else "起为本地区）"))  # fmt: skip
+        en.append(f"{o} ({'merged into this unit in' if merged else 'this unit since'} {year})")
+    if lang == "zh":
+        return f"已撤销代码 {'、'.join(zh)}下的数据计入本地区。"
+    parts = en
+    word = "code" if len(parts) == 1 else "codes"
+    return f"Data under the abolished {word} {', '.join(parts)} are counted here."
