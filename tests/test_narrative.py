@@ -636,7 +636,8 @@ def test_issue11_english_region_names_and_no_raw_name_en_header():
     )
     counties = regions.regions()
     assert (counties["name_en"].str.len() > 0).all()
-    assert not counties["name_en"].str.contains(r"[\u4e00-\u9fff]").any()
+    # the pattern as characters, not \u escapes: the RE2 of pyarrow 17 (the lowest allowed) rejects them
+    assert not counties["name_en"].str.contains("[\u4e00-\u9fff]").any()
 
 
 def test_issue11_one_english_for_management_controllable():

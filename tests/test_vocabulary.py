@@ -53,7 +53,8 @@ names as given): removed before the Chinese text is checked for English words.""
 # the checks
 # ------------------------------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
+# characters, not \u escapes: pandas hands the pattern to the RE2 of pyarrow, which rejects them (17)
+_CJK = re.compile("[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ0-9_.'′/-]*")
 ZH_WHITELIST = {
     "RPQ",
