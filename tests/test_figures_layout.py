@@ -115,6 +115,7 @@ def test_a_change_of_style_is_a_new_layout(font_size):
 
     layout.clear_cache()
     trend = ref.read_inputs("330303")[2]
+    plots.use_style()  # outside the rc_context: a style first applied inside it would end with it
     with mpl.rc_context({"ytick.labelsize": font_size}):
         got = plots.trend_figure(trend, title="龙湾区")
         layout.settle_layout(got)

@@ -223,6 +223,8 @@ def _remember_text_layouts() -> None:
 
     if getattr(RendererAgg, "_qk_text_cache", False):
         return
+    if mpl.__version__.split(".")[:2] != ["3", "11"]:
+        return  # the private methods used below are matplotlib 3.11's: others draw texts themselves
     if not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") or not hasattr(FT2Font, "_layout"):
         return  # another matplotlib: it measures and lays out texts itself
     measure, draw = RendererAgg.get_text_width_height_descent, RendererAgg.draw_text
