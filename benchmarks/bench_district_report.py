@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--cells", action="store_true", help="also the median CPU time of each code cell"
     )
+    p.add_argument(
+        "--profile",
+        metavar="FILE",
+        default=None,
+        help="write a cProfile of the districts' cells (warm-up excluded) to FILE",
+    )
     args = p.parse_args(argv)
 
     from IPython.core.interactiveshell import InteractiveShell
@@ -66,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         t_prepare = time.perf_counter() - t0
         times, cpu = [], []
         per_cell: list[list[float]] = [[] for _ in cells]
+        profiler = None
         for i, code in enumerate(["warm-up", *codes]):
             rc = codes[0] if i == 0 else code
             params = {
@@ -76,6 +83,11 @@ def main(argv: list[str] | None = None) -> int:
                 "output_dir": f"{tmp}/out/{rc}",
             }
             shell.user_ns.update(params)
+            if i == 1 and args.profile:
+                import cProfile
+
+                profiler = cProfile.Profile()
+                profiler.enable()
             t0, c0 = time.perf_counter(), time.process_time()
             with contextlib.redirect_stdout(io.StringIO()):
                 for k, src in enumerate(cells):
@@ -88,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
             if i:
                 times.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
     times.sort()
     cpu.sort()
     print(f"05_district_report, {len(times)} districts of {args.within}:")
