@@ -24,6 +24,8 @@ colorbar, a second axes) and the figure is laid out by matplotlib as before.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
@@ -35,7 +37,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.spines import Spine
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import Formatter, NullLocator
 
 _RC: dict[str, Any] = {"key": None, "snapshot": None}
 CACHE_SIZE = 256
@@ -140,6 +142,66 @@ def settle_layout(fig: Figure) -> None:
     )
     while len(_LAYOUTS) > CACHE_SIZE:
         _LAYOUTS.popitem(last=False)
+
+
+@contextmanager
+def titles_in_place(fig: Figure) -> Iterator[None]:
+    """During a draw, the titles of each axes with nothing drawn above it stay where they are
+    (``y=1``, the title pad above the axes) instead of matplotlib finding that out again.
+
+    At each draw matplotlib places an axes' titles above whatever of the x axis may reach above
+    the axes (``Axes._update_title_position``): it measures the x axis' and y axis' tick labels
+    (both tight bounding boxes) — the trend figure's most expensive step (issue 14). When the x
+    axis has no tick marks or labels on top (its first major and minor ticks, as matplotlib's
+    ``get_ticks_position`` checks), its label is below, the y axis can have no offset text (a
+    formatter without offset, e.g. percent), there is no twin, child or title-aligned axes and
+    each title's lowest point at ``y=1`` lies at or above the axes' top, matplotlib leaves the
+    titles at ``y=1``: they are put there and not measured again. The automatic placement is
+    restored afterwards (a later change of the figure is placed by matplotlib as before)."""
+    fixed: list[tuple[Any, Any]] = []
+    rend = None
+    for ax in fig.axes:
+        titles = [t for t in _titles(ax) if t.get_text()]
+        if not titles or ax._autotitlepos is False or not _nothing_above(ax):
+            continue
+        rend = rend or renderer(fig)
+        for t in _titles(ax):
+            t.set_position((t.get_position()[0], 1.0))
+        if all(t.get_window_extent(rend).y0 >= ax.bbox.y1 for t in titles):
+            fixed.append((ax, ax._autotitlepos))
+            ax._autotitlepos = False
+    try:
+        yield
+    finally:
+        for ax, auto in fixed:
+            ax._autotitlepos = auto
+
+
+def _nothing_above(ax: Any) -> bool:
+    """True when nothing of the axes' x and y axes can reach above the axes (see
+    :func:`titles_in_place`)."""
+    xaxis, yaxis = ax.xaxis, ax.yaxis
+    if xaxis.get_label_position() != "bottom" or not xaxis.get_visible():
+        return False
+    ticks = [
+        ticks[0]
+        for ticks, locator in (
+            (xaxis.majorTicks, xaxis.get_major_locator()),
+            (xaxis.minorTicks, xaxis.get_minor_locator()),
+        )
+        if not isinstance(locator, NullLocator)
+    ]
+    if any(t.tick2line.get_visible() or t.label2.get_visible() for t in ticks):
+        return False
+    fmt = yaxis.get_major_formatter()
+    if type(fmt).get_offset is not Formatter.get_offset or yaxis.offsetText.get_text():
+        return False
+    fig = ax.get_figure(root=False)
+    return (
+        not ax.child_axes
+        and len(ax._twinned_axes.get_siblings(ax)) == 1
+        and len(fig._align_label_groups["title"].get_siblings(ax)) == 1
+    )
 
 
 def _label_width(ax: Any, rend: Any, ticks: tuple[tuple[str, ...], ...]) -> float:

@@ -60,6 +60,9 @@ _VALUE_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 _STATE: dict[str, bool] = {"applied": False, "warned": False}
+_APPLIED: dict[str, Any] = {}
+"""The rcParams :func:`use_style` set, as it left them (what :func:`ensure_style` checks)."""
+_PALETTE_RC = ("axes.prop_cycle", "patch.facecolor")
 
 
 @cache
@@ -126,9 +129,13 @@ def use_style() -> None:
     """
     import seaborn as sns
 
-    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc=style_rc())
+    rc = style_rc()
+    sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE, rc=rc)
     _remember_font_heights()
     _remember_text_layouts()
+    keys = {*rc, *sns.axes_style("whitegrid"), *sns.plotting_context("notebook"), *_PALETTE_RC}
+    _APPLIED.clear()
+    _APPLIED.update({k: mpl.rcParams[k] for k in sorted(keys)})
     _STATE["applied"] = True
     if not cjk_available() and not _STATE["warned"]:
         _STATE["warned"] = True
@@ -261,9 +268,39 @@ def _remember_text_layouts() -> None:
     RendererAgg._qk_text_cache = True  # type: ignore[attr-defined]
 
 
-def _ensure_style() -> None:
-    if not _STATE["applied"]:
+def ensure_style() -> None:
+    """Apply the style (:func:`use_style`) unless it is fully in effect: applied before and
+    every rcParam it sets still has the value it set (a comparison of some 60 rcParams; the
+    theme is not set again). What :func:`qualitykit.report.framework.start` calls for each
+    report: the same rcParams as :func:`use_style` each time, at a fraction of its cost."""
+    if not _STATE["applied"] or not _style_in_effect():
         use_style()
+
+
+def _style_in_effect() -> bool:
+    rc = mpl.rcParams
+    try:
+        return all(rc[k] == v for k, v in _APPLIED.items())
+    except (KeyError, ValueError):  # pragma: no cover - an rcParam removed or not comparable
+        return False
+
+
+def _ensure_style() -> None:
+    """What each figure function calls: apply the style when it was never applied or has been
+    lost since — ``svg.hashsalt`` (set only by the style) or the CJK font no longer what it set,
+    as after leaving a ``matplotlib.rc_context`` inside which the style was first applied, or
+    after ``matplotlib.rcdefaults()``. A user's own change of a single rcParam (a larger tick
+    label in an ``rc_context``, say) is kept, as matplotlib users expect."""
+    if not _STATE["applied"] or _style_lost():
+        use_style()
+
+
+def _style_lost() -> bool:
+    rc = mpl.rcParams
+    if rc["svg.hashsalt"] != _APPLIED.get("svg.hashsalt"):
+        return True
+    family = cjk_family()
+    return family is not None and family not in rc["font.sans-serif"]
 
 
 def _lang(lang: str) -> Lang:
@@ -311,7 +348,7 @@ def save_figure(
     layout is computed once and frozen first
     (:func:`qualitykit.report.figures.layout.settle_layout`: the same layout, measured once, or
     re-used from a figure with the same texts around its axes)."""
-    from qualitykit.report.figures.layout import settle_layout
+    from qualitykit.report.figures.layout import settle_layout, titles_in_place
 
     settle_layout(fig)
     fmt = format
@@ -331,5 +368,5 @@ def save_figure(
     extra: dict[str, Any] = (
         {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
     )
-    with mpl.rc_context({"svg.hashsalt": "qualitykit"}):
+    with mpl.rc_context({"svg.hashsalt": "qualitykit"}), titles_in_place(fig):
         fig.savefig(target, format=fmt, dpi=dpi, metadata=metadata or None, **extra)
