@@ -166,7 +166,9 @@ def titles_in_place(fig: Figure) -> Iterator[None]:
             continue
         rend = rend or renderer(fig)
         for t in _titles(ax):
-            t.set_position((t.get_position()[0], 1.0))
+            x, y = t.get_position()
+            if y != 1.0:  # (as matplotlib starts; a title left as it is stays as drawn)
+                t.set_position((x, 1.0))
         if all(t.get_window_extent(rend).y0 >= ax.bbox.y1 for t in titles):
             fixed.append((ax, ax._autotitlepos))
             ax._autotitlepos = False
