@@ -1,10 +1,12 @@
-"""Two things a figure no longer does again per report (issue 14), checked against matplotlib.
+"""Three things a figure no longer does again per report (issue 14), checked against matplotlib.
 
 * Titles: ``figures.layout.titles_in_place`` keeps an axes' titles at ``y=1`` during a save when
   nothing of its axes can reach above it, instead of matplotlib measuring every tick label to
   find that out. The reference is matplotlib's own placement (the same figure saved without it):
   the PNG must be the same bytes, and a figure with something above its axes (x tick labels on
   top, a y offset text) is left to matplotlib.
+* Legend: ``figures.layout.best_legend_found_once`` lets matplotlib search the best place of a
+  ``loc="best"`` legend once per draw instead of twice: same PNG bytes as matplotlib's own.
 * Style: the figure functions apply the style again when it was lost (first applied inside a
   ``matplotlib.rc_context`` that has ended, ``rcdefaults``), keep a user's own rcParam change,
   and ``ensure_style`` (each report's ``start``) leaves a style in effect alone.
@@ -32,11 +34,14 @@ ref = importlib.util.module_from_spec(_spec)  # type: ignore[arg-type]
 _spec.loader.exec_module(ref)  # type: ignore[union-attr]
 
 
-def _png(fig, *, matplotlib_places_titles: bool = False) -> bytes:
+def _png(fig, *, matplotlib_places_titles: bool = False, legend_search: bool = False) -> bytes:
     buf = io.BytesIO()
-    if matplotlib_places_titles:
+    if matplotlib_places_titles or legend_search:
         with pytest.MonkeyPatch.context() as m:
-            m.setattr(layout, "titles_in_place", lambda fig: contextlib.nullcontext())
+            if matplotlib_places_titles:
+                m.setattr(layout, "titles_in_place", lambda fig: contextlib.nullcontext())
+            if legend_search:
+                m.setattr(layout, "best_legend_found_once", lambda fig: contextlib.nullcontext())
             plots.save_figure(fig, buf, format="png", dpi=FIGURE_DPI)
     else:
         plots.save_figure(fig, buf, format="png", dpi=FIGURE_DPI)
@@ -90,6 +95,25 @@ def test_the_title_check_can_fail():
     fig.axes[0].xaxis.tick_top()
     fig.axes[0].set_title(fig.axes[0].get_title(), y=1.0)  # as if kept in place
     assert _png(fig) != want
+
+
+@pytest.mark.parametrize(("code", "lang"), ref.CASES)
+def test_the_best_legend_place_searched_once_is_matplotlibs(code, lang, monkeypatch):
+    from matplotlib.legend import Legend
+
+    want = _png(_trend(code, lang, target=0.95), legend_search=True)
+    fig = _trend(code, lang, target=0.95)
+    layout.settle_layout(fig)
+    legend = fig.axes[0].get_legend()
+    find = legend._legend_box._offset
+    searches = []
+    real = Legend._find_best_position
+    monkeypatch.setattr(
+        Legend, "_find_best_position", lambda *a, **k: searches.append(1) or real(*a, **k)
+    )
+    assert _png(fig) == want
+    assert len(searches) == 1  # matplotlib alone: 2
+    assert legend._legend_box._offset == find  # its own search restored
 
 
 @pytest.fixture

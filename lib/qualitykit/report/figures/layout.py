@@ -179,6 +179,37 @@ def titles_in_place(fig: Figure) -> Iterator[None]:
             ax._autotitlepos = auto
 
 
+@contextmanager
+def best_legend_found_once(fig: Figure) -> Iterator[None]:
+    """During a draw, a legend at ``loc="best"`` is placed by matplotlib's search once.
+
+    matplotlib draws such a legend by asking for its offset twice — for the legend's frame, then
+    for its contents — and each time tries every location against every line, patch and point
+    of the axes (about a twentieth of the trend figure). Here the second answer is the first
+    one: the same search with the same arguments, whose inputs do not change in between. The
+    legend's own search is restored afterwards."""
+    saved = []
+    for legend in [*(ax.get_legend() for ax in fig.axes), *fig.legends]:
+        box = getattr(legend, "_legend_box", None)
+        if legend is None or legend._loc != 0 or box is None or not callable(box._offset):
+            continue
+        memo: dict[tuple[Any, ...], Any] = {}
+
+        def once(*args: Any, _find: Any = box._offset, _memo: Any = memo) -> Any:
+            key = (*args[:4], id(args[4]))
+            if key not in _memo:
+                _memo[key] = _find(*args)
+            return _memo[key]
+
+        saved.append((box, box._offset))
+        box._offset = once  # (not set_offset: that would make the legend stale)
+    try:
+        yield
+    finally:
+        for box, find in saved:
+            box._offset = find
+
+
 def _nothing_above(ax: Any) -> bool:
     """True when nothing of the axes' x and y axes can reach above the axes (see
     :func:`titles_in_place`)."""

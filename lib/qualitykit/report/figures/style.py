@@ -350,7 +350,11 @@ def save_figure(
     re-used from a figure with the same texts around its axes). A PNG is matplotlib's RGBA
     pixels written by :func:`png_bytes` (see there; with ``savefig.bbox = "tight"`` matplotlib
     writes it)."""
-    from qualitykit.report.figures.layout import settle_layout, titles_in_place
+    from qualitykit.report.figures.layout import (
+        best_legend_found_once,
+        settle_layout,
+        titles_in_place,
+    )
 
     settle_layout(fig)
     fmt = format
@@ -370,7 +374,11 @@ def save_figure(
     extra: dict[str, Any] = (
         {"pil_kwargs": {"compress_level": PNG_COMPRESSION}} if fmt == "png" else {}
     )
-    with mpl.rc_context({"svg.hashsalt": "qualitykit"}), titles_in_place(fig):
+    with (
+        mpl.rc_context({"svg.hashsalt": "qualitykit"}),
+        titles_in_place(fig),
+        best_legend_found_once(fig),
+    ):
         if fmt == "png" and mpl.rcParams["savefig.bbox"] != "tight":
             data = _png_of(fig, dpi)
             if data is not None:
