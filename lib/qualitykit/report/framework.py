@@ -13,11 +13,11 @@ years outside the data, a region of the wrong level, an unknown language or chec
 selection the data cannot make) and raises one :class:`ParameterError` listing every problem —
 shown in a notebook as that message alone, without a traceback (IPython calls its
 ``_render_traceback_``). Years that reach beyond the data are cut to the data's years, with a
-note. It then applies the figure style (:func:`qualitykit.report.plots.use_style`), creates the
-output folder, shows one line saying what the report covers and — for a user's data — the data
-block: the shape detected and what was done to the data (totals excluded, codes mapped, the
-period's origin, non-standard units kept as units of their own; ``Source.notices``). The returned
-:class:`Report` offers
+note. It then applies the figure style unless it is in effect
+(:func:`qualitykit.report.plots.ensure_style`), creates the output folder, shows one line saying
+what the report covers and — for a user's data — the data block: the shape detected and what
+was done to the data (totals excluded, codes mapped, the period's origin, non-standard units kept
+as units of their own; ``Source.notices``). The returned :class:`Report` offers
 
 * ``ctx.shape`` (``records`` / ``counts`` / ``item_counts``), ``ctx.supports(section)`` and
   ``ctx.section(key, needs=section)``: a section the shape cannot feed shows its heading and the
@@ -183,15 +183,71 @@ _VALUE_COLUMNS = {
 
 
 def _display(obj: Any) -> None:
-    """IPython's display; outside IPython (a script, a test) Markdown is printed as text."""
+    """IPython's display; outside IPython (a script, a test) Markdown is printed as text.
+
+    A Markdown text or a table is shown with the display data IPython's formatters would give
+    it (:func:`_display_data`), computed directly: a report shows a dozen of them, and IPython
+    otherwise asks each of its ten formatters about each object."""
     from IPython import get_ipython
     from IPython.display import Markdown, display
 
-    if get_ipython() is None and isinstance(obj, Markdown):
+    ip = get_ipython()
+    if ip is None and isinstance(obj, Markdown):
         print(obj.data)
+        return
+    data = None if ip is None else _display_data(ip, obj)
+    if data is not None:
+        display(data, raw=True)
         return
     with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
         display(obj)
+
+
+def _display_data(ip: Any, obj: Any) -> dict[str, str] | None:
+    """What IPython's display formatters make of a plain :class:`~IPython.display.Markdown` or
+    :class:`pandas.DataFrame` (``text/plain`` and ``text/markdown`` / ``text/html``, each
+    table cell whole), or None — let IPython format it — for anything else, or when a
+    formatter was changed for its type (a user's table renderer, say)."""
+    from IPython.display import Markdown
+
+    formatter = getattr(ip, "display_formatter", None)
+    if formatter is None or set(formatter.active_types) != _ACTIVE_TYPES:
+        return None
+    if type(obj) is Markdown and not obj.metadata and isinstance(obj.data, str):
+        kinds = ("text/plain", "text/markdown")
+    elif type(obj) is pd.DataFrame and pd.get_option("styler.render.repr") == "html":
+        kinds = ("text/plain", "text/html")
+    else:
+        return None
+    formatters = formatter.formatters
+    for kind in kinds:
+        if not formatters[kind].enabled:
+            return None
+        try:
+            formatters[kind].lookup(obj)
+        except KeyError:
+            continue
+        return None  # a printer registered for its type
+    if kinds[1] == "text/markdown":
+        return {"text/plain": repr(obj), "text/markdown": obj.data}
+    with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
+        html = obj._repr_html_()
+        return {"text/plain": repr(obj)} | ({} if html is None else {"text/html": html})
+
+
+_ACTIVE_TYPES = {
+    "text/plain",
+    "text/html",
+    "text/markdown",
+    "image/svg+xml",
+    "image/png",
+    "application/pdf",
+    "image/jpeg",
+    "text/latex",
+    "application/json",
+    "application/javascript",
+}
+"""IPython's display formatters (:func:`_display_data` computes their data only with these)."""
 
 
 def _markdown(text: str) -> Any:
@@ -660,9 +716,9 @@ def start(
     else:
         out = outputs_dir() / "interactive" / notebook / (region_code or "national")
     out.mkdir(parents=True, exist_ok=True)
-    from qualitykit.report.plots import use_style
+    from qualitykit.report.plots import ensure_style
 
-    use_style()
+    ensure_style()
     _show_warnings_as_notes(lang_)
     ctx = Report(
         notebook=notebook,

@@ -39,7 +39,8 @@ district's figure (:mod:`qualitykit.report.figures.layers`; the same PNG as a fu
 :func:`map_layer` / :func:`draw_map_layer` (boundaries, colours, scale, caption) and
 :func:`draw_map_marks` (the highlighted unit).
 
-Style (:func:`use_style`, applied by every figure function on its first call): seaborn
+Style (:func:`use_style`; every figure function applies it when it is not in effect,
+:func:`ensure_style`): seaborn
 ``whitegrid`` with the colour-blind-safe ``colorblind`` palette, fixed figure size and dpi, and a
 CJK font found through matplotlib's font manager (Noto Sans CJK SC preferred) first in
 ``font.sans-serif`` with DejaVu Sans as fallback. Without a CJK font, ``lang="zh"`` falls back
@@ -71,6 +72,7 @@ from qualitykit.report.figures.style import (
     Lang,
     cjk_available,
     cjk_family,
+    ensure_style,
     label,
     save_figure,
     style_rc,
@@ -94,6 +96,7 @@ __all__ = [
     "draw_funnel_marks",
     "draw_map_layer",
     "draw_map_marks",
+    "ensure_style",
     "funnel_figure",
     "funnel_layer",
     "label",

@@ -24,6 +24,8 @@ colorbar, a second axes) and the figure is laid out by matplotlib as before.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import matplotlib as mpl
@@ -35,7 +37,7 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
 from matplotlib.legend import Legend
 from matplotlib.spines import Spine
-from matplotlib.ticker import NullLocator
+from matplotlib.ticker import Formatter, NullLocator
 
 _RC: dict[str, Any] = {"key": None, "snapshot": None}
 CACHE_SIZE = 256
@@ -140,6 +142,99 @@ def settle_layout(fig: Figure) -> None:
     )
     while len(_LAYOUTS) > CACHE_SIZE:
         _LAYOUTS.popitem(last=False)
+
+
+@contextmanager
+def titles_in_place(fig: Figure) -> Iterator[None]:
+    """During a draw, the titles of each axes with nothing drawn above it stay where they are
+    (``y=1``, the title pad above the axes) instead of matplotlib finding that out again.
+
+    At each draw matplotlib places an axes' titles above whatever of the x axis may reach above
+    the axes (``Axes._update_title_position``): it measures the x axis' and y axis' tick labels
+    (both tight bounding boxes) — the trend figure's most expensive step (issue 14). When the x
+    axis has no tick marks or labels on top (its first major and minor ticks, as matplotlib's
+    ``get_ticks_position`` checks), its label is below, the y axis can have no offset text (a
+    formatter without offset, e.g. percent), there is no twin, child or title-aligned axes and
+    each title's lowest point at ``y=1`` lies at or above the axes' top, matplotlib leaves the
+    titles at ``y=1``: they are put there and not measured again. The automatic placement is
+    restored afterwards (a later change of the figure is placed by matplotlib as before)."""
+    fixed: list[tuple[Any, Any]] = []
+    rend = None
+    for ax in fig.axes:
+        titles = [t for t in _titles(ax) if t.get_text()]
+        if not titles or ax._autotitlepos is False or not _nothing_above(ax):
+            continue
+        rend = rend or renderer(fig)
+        for t in _titles(ax):
+            x, y = t.get_position()
+            if y != 1.0:  # (as matplotlib starts; a title left as it is stays as drawn)
+                t.set_position((x, 1.0))
+        if all(t.get_window_extent(rend).y0 >= ax.bbox.y1 for t in titles):
+            fixed.append((ax, ax._autotitlepos))
+            ax._autotitlepos = False
+    try:
+        yield
+    finally:
+        for ax, auto in fixed:
+            ax._autotitlepos = auto
+
+
+@contextmanager
+def best_legend_found_once(fig: Figure) -> Iterator[None]:
+    """During a draw, a legend at ``loc="best"`` is placed by matplotlib's search once.
+
+    matplotlib draws such a legend by asking for its offset twice — for the legend's frame, then
+    for its contents — and each time tries every location against every line, patch and point
+    of the axes (about a twentieth of the trend figure). Here the second answer is the first
+    one: the same search with the same arguments, whose inputs do not change in between. The
+    legend's own search is restored afterwards."""
+    saved = []
+    for legend in [*(ax.get_legend() for ax in fig.axes), *fig.legends]:
+        box = getattr(legend, "_legend_box", None)
+        if legend is None or legend._loc != 0 or box is None or not callable(box._offset):
+            continue
+        memo: dict[tuple[Any, ...], Any] = {}
+
+        def once(*args: Any, _find: Any = box._offset, _memo: Any = memo) -> Any:
+            key = (*args[:4], id(args[4]))
+            if key not in _memo:
+                _memo[key] = _find(*args)
+            return _memo[key]
+
+        saved.append((box, box._offset))
+        box._offset = once  # (not set_offset: that would make the legend stale)
+    try:
+        yield
+    finally:
+        for box, find in saved:
+            box._offset = find
+
+
+def _nothing_above(ax: Any) -> bool:
+    """True when nothing of the axes' x and y axes can reach above the axes (see
+    :func:`titles_in_place`)."""
+    xaxis, yaxis = ax.xaxis, ax.yaxis
+    if xaxis.get_label_position() != "bottom" or not xaxis.get_visible():
+        return False
+    ticks = [
+        ticks[0]
+        for ticks, locator in (
+            (xaxis.majorTicks, xaxis.get_major_locator()),
+            (xaxis.minorTicks, xaxis.get_minor_locator()),
+        )
+        if not isinstance(locator, NullLocator)
+    ]
+    if any(t.tick2line.get_visible() or t.label2.get_visible() for t in ticks):
+        return False
+    fmt = yaxis.get_major_formatter()
+    if type(fmt).get_offset is not Formatter.get_offset or yaxis.offsetText.get_text():
+        return False
+    fig = ax.get_figure(root=False)
+    return (
+        not ax.child_axes
+        and len(ax._twinned_axes.get_siblings(ax)) == 1
+        and len(fig._align_label_groups["title"].get_siblings(ax)) == 1
+    )
 
 
 def _label_width(ax: Any, rend: Any, ticks: tuple[tuple[str, ...], ...]) -> float:

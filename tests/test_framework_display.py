@@ -1,0 +1,73 @@
+"""``framework._display`` gives a report's Markdown and tables the display data IPython's own
+formatters give them (issue 14: computed directly instead of asking every formatter), and leaves
+anything else — or a type a user registered a printer for — to IPython."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from IPython.display import Image, Markdown, display
+
+from qualitykit.report import framework
+
+
+@pytest.fixture
+def published():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    out: list[dict] = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: out.append(
+        {"data": data, "metadata": metadata or {}}
+    )
+    yield shell, out
+    InteractiveShell.clear_instance()
+
+
+def _table() -> pd.DataFrame:
+    long = "不合格项目：" + "甲醛含量超过标准限值，" * 12  # longer than pandas' max_colwidth
+    return pd.DataFrame(
+        {
+            "区县": ["龙湾区", "<b>鹿城区</b> & 瓯海区"],
+            "说明": [long, "–"],
+            "批次合格率": ["95.1%", "–"],
+        },
+        index=range(1, 3),
+    )
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: Markdown("## 趋势\n\n> 注：**95%** 区间 <script>x</script> & 1 < 2"),
+        _table,
+        lambda: pd.DataFrame({"a": [1.5, None]}),
+    ],
+)
+def test_display_data_are_ipythons(published, make):
+    shell, out = published
+    with pd.option_context("display.max_colwidth", None):
+        display(make())  # IPython's formatters (the report's column width)
+    framework._display(make())
+    assert len(out) == 2
+    assert out[1] == out[0]
+    assert framework._display_data(shell, make()) is not None
+
+
+def test_other_objects_and_registered_printers_are_left_to_ipython(published):
+    shell, out = published
+    png = Image(data=b"\x89PNG\r\n\x1a\n", format="png")
+    assert framework._display_data(shell, png) is None
+    html = shell.display_formatter.formatters["text/html"]
+    html.for_type(pd.DataFrame, lambda df: "<p>mine</p>")
+    try:
+        assert framework._display_data(shell, _table()) is None
+        framework._display(_table())
+        assert out[-1]["data"]["text/html"] == "<p>mine</p>"
+    finally:
+        html.pop(pd.DataFrame)
+
+
+def test_outside_ipython_markdown_is_printed(capsys):
+    framework._display(Markdown("**x**"))
+    assert capsys.readouterr().out == "**x**\n"
