@@ -179,6 +179,32 @@ def test_selection_is_read_once_and_filtered(tmp_path, tiny):
     assert not empty.section("trend")  # left out
 
 
+@pytest.mark.parametrize("product", [None, "皮鞋"])
+def test_nonconformities_of_some_columns(tmp_path, tiny, product):
+    # the failed items of the selected batches, as the plain join of the whole tables gives them;
+    # a column set joins only what it names (the records read for the report are reused)
+    from qualitykit.data import dataset
+
+    kw = {"region_code": "330303", "years": (2010, 2020), "product": product}
+    ctx = _start(tmp_path, **kw)
+    ctx.records()  # read first, as a brief does (has_data)
+    items = ctx.nonconformities(["batch_id", "item"])
+    assert list(items.columns) == ["batch_id", "item"]
+    assert items is ctx.nonconformities(["batch_id", "item"])  # cached
+    full = ctx.nonconformities()
+    pd.testing.assert_frame_equal(items, full[["batch_id", "item"]])
+    raw = dataset.open_records(tiny, region="330303")
+    sel = raw[raw["year"].between(2010, 2020) & ((raw["product"] == product) if product else True)]
+    nc = dataset.open_nonconformities(tiny, record_columns=None, cause_map=False)
+    want = nc[nc["batch_id"].isin(set(sel["batch_id"]))]
+    assert sorted(zip(items["batch_id"], items["item"], strict=True)) == sorted(
+        zip(want["batch_id"], want["item"], strict=True)
+    )
+    with_year = _start(tmp_path, **kw).nonconformities(["item", "year", "category"])
+    assert list(with_year.columns) == ["item", "year", "category"]
+    pd.testing.assert_frame_equal(with_year, full[["item", "year", "category"]])
+
+
 def test_tables_and_summary_are_written(tmp_path):
     ctx = _start(tmp_path, region_code="330303", lang="en")
     df = pd.DataFrame(

@@ -650,7 +650,7 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     areas = pd.concat([own[AREA_COLUMNS], *view.area_rows], ignore_index=True)
     items = None
     if ctx.shape == "records":
-        nc = ctx.nonconformities()
+        nc = ctx.nonconformities(["batch_id", "item"])  # the items only: no cause map, no join
         items = pareto.pareto_table(nc, "item", max_categories=TOP_ITEMS) if len(nc) else None
     elif ctx.supports("pareto"):
         ic = ctx.item_counts()
