@@ -269,10 +269,10 @@ def glm_trend(
     scale = scale_from_phi(phi, dispersion)
     params = np.asarray(res.params, dtype=float)
     cov = np.asarray(res.cov_params(), dtype=float) * scale  # cov at scale 1 for Binomial
-    q = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
+    q = special.ndtri(1.0 - (1.0 - conf) / 2.0)  # stats.norm.ppf, without its argument checks
 
     def wald(est: float, se: float) -> tuple[float, float, float, float, float]:
-        p = 2.0 * stats.norm.sf(abs(est / se)) if se > 0 else np.nan
+        p = 2.0 * special.ndtr(-abs(est / se)) if se > 0 else np.nan  # stats.norm.sf
         return est, se, est - q * se, est + q * se, p
 
     b0, b1 = params
@@ -297,8 +297,13 @@ def glm_trend(
     mean_val, mean_se = marginal(tc)
     rows.append(("change_pp_per_year_last", *wald(last_val, last_se)))
     rows.append(("change_pp_per_year_mean", *wald(mean_val, mean_se)))
-    terms = pd.DataFrame(rows, columns=list(TERM_COLUMNS))
-    terms["term"] = terms["term"].astype("string")
+    values = np.array([r[1:] for r in rows], dtype=float)
+    terms = pd.DataFrame(
+        {
+            "term": pd.array([r[0] for r in rows], dtype="string"),
+            **{c: values[:, i] for i, c in enumerate(TERM_COLUMNS[1:])},
+        }
+    )
 
     eta = b0 + b1 * tc
     se_eta = np.sqrt(np.einsum("ij,jk,ik->i", exog, cov, exog))
