@@ -622,3 +622,31 @@ def test_item_counts_of_nonconforming_batches_are_called_batches():
         plt.close(en)
     with pytest.raises(errors.ParameterError):
         plots.pareto_figure(table, counted="rows")
+
+
+@pytest.mark.parametrize("future", [False, True])
+def test_with_intervals_takes_each_years_interval(future):
+    # each row (quarterly: four per year; a forecast: years without data) gets the Wilson
+    # interval of its year from the yearly rates, NaN where the year has none; rows keep order
+    fitted = pd.DataFrame(
+        {
+            "year": pd.array([2019] * 4 + [2020] * 4 + ([2021, 2022] if future else []), "Int64"),
+            "fitted": np.linspace(0.8, 0.9, 10 if future else 8),
+            "ci_lower": 0.0,  # replaced
+        }
+    )
+    yearly = pd.DataFrame(
+        {
+            "year": pd.array([2020, 2019], "Int64"),
+            "batches": [10, 20],
+            "ci_lower": [0.5, 0.6],
+            "ci_upper": [0.7, 0.8],
+        }
+    )
+    got = report.with_intervals(fitted, yearly)
+    interval = {2019: (0.6, 0.8), 2020: (0.5, 0.7)}
+    assert list(got.columns) == ["year", "fitted", "ci_lower", "ci_upper"]
+    assert got["fitted"].tolist() == fitted["fitted"].tolist()
+    for y, lo, hi in zip(got["year"], got["ci_lower"], got["ci_upper"], strict=True):
+        want = interval.get(int(y), (np.nan, np.nan))
+        np.testing.assert_equal((lo, hi), want)
