@@ -158,6 +158,48 @@ def test_nonconformities_without_record_columns_or_causes(mem, folder) -> None:
     assert sample.table_hash(got) == sample.table_hash(mem.nonconformities)
 
 
+@pytest.mark.parametrize("region", ["330303", "330300"])
+def test_nonconformities_of_a_county_or_city_and_the_records_given(mem, folder, region) -> None:
+    # a county or a city is read from its province's files (the fast path); the result is the
+    # plain pandas selection and join on the in-memory sample, whether the records are read
+    # again or given by the caller (open_records of the same selection)
+    r, nc = mem.records, mem.nonconformities
+    years, levels = (2010, 2020), ["provincial", "county"]
+    cols = ["year", "check_level", "product"]
+    got = dataset.open_nonconformities(
+        folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False
+    )
+    sel = r[
+        regions.within(r["region_code"], region)
+        & r["year"].between(*years)
+        & r["check_level"].isin(levels)
+    ]
+    want = nc[["batch_id", "item"]].merge(sel[["batch_id", *cols]], on="batch_id")
+    key = ["batch_id", "item"]
+    pdt.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True),
+        want.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )
+    recs = dataset.open_records(
+        folder, region, years, levels, columns=["batch_id", *cols], map_codes=False
+    )
+    given = dataset.open_nonconformities(
+        folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False,
+        records=recs,
+    )  # fmt: skip
+    pdt.assert_frame_equal(given, got)
+    items = dataset.open_nonconformities(
+        folder, region, years, levels, record_columns=(), cause_map=False, map_codes=False,
+        records=recs[["batch_id"]],
+    )  # fmt: skip
+    pdt.assert_frame_equal(items, got[["batch_id", "item"]])
+    with pytest.raises(ParameterError, match="product"):
+        dataset.open_nonconformities(
+            folder, region, years, levels, record_columns=cols, records=recs[["batch_id"]]
+        )
+
+
 def test_nonconformities_with_a_user_cause_map(folder) -> None:
     user = pd.DataFrame(
         {

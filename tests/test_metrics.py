@@ -364,6 +364,35 @@ def test_rates_from_records_equal_rates_from_counts() -> None:
     assert a["batches"].dtype == np.int64
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        pd.array([2020, 2019, None, 2020, 2018, 2019], dtype="Int64"),
+        np.array([2020, 2019, 2021, 2020, 2018, 2019], dtype="int16"),
+        pd.array(["330303", "330302", None, "330303", "330304", "330302"], dtype="string"),
+        pd.Categorical(["county", "national", None, "county", "county", "national"],
+                       categories=["national", "provincial", "municipal", "county"]),
+        np.array([1.5, np.nan, 0.5, 1.5, 2.0, 0.5]),
+        pd.Series(["b", "a", None, "b", "c", "a"], dtype=object),
+    ],
+    ids=["Int64", "int16", "string", "category", "float", "object"],
+)  # fmt: skip
+def test_counts_of_records_equal_a_pandas_groupby(key) -> None:
+    # the keys, their dtype and order (sorted, missing last, unobserved categories left out) and
+    # the sums of pandas' own groupby of the one-batch rows
+    passed = np.array([True, False, True, True, False, True])
+    records = pd.DataFrame({"k": key, "passed": passed})
+    rows = pd.DataFrame(
+        {"k": key, "batches": np.ones(6, np.int64), "passed": passed.astype(np.int64)}
+    )
+    want = rows.groupby("k", sort=True, observed=True, dropna=False)[["batches", "passed"]].sum()
+    want = want.reset_index().assign(nonconforming=lambda d: d["batches"] - d["passed"])
+    pd.testing.assert_frame_equal(metrics.aggregate_counts(records, "k"), want)
+    total = metrics.aggregate_counts(records)
+    assert total.to_dict("records") == [{"batches": 6, "passed": 4, "nonconforming": 2}]
+    assert (total.dtypes == np.int64).all()
+
+
 def test_rates_without_groups_and_with_zero_batches() -> None:
     counts = pd.DataFrame({"g": ["a", "b"], "batches": [0, 10], "passed": [0, 9]})
     total = metrics.rates(counts)

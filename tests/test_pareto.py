@@ -479,3 +479,47 @@ def test_pareto_invariants(counts, min_count, max_categories, cut):
     assert vital[: vital.sum()].all()
     if vital.any() and not t["is_other"].any():
         assert t.loc[vital, "cum_share"].iloc[-1] >= cut - 1e-9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    labels=st.lists(
+        st.sampled_from(["标识", "净含量", "b", "a", "B", "é", "z9", "其他"]), min_size=1
+    ),
+    ties=st.sampled_from(["label", "first"]),
+    last=st.lists(st.sampled_from(["标识", "z9", "absent"]), max_size=2, unique=True),
+    max_categories=st.none() | st.integers(min_value=1, max_value=4),
+)
+def test_pareto_table_equals_a_counter_tally(labels, ties, last, max_categories):
+    # the table written out with collections.Counter and sorted() on Python strings
+    import collections
+
+    got = pareto.pareto_table(
+        pd.DataFrame({"item": labels}), ties=ties, last=last, max_categories=max_categories,
+        other_label="(other)",
+    )  # fmt: skip
+    tally = collections.Counter(labels)
+    first = {v: labels.index(v) for v in tally}
+    rest = [v for v in tally if v not in last]
+    order = sorted(rest, key=(lambda v: (-tally[v], v)) if ties == "label" else
+                   (lambda v: (-tally[v], first[v])))  # fmt: skip
+    keep = order if max_categories is None else order[:max_categories]
+    other = order[len(keep) :]
+    rows = [*keep, *[v for v in last if v in tally]]
+    counts = [tally[v] for v in rows] + ([sum(tally[v] for v in other)] if other else [])
+    rows += ["(other)"] if other else []
+    total = len(labels)
+    cum = np.cumsum(counts)
+    assert got["item"].tolist() == rows
+    assert got["count"].tolist() == counts and got["cum_count"].tolist() == cum.tolist()
+    assert got["share"].tolist() == [c / total for c in counts]
+    assert got["rank"].tolist() == [*range(1, len(keep) + 1), *[pd.NA] * (len(rows) - len(keep))]
+    prev = np.concatenate([[0], cum[:-1]])
+    vital = [i < len(keep) and 5 * prev[i] < 4 * total for i in range(len(rows))]  # cut 80 %
+    assert got["vital_few"].tolist() == vital
+    assert got["is_other"].tolist() == [
+        bool(other) and i == len(rows) - 1 for i in range(len(rows))
+    ]
+    assert got["merged"].tolist() == [1] * (len(rows) - bool(other)) + (
+        [len(other)] if other else []
+    )

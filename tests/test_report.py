@@ -179,6 +179,32 @@ def test_selection_is_read_once_and_filtered(tmp_path, tiny):
     assert not empty.section("trend")  # left out
 
 
+@pytest.mark.parametrize("product", [None, "皮鞋"])
+def test_nonconformities_of_some_columns(tmp_path, tiny, product):
+    # the failed items of the selected batches, as the plain join of the whole tables gives them;
+    # a column set joins only what it names (the records read for the report are reused)
+    from qualitykit.data import dataset
+
+    kw = {"region_code": "330303", "years": (2010, 2020), "product": product}
+    ctx = _start(tmp_path, **kw)
+    ctx.records()  # read first, as a brief does (has_data)
+    items = ctx.nonconformities(["batch_id", "item"])
+    assert list(items.columns) == ["batch_id", "item"]
+    assert items is ctx.nonconformities(["batch_id", "item"])  # cached
+    full = ctx.nonconformities()
+    pd.testing.assert_frame_equal(items, full[["batch_id", "item"]])
+    raw = dataset.open_records(tiny, region="330303")
+    sel = raw[raw["year"].between(2010, 2020) & ((raw["product"] == product) if product else True)]
+    nc = dataset.open_nonconformities(tiny, record_columns=None, cause_map=False)
+    want = nc[nc["batch_id"].isin(set(sel["batch_id"]))]
+    assert sorted(zip(items["batch_id"], items["item"], strict=True)) == sorted(
+        zip(want["batch_id"], want["item"], strict=True)
+    )
+    with_year = _start(tmp_path, **kw).nonconformities(["item", "year", "category"])
+    assert list(with_year.columns) == ["item", "year", "category"]
+    pd.testing.assert_frame_equal(with_year, full[["item", "year", "category"]])
+
+
 def test_tables_and_summary_are_written(tmp_path):
     ctx = _start(tmp_path, region_code="330303", lang="en")
     df = pd.DataFrame(
@@ -596,3 +622,31 @@ def test_item_counts_of_nonconforming_batches_are_called_batches():
         plt.close(en)
     with pytest.raises(errors.ParameterError):
         plots.pareto_figure(table, counted="rows")
+
+
+@pytest.mark.parametrize("future", [False, True])
+def test_with_intervals_takes_each_years_interval(future):
+    # each row (quarterly: four per year; a forecast: years without data) gets the Wilson
+    # interval of its year from the yearly rates, NaN where the year has none; rows keep order
+    fitted = pd.DataFrame(
+        {
+            "year": pd.array([2019] * 4 + [2020] * 4 + ([2021, 2022] if future else []), "Int64"),
+            "fitted": np.linspace(0.8, 0.9, 10 if future else 8),
+            "ci_lower": 0.0,  # replaced
+        }
+    )
+    yearly = pd.DataFrame(
+        {
+            "year": pd.array([2020, 2019], "Int64"),
+            "batches": [10, 20],
+            "ci_lower": [0.5, 0.6],
+            "ci_upper": [0.7, 0.8],
+        }
+    )
+    got = report.with_intervals(fitted, yearly)
+    interval = {2019: (0.6, 0.8), 2020: (0.5, 0.7)}
+    assert list(got.columns) == ["year", "fitted", "ci_lower", "ci_upper"]
+    assert got["fitted"].tolist() == fitted["fitted"].tolist()
+    for y, lo, hi in zip(got["year"], got["ci_lower"], got["ci_upper"], strict=True):
+        want = interval.get(int(y), (np.nan, np.nan))
+        np.testing.assert_equal((lo, hi), want)

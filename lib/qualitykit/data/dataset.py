@@ -514,6 +514,7 @@ def open_nonconformities(
     record_columns: Sequence[str] | None = DEFAULT_NC_RECORD_COLUMNS,
     cause_map: bool | PathLike | pd.DataFrame = True,
     map_codes: bool = True,
+    records: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Nonconforming test items of the selected records (same filters as :func:`open_records`).
 
@@ -529,7 +530,10 @@ def open_nonconformities(
     A user file is read with :func:`qualitykit.data.io.load_nonconformities`; the region / year /
     level filters then need ``records`` with the same batch ids, so for user files only the
     unfiltered table is supported (pass the filters as None). ``map_codes``: as
-    :func:`open_records`.
+    :func:`open_records`. ``records``: the selected records when the caller has read them
+    already (:func:`open_records` of the same source and filters, with ``batch_id`` and the
+    ``record_columns``) — the join uses them instead of reading the records again (a partitioned
+    folder only; the result is the same).
     """
     reg = _check_region(region, map_codes)
     yrs = _check_years(years)
@@ -547,38 +551,41 @@ def open_nonconformities(
         nc = io.load_nonconformities(path, map_codes=map_codes)
     else:
         rec_path = path.parent / "records"
-        needed = ["batch_id", *[c for c in rec_cols if c != "batch_id"]]
+        joined = [c for c in rec_cols if c != "batch_id"]
+        needed = ["batch_id", *joined]
         if levels is not None and "check_level" not in needed:
             needed.append("check_level")
         expr, _ = _region_expression(reg, map_codes)
-        rec_filter = _and(
-            expr,
-            _years_expression(yrs),
-            None if levels is None else pc.field("check_level").isin(levels),
+        years_expr = _years_expression(yrs)
+        rec_rest = _and(
+            years_expr, None if levels is None else pc.field("check_level").isin(levels)
         )
-        nc_filter = _and(expr, _years_expression(yrs))
-        nc_table = _read_dataset(path, ["batch_id", "item"], nc_filter, map_codes=map_codes)
-        if rec_cols or levels is not None:
-            rec_table = _read_dataset(rec_path, needed, rec_filter, map_codes=map_codes)
+        # a county or a city: its province's files are read directly (_read_region)
+        nc_table = _read_dataset(
+            path, ["batch_id", "item"], _and(expr, years_expr), reg, years_expr, map_codes
+        )
+        if records is not None:
+            missing = [c for c in ("batch_id", *joined) if c not in records.columns]
+            if missing:
+                raise ParameterError(f"records lack the columns {missing} of the join")
+            ids = pa.array(records["batch_id"].astype("string"), pa.string())
+            nc = to_frame(nc_table.filter(pc.is_in(nc_table.column("batch_id"), value_set=ids)))
+            if joined:
+                nc = _join_records(nc, records[["batch_id", *joined]])
+        elif rec_cols or levels is not None:
+            rec_table = _read_dataset(
+                rec_path, needed, _and(expr, rec_rest), reg, rec_rest, map_codes
+            )
             keep = pc.is_in(nc_table.column("batch_id"), value_set=rec_table.column("batch_id"))
-            nc_table = nc_table.filter(keep)
-            nc = to_frame(nc_table)
-            if rec_cols:
-                recs = to_frame(
-                    rec_table.select(["batch_id", *[c for c in rec_cols if c != "batch_id"]])
-                )
-                nc = nc.merge(recs, on="batch_id", how="left", sort=False, validate="many_to_one")
+            nc = to_frame(nc_table.filter(keep))
+            if joined:
+                nc = _join_records(nc, to_frame(rec_table.select(["batch_id", *joined])))
         else:
             nc = to_frame(nc_table)
     if cause_map is not False:
         cm = load_cause_map(None if cause_map is True else cause_map)
         nc = nc.drop(columns=[c for c in ("category", "cause_5m1e", "controllable") if c in nc])
-        nc = nc.merge(
-            cm[["item", "category", "cause_5m1e", "controllable"]],
-            on="item",
-            how="left",
-            sort=False,
-        )
+        nc = _left_join(nc, cm[["item", "category", "cause_5m1e", "controllable"]], "item")
         nc["cause_5m1e"] = nc["cause_5m1e"].astype(pd.CategoricalDtype(list(schema.CAUSES_5M1E)))
         nc["controllable"] = nc["controllable"].astype(
             pd.CategoricalDtype(list(schema.CONTROLLABILITY))
@@ -586,6 +593,27 @@ def open_nonconformities(
     if nc.empty:
         raise NoDataError(f"no nonconformities for {_describe(reg, years, levels)} in {path}")
     return nc.reset_index(drop=True)
+
+
+def _left_join(
+    left: pd.DataFrame, right: pd.DataFrame, on: str, validate: str | None = None
+) -> pd.DataFrame:
+    """``left.merge(right, on=on, how="left", sort=False, validate=validate)``, by position
+    where every row of ``left`` has its one match in ``right`` (the common case, without the
+    merge's overhead); otherwise by the merge itself."""
+    keys = pd.Index(right[on])
+    pos = keys.get_indexer(left[on]) if keys.is_unique else None
+    if pos is None or (pos < 0).any():  # the general case: pandas itself
+        return left.merge(right, on=on, how="left", sort=False, validate=validate)
+    out = {c: left[c].array for c in left.columns}
+    out.update({c: right[c].array.take(pos) for c in right.columns if c != on})
+    return pd.DataFrame(out, index=pd.RangeIndex(len(left)))
+
+
+def _join_records(nc: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """The record columns of each nonconformity's batch (``records``: ``batch_id`` first, one
+    row per batch)."""
+    return _left_join(nc, records, "batch_id", "many_to_one")
 
 
 def open_enterprises(

@@ -542,8 +542,8 @@ def _province_view(context: Context, province: str, lang: str, complete: bool) -
     if nation is not None and len(nation):  # the sample covers the nation: its total is China's
         rows.append(nation.assign(area="national", name="全国" if lang == "zh" else "China"))
     positions = {}
-    if siblings is not None:
-        rows_of = siblings.drop(columns=["context"])
+    if siblings is not None:  # each unit's row as a brief shows it (with the province's name)
+        rows_of = siblings.drop(columns=["context"]).assign(province_name=prov_name)
         positions = {
             str(c): g for c, g in rows_of.groupby("region_code", sort=False, observed=True)
         }
@@ -644,13 +644,13 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     if siblings is not None and len(siblings) >= MIN_UNITS:
         row = view.positions.get(code)
         if row is not None:
-            pos = row.reset_index(drop=True).assign(province_name=prov_name)
+            pos = row.reset_index(drop=True)
             degenerate = view.pooled
     own = rate.assign(area="district", region_code=code, name=name)
     areas = pd.concat([own[AREA_COLUMNS], *view.area_rows], ignore_index=True)
     items = None
     if ctx.shape == "records":
-        nc = ctx.nonconformities()
+        nc = ctx.nonconformities(["batch_id", "item"])  # the items only: no cause map, no join
         items = pareto.pareto_table(nc, "item", max_categories=TOP_ITEMS) if len(nc) else None
     elif ctx.supports("pareto"):
         ic = ctx.item_counts()
@@ -664,8 +664,9 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
     direction = None
     trend_ok = False
     if trend is not None:
-        mean = trend.terms[trend.terms["term"] == "change_pp_per_year_mean"].iloc[0]
-        slope = trend.terms[trend.terms["term"] == "slope_logit"].iloc[0]
+        terms = trend.terms.set_index("term")  # one row per term
+        mean = terms.loc["change_pp_per_year_mean"]
+        slope = terms.loc["slope_logit"]
         trend_ok = trend.n_points >= MIN_PERIODS and np.isfinite(slope["ci_lower"])
         if trend_ok:
             direction = (
@@ -696,7 +697,7 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
         od = {"phi": _number(a.get("phi")), "p_value": _number(a.get("phi_p_value")),
               "overdispersed": bool(a.get("overdispersed", False))}  # fmt: skip
     if pos is not None:
-        p = pos.iloc[0]
+        p = {c: pos[c].iat[0] for c in _POSITION_FIELDS if c in pos}  # not a 38-column row
         summary.update(
             funnel_flag=str(p["flag_998"]),
             funnel_flag_95=str(p["flag_95"]),
@@ -710,10 +711,16 @@ def analyse(ctx: Any, *, context_path: str = "", k_pp: float = DEFAULTS["k_pp"])
             shrunk_rate=None if degenerate else float(p["shrunk_rate"]),
         )
     if items is not None and len(items):
-        top = items.iloc[0]
-        summary.update(top_item=str(top["item"]), top_item_share=float(top["share"]))
+        summary.update(
+            top_item=str(items["item"].iat[0]), top_item_share=float(items["share"].iat[0])
+        )
     return DistrictBrief(rate, yearly, trend, trend_table, areas, pos, siblings, grid, items, card,
                          summary, parent, funnel_label, n_periods, degenerate, complete, od)  # fmt: skip
+
+
+_POSITION_FIELDS = ("flag_998", "flag_95", "z", "z_adjusted", "rank", "rank_lower", "rank_upper",
+                    "shrunk_rate")  # fmt: skip
+"""The columns of the district's position row that its summary takes."""
 
 
 def _number(x: Any) -> float | None:

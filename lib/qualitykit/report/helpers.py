@@ -111,10 +111,16 @@ def with_intervals(fitted: pd.DataFrame, yearly: pd.DataFrame) -> pd.DataFrame:
     """A trend's per-year rows (``TrendResult.fitted`` / ``ForecastResult.table``) with each
     year's Wilson interval (``ci_lower``, ``ci_upper`` of :func:`qualitykit.stats.metrics.rates` by
     ``year``) for the error bars of :func:`qualitykit.report.plots.trend_figure`."""
-    keep = yearly[["year", "ci_lower", "ci_upper"]]
-    return fitted.drop(columns=["ci_lower", "ci_upper"], errors="ignore").merge(
-        keep, on="year", how="left"
-    )
+    keys = pd.Index(yearly["year"])
+    pos = keys.get_indexer(fitted["year"]) if keys.is_unique else None
+    if pos is None or (pos < 0).any():  # not one row per year: the merge itself
+        keep = yearly[["year", "ci_lower", "ci_upper"]]
+        return fitted.drop(columns=["ci_lower", "ci_upper"], errors="ignore").merge(
+            keep, on="year", how="left"
+        )
+    columns = {c: fitted[c].array for c in fitted.columns if c not in ("ci_lower", "ci_upper")}
+    columns.update({c: yearly[c].array.take(pos) for c in ("ci_lower", "ci_upper")})
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(fitted)))
 
 
 def control_chart_auto(counts: pd.DataFrame, *, subgroup: str = "year") -> tuple[Any, pd.DataFrame]:

@@ -136,31 +136,52 @@ class Selection:
             self._cache[key] = df
         return self._cache[key]
 
-    def nonconformities(self) -> pd.DataFrame:
+    def nonconformities(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The failed test items of the selection with the record columns and the cause map's
-        ``category``, ``cause_5m1e``, ``controllable`` (empty if there are none). Records only."""
-        key = ("nonconformities",)
+        ``category``, ``cause_5m1e``, ``controllable`` (empty if there are none). Records only.
+        ``columns``: only these columns (e.g. ``["batch_id", "item"]``; read once per column
+        set) — the record columns and the cause map are joined only when asked for."""
+        from qualitykit.data import dataset
+
+        cols = tuple(columns) if columns is not None else None
+        key = ("nonconformities", cols)
         if key not in self._cache:
+            causes = ("category", "cause_5m1e", "controllable")
+            if cols is None:
+                rec_cols = list(dataset.DEFAULT_NC_RECORD_COLUMNS)
+                options: dict[str, Any] = {}
+            else:
+                rec_cols = [c for c in cols if c in dataset.RECORD_COLUMNS and c != "batch_id"]
+                if self.product and "product" not in rec_cols:
+                    rec_cols.append("product")
+                options = {"record_columns": rec_cols, "cause_map": any(c in causes for c in cols)}
+            recs = self._cached_records(["batch_id", *rec_cols])
+            if recs is not None and self.src.dataset is not None:
+                options["records"] = recs  # the join takes the records read already
             try:
-                nc = self.src.nonconformities(self._region_arg(), self.years, self.check_levels)
+                nc = self.src.nonconformities(
+                    self._region_arg(), self.years, self.check_levels, **options
+                )
             except errors.NoDataError:
                 nc = pd.DataFrame(
                     {
                         c: pd.Series(dtype="object")
-                        for c in (
-                            "batch_id",
-                            "item",
-                            "year",
-                            "category",
-                            "cause_5m1e",
-                            "controllable",
-                        )
+                        for c in (cols or ("batch_id", "item", "year", *causes))
                     }  # fmt: skip
                 )
             if self.product and "product" in nc:
                 nc = nc[nc["product"] == self.product].reset_index(drop=True)
+            if cols is not None:
+                nc = nc[[c for c in cols if c in nc]]
             self._cache[key] = nc
         return self._cache[key]
+
+    def _cached_records(self, columns: Sequence[str]) -> pd.DataFrame | None:
+        """Records of the selection already read (:meth:`records`) with ``columns``, or None."""
+        for key, df in self._cache.items():
+            if key[0] == "records" and (key[1] is None or set(columns) <= set(key[1])):
+                return df
+        return None
 
     def counts(self, by: Sequence[str] = ()) -> pd.DataFrame:
         """The selection as counts: ``region_code`` (absent for a table without units), ``year``,

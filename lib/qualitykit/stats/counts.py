@@ -168,6 +168,9 @@ def aggregate_counts(
     ===============  ===========================================
     """
     by = _as_list(by)
+    fast = _record_counts(data, by, source)
+    if fast is not None:
+        return fast
     frame = _row_counts(data, by, source)
     if by:
         out = frame.groupby(by, sort=True, observed=True, dropna=False)[["batches", "passed"]].sum()
@@ -180,3 +183,35 @@ def aggregate_counts(
     out["passed"] = out["passed"].astype("int64")
     out["nonconforming"] = out["batches"] - out["passed"]
     return out
+
+
+def _record_counts(data: pd.DataFrame, by: list[str], source: str) -> pd.DataFrame | None:
+    """:func:`aggregate_counts` of records (boolean ``passed``) by at most one column, counted
+    on arrays (``numpy.bincount`` over ``pandas.factorize`` codes; the groupby's keys, dtype and
+    order: sorted, missing keys a group of their own, last) — or None for any other input, which
+    takes the general path (and its checks)."""
+    if (
+        not isinstance(data, pd.DataFrame)
+        or "batches" in data.columns
+        or "passed" not in data.columns
+        or len(by) > 1
+        or any(b not in data.columns for b in by)
+        or data["passed"].dtype != np.dtype(bool)  # numpy bool: no missing results to report
+    ):
+        return None
+    passed = data["passed"].to_numpy()
+    if not by:
+        n, x = len(passed), int(np.count_nonzero(passed))
+        return pd.DataFrame(
+            {"batches": np.array([n], np.int64), "passed": np.array([x], np.int64),
+             "nonconforming": np.array([n - x], np.int64)}
+        )  # fmt: skip
+    key = data[by[0]]
+    if not isinstance(key, pd.Series) or key.dtype == object:
+        return None  # pandas infers the dtype of object keys: the general path
+    codes, uniques = pd.factorize(key, sort=True, use_na_sentinel=False)
+    batches = np.bincount(codes, minlength=len(uniques)).astype(np.int64)
+    ok = np.bincount(codes, weights=passed, minlength=len(uniques)).astype(np.int64)
+    return pd.DataFrame(
+        {by[0]: uniques, "batches": batches, "passed": ok, "nonconforming": batches - ok}
+    )

@@ -71,12 +71,15 @@ def rates(
     """
     counts = aggregate_counts(data, by, source=source)
     ci = binomial_ci(counts["passed"].to_numpy(), counts["batches"].to_numpy(), conf, method)
-    return counts.assign(
-        pass_rate=ci["estimate"].to_numpy(),
-        nc_rate=1.0 - ci["estimate"].to_numpy(),
+    estimate = ci["estimate"].to_numpy()
+    columns = {c: counts[c].array for c in counts.columns}  # one frame, not four insertions
+    columns.update(
+        pass_rate=estimate,
+        nc_rate=1.0 - estimate,
         ci_lower=ci["ci_lower"].to_numpy(),
         ci_upper=ci["ci_upper"].to_numpy(),
     )
+    return pd.DataFrame(columns, index=counts.index)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -143,13 +143,21 @@ def _weights(data: pd.DataFrame, count: str | None, what: str = _INPUT) -> np.nd
     return values.astype(np.int64)
 
 
+def _tally_arrays(labels: pd.Series, weights: np.ndarray) -> tuple[pd.Index, np.ndarray]:
+    """The distinct labels in first-seen order and the summed weight of each (int64)."""
+    codes, uniques = pd.factorize(labels, sort=False)
+    counts = np.zeros(len(uniques), dtype=np.int64)
+    np.add.at(counts, codes, np.asarray(weights, dtype=np.int64))
+    return uniques, counts
+
+
 def _tally(labels: pd.Series, weights: np.ndarray) -> pd.DataFrame:
-    """label, count, first (first-seen position) — one row per label."""
-    frame = pd.DataFrame({"label": labels, "count": weights, "pos": np.arange(len(labels))})
-    return (
-        frame.groupby("label", sort=False, observed=True)
-        .agg(count=("count", "sum"), first=("pos", "min"))
-        .reset_index()
+    """label, count, first (first-seen position) — one row per label, in first-seen order."""
+    uniques, counts = _tally_arrays(labels, weights)
+    first = np.unique(pd.factorize(labels, sort=False)[0], return_index=True)[1]
+    return pd.DataFrame(
+        {"label": uniques, "count": counts, "first": first.astype(np.int64)},
+        index=pd.RangeIndex(len(uniques)),
     )
 
 
@@ -235,56 +243,47 @@ def pareto_table(
         raise NoDataError("the Pareto table got no rows")
 
     labels = _labels(data, category)
-    tally = _tally(labels, _weights(data, count))
-    total = int(tally["count"].sum())
+    # the tally on arrays: labels in first-seen order (the order of ties="first") and their counts
+    uniques, tally = _tally_arrays(labels, _weights(data, count))
+    names = np.asarray(uniques.astype(object))
+    total = int(tally.sum())
     last = [str(v) for v in last]
+    where = {name: i for i, name in enumerate(names)}
 
-    is_last = tally["label"].isin(last).to_numpy()
-    if ties == "label":
-        ranked = tally[~is_last].sort_values(
-            ["count", "label"], ascending=[False, True], kind="stable"
-        )
-    else:
-        ranked = tally[~is_last].sort_values(
-            ["count", "first"], ascending=[False, True], kind="stable"
-        )
-    tail = tally[is_last].set_index("label").reindex([v for v in last if v in set(tally["label"])])
-    tail = tail.reset_index()
+    is_last = np.isin(np.arange(len(names)), [where[v] for v in last if v in where])
+    rest = np.flatnonzero(~is_last)
+    if ties == "label":  # count descending, then label ascending (code-point order)
+        by_label = np.empty(len(names), dtype=np.int64)
+        by_label[np.argsort(names, kind="stable")] = np.arange(len(names))
+        ranked = rest[np.lexsort((by_label[rest], -tally[rest]))]
+    else:  # count descending, then first seen
+        ranked = rest[np.lexsort((rest, -tally[rest]))]
+    tail = np.array([where[v] for v in last if v in where], dtype=np.int64)
 
     with np.errstate(divide="ignore", invalid="ignore"):
-        share_ranked = ranked["count"].to_numpy() / total if total else np.full(len(ranked), np.nan)
+        share_ranked = tally[ranked] / total if total else np.full(len(ranked), np.nan)
     merge = np.zeros(len(ranked), dtype=bool)
     if max_categories is not None:
         merge |= np.arange(len(ranked)) >= max_categories
     if other_min_count is not None:
-        merge |= ranked["count"].to_numpy() < other_min_count
+        merge |= tally[ranked] < other_min_count
     if other_min_share is not None and total:
         merge |= share_ranked < other_min_share
     kept, merged = ranked[~merge], ranked[merge]
-    if len(merged) and other_label in set(kept["label"]) | set(tail["label"]):
+    if len(merged) and other_label in set(names[kept]) | set(names[tail]):
         raise ParameterError(
             f"other_label {other_label!r} is already a category that is not merged; choose another label"
         )
 
-    parts = [
-        pd.DataFrame(
-            {"label": kept["label"], "count": kept["count"], "kind": "ranked", "merged": 1}
-        ),
-        pd.DataFrame({"label": tail["label"], "count": tail["count"], "kind": "last", "merged": 1}),
-    ]
+    label = [*names[kept], *names[tail]]
+    counts = np.concatenate([tally[kept], tally[tail]])
+    n_ranked, n_rows = len(kept), len(label)
+    merged_n = np.ones(n_rows, dtype=np.int64)
     if len(merged):
-        parts.append(
-            pd.DataFrame(
-                {
-                    "label": [other_label],
-                    "count": [int(merged["count"].sum())],
-                    "kind": ["other"],
-                    "merged": [len(merged)],
-                }
-            )
-        )
-    table = pd.concat(parts, ignore_index=True)
-    counts = table["count"].to_numpy(dtype=np.int64)
+        label.append(other_label)
+        counts = np.append(counts, tally[merged].sum())
+        merged_n = np.append(merged_n, len(merged))
+    counts = counts.astype(np.int64)
     cum = np.cumsum(counts)
     if total == 0:
         warnings.warn(
@@ -292,31 +291,29 @@ def pareto_table(
             QualityKitWarning,
             stacklevel=2,
         )
-        share = np.full(len(table), np.nan)
-        cum_share = np.full(len(table), np.nan)
+        share = np.full(len(label), np.nan)
+        cum_share = np.full(len(label), np.nan)
     else:
         share = counts / total
         cum_share = cum / total
-    ranked_rows = (table["kind"] == "ranked").to_numpy()
+    ranked_rows = np.arange(len(label)) < n_ranked
     previous = np.concatenate([[0], cum[:-1]])
     # integer comparison avoids floating-point trouble at exactly the cut (qcc: 240/300 = 80 %)
     vital = ranked_rows & (previous < cut * total - 1e-9 * max(total, 1)) & (total > 0)
 
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "rank": pd.array(np.where(ranked_rows, np.cumsum(ranked_rows), 0), dtype="Int64"),
-            category: pd.array(table["label"], dtype="string"),
+            "rank": pd.arrays.IntegerArray(np.arange(1, len(label) + 1), ~ranked_rows),
+            category: pd.array(label, dtype="string"),
             "count": counts,
             "share": share,
             "cum_count": cum.astype(np.int64),
             "cum_share": cum_share,
             "vital_few": vital,
-            "is_other": (table["kind"] == "other").to_numpy(),
-            "merged": table["merged"].to_numpy(dtype=np.int64),
+            "is_other": np.arange(len(label)) >= n_rows,
+            "merged": merged_n,
         }
     )
-    out.loc[~ranked_rows, "rank"] = pd.NA
-    return out
 
 
 # --------------------------------------------------------------------------------------------

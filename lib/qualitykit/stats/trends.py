@@ -154,7 +154,7 @@ def _prepare_trend_counts(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     keys = [time] + ([quarter] if quarter else [])
     counts = aggregate_counts(data, keys)
-    if counts[keys].isna().any().any():
+    if any(counts[k].isna().any() for k in keys):
         raise ParameterError(f"missing values in the time column(s) {keys}")
     year = pd.to_numeric(counts[time], errors="coerce").to_numpy(dtype=float)
     t = year.copy()
@@ -170,6 +170,8 @@ def _prepare_trend_counts(
             QualityKitWarning,
             stacklevel=3,
         )
+    if not empty.any():
+        return counts, t
     keep = ~empty
     return counts.loc[keep].reset_index(drop=True), t[keep]
 
@@ -208,21 +210,21 @@ def glm_trend(
     batches = counts["batches"].to_numpy(dtype=float)
     observed = passed / batches
     t_ref = float(np.mean(t)) if k else np.nan
-    fitted = counts[[time] + ([quarter] if quarter else [])].copy()
-    if time != "year":
-        fitted = fitted.rename(columns={time: "year"})
-    if quarter and quarter != "quarter":
-        fitted = fitted.rename(columns={quarter: "quarter"})
-    fitted = fitted.assign(
+    # the fitted table, built once (its columns: TrendResult)
+    columns: dict[str, object] = {"year": counts[time].array}
+    if quarter:
+        columns["quarter"] = counts[quarter].array
+    nan = np.full(k, np.nan)
+    columns.update(
         t=t,
         batches=counts["batches"].to_numpy(),
         passed=counts["passed"].to_numpy(),
         observed=observed,
-        fitted=np.nan,
-        fit_lower=np.nan,
-        fit_upper=np.nan,
-        pred_lower=np.nan,
-        pred_upper=np.nan,
+        fitted=nan,
+        fit_lower=nan,
+        fit_upper=nan,
+        pred_lower=nan,
+        pred_upper=nan,
     )
     n_times = len(np.unique(t))
     if n_times < 3:
@@ -243,7 +245,7 @@ def glm_trend(
             )
         return TrendResult(
             terms=nan_terms(_TREND_TERMS),
-            fitted=fitted,
+            fitted=pd.DataFrame(columns, index=counts.index),
             phi=np.nan,
             scale=np.nan,
             df_resid=float(max(k - 2, 0)),
@@ -267,10 +269,10 @@ def glm_trend(
     scale = scale_from_phi(phi, dispersion)
     params = np.asarray(res.params, dtype=float)
     cov = np.asarray(res.cov_params(), dtype=float) * scale  # cov at scale 1 for Binomial
-    q = stats.norm.ppf(1.0 - (1.0 - conf) / 2.0)
+    q = special.ndtri(1.0 - (1.0 - conf) / 2.0)  # stats.norm.ppf, without its argument checks
 
     def wald(est: float, se: float) -> tuple[float, float, float, float, float]:
-        p = 2.0 * stats.norm.sf(abs(est / se)) if se > 0 else np.nan
+        p = 2.0 * special.ndtr(-abs(est / se)) if se > 0 else np.nan  # stats.norm.sf
         return est, se, est - q * se, est + q * se, p
 
     b0, b1 = params
@@ -295,15 +297,20 @@ def glm_trend(
     mean_val, mean_se = marginal(tc)
     rows.append(("change_pp_per_year_last", *wald(last_val, last_se)))
     rows.append(("change_pp_per_year_mean", *wald(mean_val, mean_se)))
-    terms = pd.DataFrame(rows, columns=list(TERM_COLUMNS))
-    terms["term"] = terms["term"].astype("string")
+    values = np.array([r[1:] for r in rows], dtype=float)
+    terms = pd.DataFrame(
+        {
+            "term": pd.array([r[0] for r in rows], dtype="string"),
+            **{c: values[:, i] for i, c in enumerate(TERM_COLUMNS[1:])},
+        }
+    )
 
     eta = b0 + b1 * tc
     se_eta = np.sqrt(np.einsum("ij,jk,ik->i", exog, cov, exog))
     rng = np.random.default_rng(seed)
     sim = _simulate_observed(eta, se_eta, counts["batches"].to_numpy(), scale, n_sim, rng)
     alpha = 1.0 - conf
-    fitted = fitted.assign(
+    columns.update(
         fitted=special.expit(eta),
         fit_lower=special.expit(eta - q * se_eta),
         fit_upper=special.expit(eta + q * se_eta),
@@ -312,7 +319,7 @@ def glm_trend(
     )
     return TrendResult(
         terms=terms,
-        fitted=fitted,
+        fitted=pd.DataFrame(columns, index=counts.index),
         phi=phi,
         scale=scale,
         df_resid=df_resid,
