@@ -148,10 +148,11 @@ def _pure_init(nb_path: str) -> None:
         _CELLS.append((compile(tree, "<cell>", "exec"), last))
 
 
-def _pure_one(pset: dict[str, Any]) -> float:
+def _pure_one(pset: dict[str, Any]) -> tuple[float, float]:
+    """One district's cells: (wall seconds, CPU seconds of this process)."""
     import matplotlib.pyplot as plt
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     ns: dict[str, Any] = {k: v for k, v in _DEFAULTS.items() if not k.startswith("__")}
     ns.update(pset)
     ns["__name__"] = "__main__"
@@ -170,21 +171,27 @@ def _pure_one(pset: dict[str, Any]) -> float:
                 plt.close("all")
         finally:
             sys.stdout = old
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def run_pure(
     nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: Path
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], list[float], float]:
+    """(c): wall seconds, per district wall and CPU seconds, CPU seconds of the pool's processes
+    (whole run, start-up included, sampled as for (b))."""
     shutil.rmtree(out_dir, ignore_errors=True)
     sets = [{**s, "output_dir": str(out_dir / s["region_code"] / "tables")} for s in sets]
+    mem = PeakMemory()
+    mem.start()
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
         workers, mp_context=ctx, initializer=_pure_init, initargs=(str(nb),)
     ) as pool:
         per_task = list(pool.map(_pure_one, sets))
-    return time.perf_counter() - t0, per_task
+    elapsed = time.perf_counter() - t0
+    mem.stop.set()
+    return elapsed, [t[0] for t in per_task], [t[1] for t in per_task], mem.cpu_seconds
 
 
 # ------------------------------------------------------------------------------------------------
@@ -238,7 +245,7 @@ class PeakMemory(threading.Thread):
 
 def run_qualitykit(
     nb: Path, sets: list[dict[str, Any]], workers: int, out_dir: Path, engine: str = "loop"
-) -> tuple[float, int, Any]:
+) -> tuple[float, int, Any, float]:
     shutil.rmtree(out_dir, ignore_errors=True)
     mem = PeakMemory()
     mem.start()
@@ -253,7 +260,7 @@ def run_qualitykit(
         f"({mem.cpu_seconds / n:.3f} s per report; the workers alone "
         f"{mem.worker_cpu_seconds / n:.3f} s per report; sampled every 0.2 s)"
     )
-    return elapsed, mem.peak_per_worker, result
+    return elapsed, mem.peak_per_worker, result, mem.cpu_seconds / n
 
 
 # ------------------------------------------------------------------------------------------------
@@ -334,6 +341,8 @@ def main() -> int:
     t0 = time.perf_counter()
     shared = batch.prepare_shared(nb, SCRATCH / "shared", sets)
     print(f"shared work (prepare hook, once per run): {time.perf_counter() - t0:.2f} s")
+    if hasattr(os, "getloadavg"):  # not on Windows
+        print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with_shared = [{**s, **shared} for s in sets]
     import platform
 
@@ -349,7 +358,7 @@ def main() -> int:
     if not args.skip_naive:
         ta = run_naive(nb, with_shared, args.workers, SCRATCH / "naive")
         rows.append(("(a) naive: papermill CLI + nbconvert per district", ta))
-    tb_total, peak, result = run_qualitykit(
+    tb_total, peak, result, cpu_b = run_qualitykit(
         nb, sets, args.workers, SCRATCH / "qualitykit", args.engine
     )
     # the shared work (prepare hook) is done once inside the run; (a) and (c) got it for free
@@ -359,7 +368,7 @@ def main() -> int:
     )
     rows.append((f"(b) qualitykit run (warm kernels, engine {args.engine})", tb))
     if not args.skip_pure:
-        tc, per_c = run_pure(nb, with_shared, args.workers, SCRATCH / "pure")
+        tc, per_c, cpu_c, cpu_c_run = run_pure(nb, with_shared, args.workers, SCRATCH / "pure")
         rows.append(("(c) pure compute (no Jupyter)", tc))
     failed = [t for t in result.manifest["tasks"] if t["status"] != "ok"]
     if failed:
@@ -384,6 +393,12 @@ def main() -> int:
         print(
             f"per district (median): (b) {mb:.3f} s incl. execution, .ipynb and HTML; (c) {mc:.3f} s "
             f"-> {mb / mc:.2f}"
+        )
+        run_c = cpu_c_run / n
+        print(
+            f"CPU per district, whole run (start-up included): (b) {cpu_b:.3f} s (workers and "
+            f"kernels); (c) {run_c:.3f} s -> {cpu_b / run_c:.2f}; the runner's own "
+            f"{cpu_b - run_c:.3f} s (the cells alone in (c): {statistics.mean(cpu_c):.3f} s)"
         )
     print(
         f"peak memory per worker of (b) (worker + kernel): {peak / 2**20:.0f} MiB (target <= 1024 MiB)"

@@ -18,6 +18,7 @@ skipped cell, a figure, a final uncaught error) and ``fault_report`` (warnings, 
 from __future__ import annotations
 
 import ast
+import gc
 import json
 import re
 import warnings
@@ -107,6 +108,56 @@ def test_cell_loop_gives_papermills_outputs(tmp_path, nb, params):
     assert _cells(loop) == _cells(same_kernel)
     assert loop.metadata["language_info"]["name"] == "python"
     assert loop.metadata["papermill"]["parameters"] == reference.metadata["papermill"]["parameters"]
+
+
+def _notebook(path: Path, sources: list[str]) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_code_cell('label = "x"', metadata={"tags": ["parameters"]})]
+    nb.cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
+    """The cell loop sends one execute request per notebook (the reset and every cell:
+    ``_warm.run_cells``), not one per cell — and gives papermill's outputs all the same (above)."""
+    warm = engine.warm_kernel("python3")
+    sent: list[str] = []
+    execute = warm.control.execute
+
+    def counting(code, *args, **kwargs):
+        sent.append(code)
+        return execute(code, *args, **kwargs)
+
+    monkeypatch.setattr(warm.control, "execute", counting)
+    nb = _warm(KINDS, tmp_path / "k.ipynb", {"label": "乙"})
+    assert len(sent) == 1 and "run_cells" in sent[0]
+    assert sum(c.cell_type == "code" and c.execution_count is not None for c in nb.cells) > 5
+
+
+def test_cells_with_top_level_await_run_in_requests_of_their_own(tmp_path):
+    """A cell with top-level ``await`` needs the kernel's event loop: it and the cells after it
+    run one request each, with the same outputs, counts and history as papermill's client."""
+    nb = _notebook(
+        tmp_path / "awaits.ipynb",
+        [
+            'print("before", label)',
+            'import asyncio\nawait asyncio.sleep(0)\nprint("awaited")',
+            'from IPython.display import Markdown, display\ndisplay(Markdown("after"))',
+            "len(In), 1 + 1",
+        ],
+    )
+    loop = _warm(nb, tmp_path / "loop.ipynb", {"label": "y"})
+    reference = _warm(nb, tmp_path / "nbclient.ipynb", {"label": "y"}, which="nbclient")
+    assert _cells(loop) == _cells(reference)
+    texts = [o.get("text") for c in loop.cells for o in c.get("outputs", [])]
+    assert "awaited\n" in texts and "before y\n" in texts
+    assert loop.cells[-1].outputs[0]["data"]["text/plain"] == "(7, 2)"  # In[0] is empty
 
 
 def test_output_kinds_fixture_exercises_what_it_claims(tmp_path):
@@ -246,3 +297,4 @@ def test_reset_restores_the_settings_a_notebook_changed_and_remembers_transforms
             _warm._STATE.pop("warnings").__exit__(None, None, None)
             _warm._STATE.clear()
             _warm._STATE.update(saved)
+            gc.unfreeze()  # the baseline froze this test process's objects
