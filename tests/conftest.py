@@ -3,6 +3,12 @@
 ``./qk test`` (what CI runs) installs the CJK font and Chromium; it sets ``QUALITYKIT_REQUIRE_CJK=1``
 and ``QUALITYKIT_REQUIRE_BROWSER=1`` so that tests which would otherwise be skipped without them fail
 loudly instead: in CI a missing font must not pass for a green run.
+
+Shared fixtures: the session's browser; the explorer's data on the tiny sample
+(``explorer_data``, test_explorer.py, test_explorer_app.py); the 60 000-batch synthetic sample both in memory
+(``sample_mem``) and written as a sample folder with small row groups (``sample_folder``), the
+same seed and size, so that readers can be checked against an independent in-memory computation
+(test_dataset.py, test_vintage.py).
 """
 
 from __future__ import annotations
@@ -53,3 +59,39 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+SAMPLE_N, SAMPLE_SEED = 60_000, 11
+"""The size and seed of ``sample_mem`` / ``sample_folder``."""
+
+
+@pytest.fixture(scope="session")
+def sample_mem():
+    """The synthetic sample generated in memory (:func:`qualitykit.data.sample.generate`)."""
+    from qualitykit.data import sample
+
+    return sample.generate(SAMPLE_N, seed=SAMPLE_SEED)
+
+
+@pytest.fixture(scope="session")
+def sample_folder(tmp_path_factory: pytest.TempPathFactory):
+    """The same sample written as a sample folder (read-only for the tests), with row groups of
+    1 000 rows: many per province file, so that pruning by region code shows."""
+    from qualitykit.data import sample
+
+    path = tmp_path_factory.mktemp("sample") / "s"
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sample, "ROW_GROUP_SIZE", 1_000)
+    try:
+        sample.write_sample(path, SAMPLE_N, seed=SAMPLE_SEED)
+    finally:
+        mp.undo()
+    return path
+
+
+@pytest.fixture(scope="module")
+def explorer_data():
+    """The explorer's data on the tiny sample, read once per test module."""
+    from qualitykit.explore.source import ExplorerData
+
+    return ExplorerData("sample:tiny")

@@ -7,31 +7,17 @@ worked out by hand in the comments — never taken from the code under test.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
+from example_data import BAZHONG
+from example_data import BAZHONG_UNITS as UNITS
+from example_data import EXAMPLES as EX
 from qualitykit import cli
 from qualitykit.data import validate as val
 from qualitykit.data.shapes import ShapeError
 from qualitykit.data.source import open_source
 from qualitykit.errors import NoDataError
-
-EX = Path(__file__).resolve().parents[1] / "data" / "examples"
-UNITS = EX / "bazhong_units.csv"
-
-# 巴中市 表3 各行政区域抽查情况, 中国质量新闻网 2024-11-01,
-# https://m.ryxmt.com.cn/channel/xfts/20241101/475655_2.html (name, batches, passed)
-BAZHONG = {
-    "511902": ("巴州区", 127, 117),
-    "511903": ("恩阳区", 85, 76),
-    "X511900-01": ("经开区", 18, 16),
-    "511922": ("南江县", 132, 117),
-    "511923": ("平昌县", 99, 86),
-    "511921": ("通江县", 94, 85),
-}
-# 127 + 85 + 18 + 132 + 99 + 94 = 555 batches; 117 + 76 + 16 + 117 + 86 + 85 = 497 passed (= 合计)
 
 
 @pytest.mark.parametrize("name", ["bazhong_by_district.csv", "bazhong_by_district.xlsx"])

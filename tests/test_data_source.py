@@ -12,7 +12,6 @@ from qualitykit.data import dataset
 from qualitykit.data.shapes import ShapeError, detect_kind, shape_of
 from qualitykit.data.source import open_source
 
-EX = Path(__file__).resolve().parents[1] / "data" / "examples"
 GOOD = Path(__file__).parent / "fixtures" / "good_inputs"
 
 

@@ -1,7 +1,7 @@
 """Tests of qualitykit.data.dataset: filtered reading with pushdown, joins, aggregation, cause map.
 
-Every result is compared with an independent computation on the in-memory sample
-(:func:`qualitykit.data.sample.generate` with the same seed and size): plain pandas boolean masks for
+Every result read from the sample folder (``sample_folder``, tests/conftest.py) is compared with an
+independent computation on the same sample generated in memory (``sample_mem``): plain pandas masks for
 the filters, Python dictionaries / ``collections.Counter`` for the counts. No published figures
 are involved (the module reads data; the calibration is tested in test_sample.py).
 """
@@ -22,57 +22,38 @@ from qualitykit import schema
 from qualitykit.data import dataset, regions, sample
 from qualitykit.errors import InputError, NoDataError, ParameterError
 
-N, SEED = 60_000, 11
-
-
-@pytest.fixture(scope="module")
-def mem() -> sample.SampleData:
-    return sample.generate(N, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> object:
-    path = tmp_path_factory.mktemp("sample") / "s"
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sample, "ROW_GROUP_SIZE", 1_000)  # many row groups per province: pruning shows
-    try:
-        sample.write_sample(path, N, seed=SEED)
-    finally:
-        mp.undo()
-    return path
-
 
 def _expect(records: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     return records[mask.to_numpy(bool)].reset_index(drop=True)
 
 
-def test_district_city_province_and_national_filters(mem, folder) -> None:
+def test_district_city_province_and_national_filters(sample_mem, sample_folder) -> None:
     # the codes as stored (map_codes=False); reading them in today's vintage: test_vintage.py
-    r = mem.records
-    got = dataset.open_records(folder, region="330303", map_codes=False)
+    r = sample_mem.records
+    got = dataset.open_records(sample_folder, region="330303", map_codes=False)
     pdt.assert_frame_equal(got, _expect(r, r["region_code"] == "330303"))
 
     city_members = set(
         regions.counties().loc[regions.counties()["city_code"] == "330300", "region_code"]
     )
-    got = dataset.open_records(folder, region="330300", map_codes=False)
+    got = dataset.open_records(sample_folder, region="330300", map_codes=False)
     pdt.assert_frame_equal(got, _expect(r, r["region_code"].isin(city_members)))
 
-    got = dataset.open_records(folder, region="330000", map_codes=False)
+    got = dataset.open_records(sample_folder, region="330000", map_codes=False)
     pdt.assert_frame_equal(got, _expect(r, r["region_code"].str.startswith("33")))
 
     # 东莞: a city that is its own county
-    got = dataset.open_records(folder, region="441900", map_codes=False)
+    got = dataset.open_records(sample_folder, region="441900", map_codes=False)
     pdt.assert_frame_equal(got, _expect(r, r["region_code"] == "441900"))
 
-    pdt.assert_frame_equal(dataset.open_records(folder, region="000000", map_codes=False), r)
-    pdt.assert_frame_equal(dataset.open_records(folder, map_codes=False), r)
+    pdt.assert_frame_equal(dataset.open_records(sample_folder, region="000000", map_codes=False), r)
+    pdt.assert_frame_equal(dataset.open_records(sample_folder, map_codes=False), r)
 
 
-def test_years_levels_and_columns(mem, folder) -> None:
-    r = mem.records
+def test_years_levels_and_columns(sample_mem, sample_folder) -> None:
+    r = sample_mem.records
     got = dataset.open_records(
-        folder,
+        sample_folder,
         region="420000",
         years=(2010, 2012),
         check_levels=["national", "省级"],
@@ -86,18 +67,21 @@ def test_years_levels_and_columns(mem, folder) -> None:
     pdt.assert_frame_equal(got, _expect(r, mask))
 
     got = dataset.open_records(
-        folder, years=[2005, 2024], check_levels="county", columns=["batch_id", "passed", "year"]
+        sample_folder,
+        years=[2005, 2024],
+        check_levels="county",
+        columns=["batch_id", "passed", "year"],
     )
     mask = r["year"].isin([2005, 2024]) & (r["check_level"] == "county")
     pdt.assert_frame_equal(got, _expect(r, mask)[["batch_id", "passed", "year"]])
 
-    got = dataset.open_records(folder, years=2015, columns=["year"])
+    got = dataset.open_records(sample_folder, years=2015, columns=["year"])
     assert len(got) == int((r["year"] == 2015).sum()) and set(got["year"]) == {2015}
 
 
-def test_pushdown_reads_one_partition_and_few_row_groups(folder) -> None:
+def test_pushdown_reads_one_partition_and_few_row_groups(sample_folder) -> None:
     part = ds.partitioning(pa.schema([("province", pa.string())]), flavor="hive")
-    data = ds.dataset(folder / "records", format="parquet", partitioning=part)
+    data = ds.dataset(sample_folder / "records", format="parquet", partitioning=part)
     filt = (pc.field("province") == "330000") & (pc.field("region_code") == "330302")
     fragments = list(data.get_fragments(filter=filt))
     assert len(fragments) == 1  # one province file of 31
@@ -109,27 +93,27 @@ def test_pushdown_reads_one_partition_and_few_row_groups(folder) -> None:
     )
 
 
-def test_selection_errors(folder) -> None:
+def test_selection_errors(sample_folder) -> None:
     with pytest.raises(ParameterError, match="6-digit string"):
-        dataset.open_records(folder, region=330303)  # type: ignore[arg-type]
+        dataset.open_records(sample_folder, region=330303)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="unknown region"):
-        dataset.open_records(folder, region="339999")
+        dataset.open_records(sample_folder, region="339999")
     with pytest.raises(ParameterError, match="unknown check level"):
-        dataset.open_records(folder, check_levels=["national", "city"])
+        dataset.open_records(sample_folder, check_levels=["national", "city"])
     with pytest.raises(ParameterError, match="unknown columns"):
-        dataset.open_records(folder, columns=["batch_id", "pass"])
+        dataset.open_records(sample_folder, columns=["batch_id", "pass"])
     with pytest.raises(ParameterError, match="first <= last"):
-        dataset.open_records(folder, years=(2020, 2010))
+        dataset.open_records(sample_folder, years=(2020, 2010))
     with pytest.raises(ParameterError, match="does not exist"):
-        dataset.open_records(folder / "nope")
+        dataset.open_records(sample_folder / "nope")
     with pytest.raises(NoDataError, match="330303"):
-        dataset.open_records(folder, region="330303", years=1999)
+        dataset.open_records(sample_folder, region="330303", years=1999)
 
 
-def test_nonconformities_joined_through_batch_id(mem, folder) -> None:
-    r, nc = mem.records, mem.nonconformities
+def test_nonconformities_joined_through_batch_id(sample_mem, sample_folder) -> None:
+    r, nc = sample_mem.records, sample_mem.nonconformities
     got = dataset.open_nonconformities(
-        folder, region="330300", years=(2008, 2012), check_levels="provincial"
+        sample_folder, region="330300", years=(2008, 2012), check_levels="provincial"
     )
     sel = r[
         regions.within(r["region_code"], "330300")
@@ -152,22 +136,24 @@ def test_nonconformities_joined_through_batch_id(mem, folder) -> None:
     assert isinstance(got["cause_5m1e"].dtype, pd.CategoricalDtype)
 
 
-def test_nonconformities_without_record_columns_or_causes(mem, folder) -> None:
-    got = dataset.open_nonconformities(folder, record_columns=None, cause_map=False)
+def test_nonconformities_without_record_columns_or_causes(sample_mem, sample_folder) -> None:
+    got = dataset.open_nonconformities(sample_folder, record_columns=None, cause_map=False)
     assert list(got.columns) == ["batch_id", "item"]
-    assert sample.table_hash(got) == sample.table_hash(mem.nonconformities)
+    assert sample.table_hash(got) == sample.table_hash(sample_mem.nonconformities)
 
 
 @pytest.mark.parametrize("region", ["330303", "330300"])
-def test_nonconformities_of_a_county_or_city_and_the_records_given(mem, folder, region) -> None:
+def test_nonconformities_of_a_county_or_city_and_the_records_given(
+    sample_mem, sample_folder, region
+) -> None:
     # a county or a city is read from its province's files (the fast path); the result is the
     # plain pandas selection and join on the in-memory sample, whether the records are read
     # again or given by the caller (open_records of the same selection)
-    r, nc = mem.records, mem.nonconformities
+    r, nc = sample_mem.records, sample_mem.nonconformities
     years, levels = (2010, 2020), ["provincial", "county"]
     cols = ["year", "check_level", "product"]
     got = dataset.open_nonconformities(
-        folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False
+        sample_folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False
     )
     sel = r[
         regions.within(r["region_code"], region)
@@ -182,25 +168,25 @@ def test_nonconformities_of_a_county_or_city_and_the_records_given(mem, folder, 
         check_dtype=False,
     )
     recs = dataset.open_records(
-        folder, region, years, levels, columns=["batch_id", *cols], map_codes=False
+        sample_folder, region, years, levels, columns=["batch_id", *cols], map_codes=False
     )
     given = dataset.open_nonconformities(
-        folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False,
+        sample_folder, region, years, levels, record_columns=cols, cause_map=False, map_codes=False,
         records=recs,
     )  # fmt: skip
     pdt.assert_frame_equal(given, got)
     items = dataset.open_nonconformities(
-        folder, region, years, levels, record_columns=(), cause_map=False, map_codes=False,
+        sample_folder, region, years, levels, record_columns=(), cause_map=False, map_codes=False,
         records=recs[["batch_id"]],
     )  # fmt: skip
     pdt.assert_frame_equal(items, got[["batch_id", "item"]])
     with pytest.raises(ParameterError, match="product"):
         dataset.open_nonconformities(
-            folder, region, years, levels, record_columns=cols, records=recs[["batch_id"]]
+            sample_folder, region, years, levels, record_columns=cols, records=recs[["batch_id"]]
         )
 
 
-def test_nonconformities_with_a_user_cause_map(folder) -> None:
+def test_nonconformities_with_a_user_cause_map(sample_folder) -> None:
     user = pd.DataFrame(
         {
             "item": ["标识", "成鞋耐折性能"],
@@ -209,15 +195,15 @@ def test_nonconformities_with_a_user_cause_map(folder) -> None:
             "controllable": ["management", "operator"],
         }
     )
-    got = dataset.open_nonconformities(folder, region="330303", cause_map=user)
+    got = dataset.open_nonconformities(sample_folder, region="330303", cause_map=user)
     mapped = got[got["item"].isin(["标识", "成鞋耐折性能"])]
     assert len(mapped) > 0 and mapped["cause_5m1e"].notna().all()
     assert (got.loc[got["item"] == "成鞋耐折性能", "controllable"] == "operator").all()
     assert got.loc[~got["item"].isin(["标识", "成鞋耐折性能"]), "category"].isna().all()
 
 
-def test_aggregate_counts_like_an_independent_tally(mem) -> None:
-    r = mem.records
+def test_aggregate_counts_like_an_independent_tally(sample_mem) -> None:
+    r = sample_mem.records
     got = dataset.aggregate(r, ["year", "check_level"])
     tally: dict[tuple[int, str], list[int]] = collections.defaultdict(lambda: [0, 0])
     for y, lv, ok in zip(r["year"], r["check_level"], r["passed"], strict=True):
@@ -232,8 +218,8 @@ def test_aggregate_counts_like_an_independent_tally(mem) -> None:
     assert total.iloc[0].tolist() == [len(r), int(r["passed"].sum()), int((~r["passed"]).sum())]
 
 
-def test_aggregate_derives_province_city_and_sales_class(mem) -> None:
-    r = mem.records
+def test_aggregate_derives_province_city_and_sales_class(sample_mem) -> None:
+    r = sample_mem.records
     got = dataset.aggregate(r, ["province_code", "city_code", "sales_class"])
     city = dict(
         zip(regions.counties()["region_code"], regions.counties()["city_code"], strict=True)
@@ -261,8 +247,8 @@ def test_aggregate_derives_province_city_and_sales_class(mem) -> None:
         dataset.aggregate(r, ["district"])
 
 
-def test_user_file_goes_through_io(mem, tmp_path) -> None:
-    r = mem.records
+def test_user_file_goes_through_io(sample_mem, tmp_path) -> None:
+    r = sample_mem.records
     part = r[r["region_code"].str.startswith("3303")].head(500)
     csv = tmp_path / "records.csv"
     part.to_csv(csv, index=False)
@@ -272,23 +258,23 @@ def test_user_file_goes_through_io(mem, tmp_path) -> None:
     assert got["passed"].tolist() == want["passed"].tolist()
     assert isinstance(got["region_code"].dtype, pd.StringDtype)
     nc_csv = tmp_path / "nc.csv"
-    mem.nonconformities.head(50).to_csv(nc_csv, index=False)
+    sample_mem.nonconformities.head(50).to_csv(nc_csv, index=False)
     got_nc = dataset.open_nonconformities(nc_csv, record_columns=None, cause_map=False)
-    assert got_nc["item"].tolist() == mem.nonconformities.head(50)["item"].tolist()
+    assert got_nc["item"].tolist() == sample_mem.nonconformities.head(50)["item"].tolist()
     with pytest.raises(ParameterError, match="need the records"):
         dataset.open_nonconformities(nc_csv, region="330303")
 
 
-def test_enterprises_of_a_region(mem, folder) -> None:
-    e = mem.enterprises
-    got = dataset.open_enterprises(folder, region="330300")
+def test_enterprises_of_a_region(sample_mem, sample_folder) -> None:
+    e = sample_mem.enterprises
+    got = dataset.open_enterprises(sample_folder, region="330300")
     members = set(regions.children("330300", level="county")["region_code"])
     pdt.assert_frame_equal(got, e[e["region_code"].isin(members)].reset_index(drop=True))
-    got = dataset.open_enterprises(folder, region="110000")
+    got = dataset.open_enterprises(sample_folder, region="110000")
     assert got["region_code"].str.startswith("11").all()
     assert len(got) == int(e["region_code"].str.startswith("11").sum())
     with pytest.raises(ParameterError, match="not a sample folder"):
-        dataset.open_enterprises(folder / "records")
+        dataset.open_enterprises(sample_folder / "records")
 
 
 def test_default_cause_map() -> None:
@@ -358,16 +344,16 @@ def test_a_cause_map_file_is_read_once_and_again_when_rewritten(tmp_path, monkey
     assert reads[str(path)] == 2
 
 
-def test_no_source_means_the_embedded_sample(mem, folder, monkeypatch) -> None:
+def test_no_source_means_the_embedded_sample(sample_mem, sample_folder, monkeypatch) -> None:
     calls: list[int] = []
 
     def fake_ensure() -> object:
         calls.append(1)
-        return folder
+        return sample_folder
 
     monkeypatch.setattr(dataset, "ensure_sample", fake_ensure)
     got = dataset.open_records(region="330303", columns=["batch_id"])
-    r = mem.records
+    r = sample_mem.records
     assert got["batch_id"].tolist() == r.loc[r["region_code"] == "330303", "batch_id"].tolist()
     assert len(dataset.open_nonconformities(region="330303")) > 0
     assert len(calls) == 2

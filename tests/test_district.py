@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+import example_data
 from qualitykit.data import dataset
 from qualitykit.errors import ParameterError
 from qualitykit.paths import notebooks_dir
@@ -319,25 +320,13 @@ def test_summary_carries_the_overdispersion_and_the_adjusted_z(tmp_path):
 # counts of a real published table, a development zone, an honest parent (issue 10)
 # ------------------------------------------------------------------------------------------
 
-BAZHONG = {  # 巴中市 表3 各行政区域抽查情况 (data/examples/README.md): code → (batches, passed)
-    "511902": (127, 117),  # 巴州区
-    "511903": (85, 76),  # 恩阳区
-    "X511900-01": (18, 16),  # 经开区 (declared in bazhong_units.csv)
-    "511922": (132, 117),  # 南江县
-    "511923": (99, 86),  # 平昌县
-    "511921": (94, 85),  # 通江县
-}
-BAZHONG_TOTAL = (555, 497)  # the table's 合计 row
-
-
-def _examples():
-    from qualitykit.paths import data_dir
-
-    return data_dir() / "examples"
+# 巴中市 表3 各行政区域抽查情况 (tests/example_data.py): code → (batches, passed); its 合计 row
+BAZHONG = {code: (b, p) for code, (_, b, p) in example_data.BAZHONG.items()}
+BAZHONG_TOTAL = example_data.BAZHONG_TOTAL
 
 
 def _bazhong(**kw):
-    ex = _examples()
+    ex = example_data.EXAMPLES
     return {
         "data_source": str(ex / "bazhong_by_district.xlsx"),
         "units_file": str(ex / "bazhong_units.csv"),

@@ -24,18 +24,13 @@ YEARS = (2015, 2024)
 
 
 @pytest.fixture(scope="module")
-def data() -> ExplorerData:
-    return ExplorerData(TINY)
-
-
-@pytest.fixture(scope="module")
 def records() -> pd.DataFrame:
     return dataset.open_records(resolve_source(TINY))
 
 
 @pytest.fixture
-def explorer(data: ExplorerData) -> Explorer:
-    return Explorer(data, region_code="330000", selected="330303", years=YEARS)
+def explorer(explorer_data: ExplorerData) -> Explorer:
+    return Explorer(explorer_data, region_code="330000", selected="330303", years=YEARS)
 
 
 def _within(records: pd.DataFrame, code: str, years=YEARS, level=None, product=None):
@@ -60,8 +55,12 @@ def _pandas_counts(r: pd.DataFrame, key: str) -> pd.DataFrame:
     ("parent", "level", "product"),
     [("330000", None, None), ("330000", "provincial", None), ("330300", None, "皮鞋")],
 )
-def test_unit_counts_equal_the_records_counted_by_pandas(data, records, parent, level, product):
-    got = data.unit_counts(parent, Filters(YEARS, level, None, product)).set_index("region_code")
+def test_unit_counts_equal_the_records_counted_by_pandas(
+    explorer_data, records, parent, level, product
+):
+    got = explorer_data.unit_counts(parent, Filters(YEARS, level, None, product)).set_index(
+        "region_code"
+    )
     want = _pandas_counts(_within(records, parent, level=level, product=product), "region_code")
     assert list(got.index) == list(want.index)
     assert got["batches"].tolist() == want["batches"].tolist()
@@ -69,18 +68,18 @@ def test_unit_counts_equal_the_records_counted_by_pandas(data, records, parent, 
     assert (got["nonconforming"] == got["batches"] - got["passed"]).all()
 
 
-def test_child_units_are_the_cities_of_notebook_03(data, records):
+def test_child_units_are_the_cities_of_notebook_03(explorer_data, records):
     from qualitykit.report.district import child_counts
 
-    got = data.unit_counts("330000", Filters(YEARS), unit_level="child")
+    got = explorer_data.unit_counts("330000", Filters(YEARS), unit_level="child")
     want = child_counts(_within(records, "330000"), "330000")
     assert got["region_code"].tolist() == want["region_code"].astype(str).tolist()
     assert got["batches"].tolist() == want["batches"].tolist()
     assert got["passed"].tolist() == want["passed"].tolist()
 
 
-def test_year_and_item_counts_equal_the_records(data, records):
-    got = data.year_counts("330303", Filters(YEARS, "national"))
+def test_year_and_item_counts_equal_the_records(explorer_data, records):
+    got = explorer_data.year_counts("330303", Filters(YEARS, "national"))
     r = _within(records, "330303", level="national")
     want = _pandas_counts(r.assign(y=r["year"].astype(int)), "y")
     assert got["year"].astype(str).tolist() == list(want.index)
@@ -88,17 +87,19 @@ def test_year_and_item_counts_equal_the_records(data, records):
 
     nc = dataset.open_nonconformities(resolve_source(TINY), region="330300", years=YEARS)
     want_items = nc["item"].value_counts().sort_index()
-    got_items = data.item_counts("330300", Filters(YEARS)).set_index("item")["count"].sort_index()
+    got_items = (
+        explorer_data.item_counts("330300", Filters(YEARS)).set_index("item")["count"].sort_index()
+    )
     assert got_items.to_dict() == want_items.to_dict()
 
 
-def test_no_file_is_read_after_the_session_starts(data, monkeypatch):
+def test_no_file_is_read_after_the_session_starts(explorer_data, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("the explorer read the data again")
 
     monkeypatch.setattr(dataset, "open_records", boom)
     monkeypatch.setattr(dataset, "open_nonconformities", boom)
-    ex = Explorer(data, region_code="330000", selected="330303", years=YEARS)
+    ex = Explorer(explorer_data, region_code="330000", selected="330303", years=YEARS)
     for change in (
         {"years": (2016, 2023)},
         {"check_level": "national"},
@@ -132,10 +133,10 @@ def test_a_new_region_selects_its_largest_unit(explorer, records):
     assert explorer.state.selected == r["region_code"].value_counts().idxmax()
 
 
-def test_product_sets_its_industry_and_another_industry_clears_it(explorer, data):
+def test_product_sets_its_industry_and_another_industry_clears_it(explorer, explorer_data):
     explorer.update(product="皮鞋")
-    assert explorer.state.industry == data.industry_of("皮鞋") == "19"
-    other = next(i for i in data.present("industry") if i != "19")
+    assert explorer.state.industry == explorer_data.industry_of("皮鞋") == "19"
+    other = next(i for i in explorer_data.present("industry") if i != "19")
     explorer.update(industry=other)
     assert explorer.state.product is None and explorer.state.industry == other
 
@@ -237,8 +238,8 @@ def test_views_are_cached_by_the_state_they_depend_on(explorer):
     assert explorer.funnel() is f  # back to an earlier state: nothing recomputed
 
 
-def test_english_labels_and_notes(data):
-    ex = Explorer(data, region_code="330000", selected="330303", years=YEARS, lang="en")
+def test_english_labels_and_notes(explorer_data):
+    ex = Explorer(explorer_data, region_code="330000", selected="330303", years=YEARS, lang="en")
     assert "Longwan District" in ex.selected_name()
     assert "Zhejiang" in ex.scope() and "county-level units" in ex.scope()
     text = ex.funnel().extra["text"]
@@ -253,8 +254,8 @@ def test_english_labels_and_notes(data):
         ("zh", (2016, 2024), " · 2016–2024 年 · "),
     ],
 )
-def test_scope_names_one_year_once(data, lang, years, shown):
-    ex = Explorer(data, region_code="330000", years=years, lang=lang)
+def test_scope_names_one_year_once(explorer_data, lang, years, shown):
+    ex = Explorer(explorer_data, region_code="330000", years=years, lang=lang)
     assert shown in ex.scope() and "2024–2024" not in ex.scope()
 
 

@@ -18,14 +18,9 @@ from qualitykit.explore.source import ExplorerData
 TINY = "sample:tiny"
 
 
-@pytest.fixture(scope="module")
-def data() -> ExplorerData:
-    return ExplorerData(TINY)
-
-
 @pytest.fixture
-def app(data) -> App:
-    return App(data, region_code="330000", selected="330303", year_from=2015, year_to=2024)
+def app(explorer_data: ExplorerData) -> App:
+    return App(explorer_data, region_code="330000", selected="330303", year_from=2015, year_to=2024)
 
 
 def test_a_control_change_redraws_the_views_from_the_new_state(app):

@@ -99,7 +99,10 @@ def _open(browser, url: str):
     problems: list[str] = []
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("requestfailed", lambda r: problems.append(f"request failed: {r.url}"))
+    page.on(
+        "requestfailed",
+        lambda r: problems.append(f"request failed: {r.method} {r.url} ({r.failure})"),
+    )
     page.goto(url, timeout=LOAD)
     return page, problems
 

@@ -8,28 +8,17 @@ code under test.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from example_data import BAZHONG, BAZHONG_UNITS
+from example_data import EXAMPLES as EX
 from qualitykit.errors import ParameterError
 from qualitykit.explore.source import ExplorerData, Filters
 from qualitykit.explore.state import NOTES, Explorer
 
-EX = Path(__file__).resolve().parents[1] / "data" / "examples"
-UNITS = str(EX / "bazhong_units.csv")
+UNITS = str(BAZHONG_UNITS)
 Y2024 = Filters((2024, 2024))
 
-# 巴中市 表3 各行政区域抽查情况 (https://m.ryxmt.com.cn/channel/xfts/20241101/475655_2.html):
-# code → (name, batches, passed); 合计 555 / 497
-BAZHONG = {
-    "511902": ("巴州区", 127, 117),
-    "511903": ("恩阳区", 85, 76),
-    "511921": ("通江县", 94, 85),
-    "511922": ("南江县", 132, 117),
-    "511923": ("平昌县", 99, 86),
-    "X511900-01": ("经开区", 18, 16),
-}
 # 2014 Q2 浙江 children's shoes (https://m.cqn.com.cn/ms/content/2014-06/04/content_2213044.htm)
 ITEMS = {"标识": 4, "感官质量": 3, "耐磨性能": 3, "Cr(Ⅵ) 六价铬": 2, "游离甲醛(内底)": 2, "标志": 1,
          "鞋里和内底摩擦色牢度(沾色)": 1}  # fmt: skip

@@ -30,23 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "golden"))
 
 import cases
 
+from example_data import BAZHONG, BAZHONG_TOTAL
+
 pytestmark = pytest.mark.notebook
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# 巴中市 表3 各行政区域抽查情况, 中国质量新闻网, reprinted 2024-11-01,
-# https://m.ryxmt.com.cn/channel/xfts/20241101/475655_2.html — (name, batches, passed)
-BAZHONG = {
-    "511902": ("巴州区", 127, 117),
-    "511903": ("恩阳区", 85, 76),
-    "X511900-01": ("经开区", 18, 16),
-    "511922": ("南江县", 132, 117),
-    "511923": ("平昌县", 99, 86),
-    "511921": ("通江县", 94, 85),
-}
-# 合计 as published: 555 batches, 497 passed (127 + 85 + 18 + 132 + 99 + 94 = 555;
-# 117 + 76 + 16 + 117 + 86 + 85 = 497), 合格率 89.55 %
-BAZHONG_TOTAL = (555, 497)
 
 # 2014年第二季度浙江省童鞋不合格项目 (https://m.cqn.com.cn/ms/content/2014-06/04/content_2213044.htm):
 # 标识 4, 标志 1, 感官质量 3, 耐磨性能 3, Cr(Ⅵ) 六价铬 2, 游离甲醛(内底) 2, 鞋里和内底摩擦色牢度(沾色) 1 = 16

@@ -24,6 +24,8 @@ import pytest
 from qualitykit import run
 from qualitykit.cli import main as cli_main
 from qualitykit.errors import ParameterError
+from qualitykit.report import vocabulary
+from qualitykit.run.folder import inspect
 from run_helpers import NB, kernel_free
 
 SETS = [{"region_code": c} for c in ("330302", "330303", "330304")]
@@ -236,3 +238,41 @@ def test_keys_are_safe_folder_names():
     keys = [t.key for t in run.tasks_from_sets([{"fault": "../../etc"}, {"fault": "a/b\\c:d"}])]
     for key in keys:
         assert re.fullmatch(r"[\w\-=.]+", key) and not key.startswith(".")
+
+
+def test_resume_without_export_removes_the_run_workbook_it_would_leave_stale(tmp_path, fake):
+    """``index.xlsx`` of an earlier ``--export xlsx`` run, resumed without it: the rows would be
+    the old run's (330303 failed, now ok) — the runner removes it, since its manifest says it wrote
+    it; a resume with ``--export xlsx`` writes it afresh."""
+    out = tmp_path / "r"
+    book = out / "index.xlsx"
+    sets = [SETS[0], {**SETS[1], "fault": "raise"}]
+    run.run_batch(NB, sets, out, _quiet(export=("xlsx",)))
+    before = _workbook_statuses(book)
+    assert before["330303"] != before["330302"]  # failed / ok
+    fixed = [SETS[0], SETS[1]]
+    result = run.run_batch(NB, fixed, out, _quiet(resume=True))
+    assert _reasons(result)["330303"].startswith("re-run")
+    assert not book.exists() and (out / "index.html").is_file()
+    assert result.manifest["run"]["exports"] == [] and inspect(out).foreign == []
+    run.run_batch(NB, fixed, out, _quiet(resume=True, export=("xlsx",)))
+    after = _workbook_statuses(book)
+    assert after["330303"] == after["330302"] == before["330302"]  # both ok now
+
+
+def _workbook_statuses(book: Path) -> dict[str, str]:
+    """key → the status column of the run workbook, read with openpyxl."""
+    import openpyxl
+
+    ws = openpyxl.load_workbook(book).active
+    header = [c.value for c in ws[1]]
+    col = header.index(vocabulary.term("status", "zh"))
+    return {r[0]: r[col] for r in ws.iter_rows(min_row=2, values_only=True) if r[0]}
+
+
+def test_resume_keeps_an_index_workbook_the_runner_did_not_write(tmp_path, fake):
+    out = tmp_path / "r"
+    run.run_batch(NB, SETS[:1], out, _quiet())  # no --export: the runner wrote no index.xlsx
+    (out / "index.xlsx").write_bytes(b"not the runner's")
+    run.run_batch(NB, SETS[:1], out, _quiet(resume=True))
+    assert (out / "index.xlsx").read_bytes() == b"not the runner's"

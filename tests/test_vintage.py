@@ -2,8 +2,9 @@
 and are read as their successors, so a district's series stays continuous.
 
 Independent computations: the crosswalk is read here with the ``csv`` module (not through
-``qualitykit``), the synthetic sample is generated in memory with its stored (cpca-vintage) codes
-and compared with what the readers return; the brief is checked against the raw records of the
+``qualitykit``), the synthetic sample generated in memory with its stored (cpca-vintage) codes
+(``sample_mem``, tests/conftest.py) is compared with what the readers return from its folder
+(``sample_folder``); the brief is checked against the raw records of the
 predecessor read with ``map_codes=False``.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
-from qualitykit.data import dataset, regions, sample
+from qualitykit.data import dataset, regions
 from qualitykit.data.source import open_source
 from qualitykit.errors import ParameterError
 from qualitykit.paths import data_dir, notebooks_dir
@@ -23,7 +24,6 @@ from qualitykit.report import district
 from qualitykit.report import framework as report
 from qualitykit.run.params import expand_parameter_sets
 
-N, SEED = 60_000, 11
 ZJ_OLD = {"330185": "330112", "330283": "330213", "331021": "331083", "330204": "330212"}
 """临安市 → 临安区 (2017), 奉化市 → 奉化区 (2016), 玉环县 → 玉环市 (2017), 江东区 → 鄞州区 (2016)."""
 
@@ -38,23 +38,6 @@ def _crosswalk() -> dict[str, str]:
             new = step[new]
         out[old] = new
     return out
-
-
-@pytest.fixture(scope="module")
-def mem() -> sample.SampleData:
-    return sample.generate(N, seed=SEED)
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> object:
-    path = tmp_path_factory.mktemp("vintage") / "s"
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sample, "ROW_GROUP_SIZE", 1_000)  # many row groups: pruning on several codes shows
-    try:
-        sample.write_sample(path, N, seed=SEED)
-    finally:
-        mp.undo()
-    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -103,22 +86,22 @@ def _mapped(records: pd.DataFrame) -> pd.DataFrame:
     return records.assign(region_code=rc.astype("string"))
 
 
-def test_a_successor_is_read_with_its_predecessors_rows(mem, folder) -> None:
-    r = mem.records
-    got = dataset.open_records(folder, region="330112")
+def test_a_successor_is_read_with_its_predecessors_rows(sample_mem, sample_folder) -> None:
+    r = sample_mem.records
+    got = dataset.open_records(sample_folder, region="330112")
     want = _mapped(r[(r["region_code"] == "330185").to_numpy(bool)].reset_index(drop=True))
     assert len(want) > 0
     pdt.assert_frame_equal(got, want)
     # a merger: 鄞州区 holds its own rows and 江东区's, in the stored order
-    got = dataset.open_records(folder, region="330212")
+    got = dataset.open_records(sample_folder, region="330212")
     mask = r["region_code"].isin(["330212", "330204"]).to_numpy(bool)
     pdt.assert_frame_equal(got, _mapped(r[mask].reset_index(drop=True)))
 
 
-def test_city_province_and_national_reads_are_mapped(mem, folder) -> None:
-    r = mem.records
+def test_city_province_and_national_reads_are_mapped(sample_mem, sample_folder) -> None:
+    r = sample_mem.records
     for code in ("330100", "330000", "000000"):
-        got = dataset.open_records(folder, region=code, columns=["batch_id", "region_code"])
+        got = dataset.open_records(sample_folder, region=code, columns=["batch_id", "region_code"])
         within = regions.within(_mapped(r)["region_code"], code).to_numpy(bool)
         want = _mapped(r[within].reset_index(drop=True))[["batch_id", "region_code"]]
         pdt.assert_frame_equal(
@@ -128,20 +111,20 @@ def test_city_province_and_national_reads_are_mapped(mem, folder) -> None:
         assert not set(got["region_code"]) & set(_crosswalk())
 
 
-def test_nonconformities_and_enterprises_follow(mem, folder) -> None:
-    r, nc, e = mem.records, mem.nonconformities, mem.enterprises
-    got = dataset.open_nonconformities(folder, region="330112", cause_map=False)
+def test_nonconformities_and_enterprises_follow(sample_mem, sample_folder) -> None:
+    r, nc, e = sample_mem.records, sample_mem.nonconformities, sample_mem.enterprises
+    got = dataset.open_nonconformities(sample_folder, region="330112", cause_map=False)
     ids = set(r.loc[(r["region_code"] == "330185").to_numpy(bool), "batch_id"])
     assert sorted(got["batch_id"]) == sorted(nc.loc[nc["batch_id"].isin(ids), "batch_id"])
     assert set(got["region_code"]) == {"330112"}
-    ents = dataset.open_enterprises(folder, region="330112")
+    ents = dataset.open_enterprises(sample_folder, region="330112")
     assert len(ents) == int((e["region_code"] == "330185").sum()) > 0
     assert set(ents["region_code"]) == {"330112"}
 
 
-def test_source_counts_units_and_notices(mem, folder) -> None:
-    r = mem.records
-    src = open_source(folder)
+def test_source_counts_units_and_notices(sample_mem, sample_folder) -> None:
+    r = sample_mem.records
+    src = open_source(sample_folder)
     c = src.counts(region="330112")
     old = r[(r["region_code"] == "330185").to_numpy(bool)]
     assert int(c["batches"].sum()) == len(old)
@@ -160,8 +143,8 @@ def test_source_counts_units_and_notices(mem, folder) -> None:
     assert {t.split()[2] for t in en} == stored
 
 
-def test_a_user_records_file_is_mapped_by_the_same_rule(mem, tmp_path) -> None:
-    r = mem.records
+def test_a_user_records_file_is_mapped_by_the_same_rule(sample_mem, tmp_path) -> None:
+    r = sample_mem.records
     rows = r[r["region_code"].isin(["330185", "330112", "330303"]).to_numpy(bool)]
     path = tmp_path / "records.csv"
     rows.to_csv(path, index=False)
@@ -180,11 +163,11 @@ def test_a_user_records_file_is_mapped_by_the_same_rule(mem, tmp_path) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_an_abolished_code_as_region_names_its_successor(folder) -> None:
+def test_an_abolished_code_as_region_names_its_successor(sample_folder) -> None:
     with pytest.raises(ParameterError, match=r"330185.*abolished.*2017.*330112 临安区"):
-        dataset.open_records(folder, region="330185")
+        dataset.open_records(sample_folder, region="330185")
     with pytest.raises(ParameterError, match=r"'330112'"):
-        open_source(folder).counts(region="330185")
+        open_source(sample_folder).counts(region="330185")
     with pytest.raises(ParameterError, match=r"region_code '330185' \(临安市\) is an abolished"):
         report.start(
             "05_district_report",
@@ -195,15 +178,15 @@ def test_an_abolished_code_as_region_names_its_successor(folder) -> None:
         )
 
 
-def test_opt_out_keeps_the_stored_codes(mem, folder) -> None:
-    r = mem.records
-    got = dataset.open_records(folder, region="330185", map_codes=False)
+def test_opt_out_keeps_the_stored_codes(sample_mem, sample_folder) -> None:
+    r = sample_mem.records
+    got = dataset.open_records(sample_folder, region="330185", map_codes=False)
     pdt.assert_frame_equal(
         got, r[(r["region_code"] == "330185").to_numpy(bool)].reset_index(drop=True)
     )
-    nat = dataset.open_records(folder, columns=["region_code"], map_codes=False)
+    nat = dataset.open_records(sample_folder, columns=["region_code"], map_codes=False)
     assert "330185" in set(nat["region_code"]) and "330112" not in set(nat["region_code"])
-    src = open_source(folder, map_codes=False)
+    src = open_source(sample_folder, map_codes=False)
     assert not [n for n in src.notices if n.kind == "code_changes"]
     assert "330185" in set(src.units["code"]) and "330112" not in set(src.units["code"])
     assert "330185" in set(regions.children("330100", current=False)["region_code"])

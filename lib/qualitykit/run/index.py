@@ -5,7 +5,7 @@ coded values are shown in words from the one vocabulary (:mod:`qualitykit.report
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,23 @@ def index_column(spec: Mapping[str, Any], lang: str = "zh") -> Any:
         words or None,
         tuple(str(p) for p in spec.get("parts") or ()),
     )
+
+
+def remove_stale_workbook(
+    run_dir: Path, previous: Mapping[str, Any] | None, export: Sequence[str]
+) -> bool:
+    """Remove the run's ``index.xlsx`` before a resumed run that will not write it (no ``--export
+    xlsx``): its rows are the earlier run's and would disagree with the new index. Only a workbook
+    the earlier run's manifest (``previous``) says the runner exported is removed; returns whether
+    one was."""
+    from qualitykit.report.exports import RUN_WORKBOOK
+
+    book = run_dir / RUN_WORKBOOK
+    wrote = "xlsx" in ((previous or {}).get("run") or {}).get("exports", [])
+    if "xlsx" in export or not wrote or book.is_symlink() or not book.is_file():
+        return False
+    book.unlink()
+    return True
 
 
 def write_run_index(

@@ -39,7 +39,7 @@ import nbformat
 from qualitykit.atomic import remove_leftovers, write_json
 from qualitykit.run import folder
 from qualitykit.run.executors import executor_for
-from qualitykit.run.index import write_run_index
+from qualitykit.run.index import remove_stale_workbook, write_run_index
 from qualitykit.run.manifest import (
     Journal,
     code_fingerprint,
@@ -204,6 +204,7 @@ def run_batch(
                     if t.get("status") != "pending"
                 }
                 previous.update(Journal.read(run_dir / folder.JOURNAL))
+                remove_stale_workbook(run_dir, state.manifest, opts.export)
             elif state.kind == "run":
                 folder.clear_run(state)
             return _run(notebook, specs, tasks, run_dir, opts, previous)
