@@ -12,6 +12,12 @@ papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualit
 * **The papermill engine** ``qualitykit-warm`` (:func:`register_engine`, papermill's documented
   ``Engine`` interface): papermill parameterises the notebook, records cell metadata and raises
   for errors as always; the cells run on the worker's warm kernel through :func:`_run_cells`.
+* **One request per notebook** — the reset and every cell go to the kernel in one execute request
+  (:func:`qualitykit.run._warm.run_cells`); after each cell the kernel publishes a
+  ``qualitykit_cell`` IOPub message with the reply ipykernel would have sent, which attributes the
+  outputs before it to that cell (a request costs ≈ 5 ms of kernel and worker CPU). A failing cell
+  stops the run as papermill would; a cell with top-level ``await`` and the cells after it are
+  sent one request each (they need the kernel's event loop).
 """
 
 from __future__ import annotations
