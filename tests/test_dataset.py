@@ -357,3 +357,17 @@ def test_no_source_means_the_embedded_sample(sample_mem, sample_folder, monkeypa
     assert got["batch_id"].tolist() == r.loc[r["region_code"] == "330303", "batch_id"].tolist()
     assert len(dataset.open_nonconformities(region="330303")) > 0
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(
+    "right",
+    [
+        pd.DataFrame({"k": ["b", "a", "c"], "v": [2, 1, 3]}),  # every row matched: by position
+        pd.DataFrame({"k": ["b", "a"], "v": [2, 1]}),  # one unmatched: the merge
+        pd.DataFrame({"k": ["b", "a", "c"], "w": [0, 0, 0], "v": [2, 1, 3]}),  # a shared column
+    ],
+)
+def test_left_join_is_the_left_merge(right) -> None:
+    left = pd.DataFrame({"k": ["a", "b", "a", "c"], "w": [9, 8, 7, 6]})
+    want = left.merge(right, on="k", how="left", sort=False, validate="many_to_one")
+    pdt.assert_frame_equal(dataset._left_join(left, right, "k", "many_to_one"), want)

@@ -600,9 +600,11 @@ def _left_join(
 ) -> pd.DataFrame:
     """``left.merge(right, on=on, how="left", sort=False, validate=validate)``, by position
     where every row of ``left`` has its one match in ``right`` (the common case, without the
-    merge's overhead); otherwise by the merge itself."""
+    merge's overhead); otherwise (and where both share another column, which the merge
+    suffixes) by the merge itself."""
     keys = pd.Index(right[on])
-    pos = keys.get_indexer(left[on]) if keys.is_unique else None
+    shared = set(left.columns) & set(right.columns) - {on}
+    pos = keys.get_indexer(left[on]) if keys.is_unique and not shared else None
     if pos is None or (pos < 0).any():  # the general case: pandas itself
         return left.merge(right, on=on, how="left", sort=False, validate=validate)
     out = {c: left[c].array for c in left.columns}
