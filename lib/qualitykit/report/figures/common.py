@@ -1,4 +1,5 @@
-"""Helpers shared by the figure functions: a new constrained-layout figure, checks of the input
+"""Helpers shared by the figure functions: a new constrained-layout figure (its axes
+:class:`qualitykit.report.figures.ticks.Axes`), checks of the input
 table, percent axes, titles, unit labels and the highlighted unit.
 """
 
@@ -22,12 +23,13 @@ from qualitykit.report.figures.style import (
     _texts,
     label,
 )
+from qualitykit.report.figures.ticks import Axes
 
 
 def _new_figure(figsize: tuple[float, float] | None = None) -> tuple[Figure, Any]:
     _ensure_style()
     fig = Figure(figsize=figsize or FIGSIZE, layout="constrained")
-    ax = fig.add_subplot()
+    ax = fig.add_subplot(axes_class=Axes)
     return fig, ax
 
 

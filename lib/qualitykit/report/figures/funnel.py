@@ -48,6 +48,7 @@ from qualitykit.report.figures.style import (
     _lang,
     label,
 )
+from qualitykit.report.figures.ticks import Axes
 
 HIGHLIGHT_SIZE = 90.0  # points² of the ring around the highlighted unit
 DENSE = 1000
@@ -310,7 +311,7 @@ def funnel_figure(
     layer = funnel_layer(units, grid, label_column=label_column, sized=sized, lang=lang)
     _ensure_style()
     fig = LayeredFigure(figsize=FIGSIZE, layout="constrained")
-    ax = fig.add_subplot()
+    ax = fig.add_subplot(axes_class=Axes)
     draw_funnel_layer(ax, layer)
     fig.legend(loc="outside lower center", ncols=3)
     fig = _finish(fig, ax, title)
