@@ -444,7 +444,28 @@ def test_ensure_sample_generates_once_and_rebuilds_when_stale(tmp_path, monkeypa
     assert len(calls) == 3
     sample.ensure_sample(n, seed=5, path=target)
     assert len(calls) == 4 and sample.read_manifest(target)["seed"] == 5
+
+    # written with another row group size (an earlier layout, whose manifest did not say it)
+    manifest = sample.read_manifest(target)
+    del manifest["row_group_size"]
+    (target / "manifest.json").write_text(__import__("json").dumps(manifest), encoding="utf-8")
+    sample.ensure_sample(n, seed=5, path=target)
+    assert len(calls) == 5
+    assert sample.read_manifest(target)["row_group_size"] == sample.ROW_GROUP_SIZE
     assert not [p for p in tmp_path.iterdir() if p.name != "generated"]  # no leftovers
+
+
+def test_sample_row_groups_hold_row_group_size_rows(tmp_path, monkeypatch) -> None:
+    import pyarrow.parquet as pq
+
+    monkeypatch.setattr(sample, "ROW_GROUP_SIZE", 500)
+    folder = sample.ensure_sample(sample.PRESETS["tiny"], path=tmp_path / "generated")
+    assert sample.read_manifest(folder)["row_group_size"] == 500
+    for f in sorted((folder / "records").rglob("*.parquet")):
+        meta = pq.ParquetFile(f).metadata
+        sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+        assert max(sizes) <= 500 and sum(sizes) == meta.num_rows
+        assert len(sizes) == -(-meta.num_rows // 500), f
 
 
 def test_ensure_sample_is_safe_under_concurrent_callers(tmp_path, monkeypatch) -> None:
