@@ -80,6 +80,42 @@ def _properties(tick):
     return out
 
 
+LATER_CHANGES = {
+    "fixed_ticks_and_labels": lambda ax: ax.set_xticks([2016, 2019, 2022], labels=["a", "b", "c"]),
+    "cleared": lambda ax: (ax.get_xticklabels(), ax.cla(), ax.plot([0, 5], [1, 2])),
+    "twin_axes": lambda ax: ax.twinx().plot([2015, 2024], [3, 1]),
+    "secondary_axis": lambda ax: ax.secondary_xaxis("top"),
+    "labels_moved_after_ticks_exist": lambda ax: (
+        ax.get_xticklabels(),
+        ax.xaxis.set_tick_params(labelbottom=False, labeltop=True),
+    ),
+    "grid_after_ticks_exist": lambda ax: (ax.get_xticklabels(), ax.grid(color="r", ls="--")),
+    "log_scale": lambda ax: ax.set_yscale("log"),
+    "inverted_and_rotated": lambda ax: (
+        ax.invert_yaxis(),
+        [t.set_rotation(45) for t in ax.get_xticklabels()],
+    ),
+    "minor_tick_params": lambda ax: (
+        ax.minorticks_on(),
+        ax.tick_params(which="minor", length=8, color="g"),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(LATER_CHANGES))
+def test_figures_changed_after_their_ticks_exist_draw_as_with_matplotlibs_ticks(change):
+    def draw(axes_class):
+        fig = Figure(figsize=(5, 3), layout="constrained")
+        ax = fig.add_subplot(axes_class=axes_class)
+        ax.plot(np.arange(2014, 2026), np.linspace(0.81, 0.97, 12))
+        LATER_CHANGES[change](ax)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="rgba", dpi=80)
+        return buf.getvalue()
+
+    assert draw(ticks.Axes) == draw(matplotlib.axes.Axes)
+
+
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
 def test_copied_ticks_have_matplotlibs_properties_and_pixels(scenario, monkeypatch):
     copied = []
