@@ -140,6 +140,103 @@ def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
     assert sum(c.cell_type == "code" and c.execution_count is not None for c in nb.cells) > 5
 
 
+def test_the_next_notebook_names_the_cells_the_kernel_keeps(tmp_path, monkeypatch):
+    """The cells the kernel already has from the last notebook are named by number, only the
+    injected parameters are sent again; the outputs equal those of a request sending every
+    source."""
+    warm = engine.warm_kernel("python3")
+    sent: list[str] = []
+    execute = warm.control.execute
+
+    def counting(code, *args, **kwargs):
+        sent.append(code)
+        return execute(code, *args, **kwargs)
+
+    monkeypatch.setattr(warm.control, "execute", counting)
+    warm.known.clear()  # as if new: an earlier test ran this notebook on this kernel
+    _warm(KINDS, tmp_path / "first.ipynb", {"label": "甲"})
+    assert "clear_output(wait=True)" in sent[-1]  # the first request has the sources
+    second = _warm(KINDS, tmp_path / "second.ipynb", {"label": "乙"})
+    assert "clear_output(wait=True)" not in sent[-1] and "# Parameters" in sent[-1]
+    assert len(sent[-1]) < len(sent[0]) / 2
+    warm.known.clear()  # the worker forgets: every source is sent again
+    again = _warm(KINDS, tmp_path / "again.ipynb", {"label": "乙"})
+    assert "clear_output(wait=True)" in sent[-1]
+    assert _cells(second) == _cells(again)
+
+
+def test_prints_and_displays_keep_their_order(tmp_path):
+    """Text written to stdout and stderr comes out before a display that follows it and after
+    one that precedes it (the kernel skips only flushes with nothing to send)."""
+    nb = _notebook(
+        tmp_path / "order.ipynb",
+        [
+            "import sys\nfrom IPython.display import Markdown, display\n"
+            'print("a")\ndisplay(Markdown("b"))\nprint("c", file=sys.stderr)\n'
+            'display(Markdown("d"))\nprint("e")',
+            'display(Markdown("f"))\nprint("g", file=sys.stderr)',
+        ],
+    )
+    out = _warm(nb, tmp_path / "loop.ipynb", {"label": "y"})
+    seen = [
+        [o.get("text") or o["data"]["text/markdown"] for o in c.outputs] for c in out.cells[-2:]
+    ]
+    assert seen == [["a\n", "b", "c\n", "d", "e\n"], ["f", "g\n"]]
+
+
+def test_a_flush_with_nothing_written_is_skipped():
+    """``_warm._skip_empty_flushes`` calls the stream's own flush only when something was
+    written; a stream that is not ipykernel's is left as it is."""
+    import io
+    import threading
+    from collections import defaultdict
+
+    from qualitykit.run import _warm
+
+    class Stream:
+        echo = None
+
+        def __init__(self):
+            self._buffer_lock = threading.RLock()
+            self._buffers = defaultdict(io.StringIO)
+            self.flushed = 0
+
+        def write(self, text):
+            self._buffers[frozenset()].write(text)
+
+        def flush(self):
+            self.flushed += 1
+            self._buffers = defaultdict(io.StringIO)
+
+    stream = Stream()
+    _warm._skip_empty_flushes(stream)
+    stream.flush()
+    assert stream.flushed == 0
+    stream.write("x")
+    stream.flush()
+    stream.flush()
+    assert stream.flushed == 1
+    plain = io.StringIO()
+    _warm._skip_empty_flushes(plain)
+    assert plain.flush == io.StringIO.flush.__get__(plain)  # not ipykernel's: left as it is
+
+
+def test_stream_text_is_sent_when_asked_not_on_a_timer():
+    """ipykernel's stream timer (0.2 s) is pushed out of a run's reach: text leaves at a cell's
+    end or before a display, so a timer left by one notebook cannot cut a later cell's text."""
+    from qualitykit.run import _warm
+
+    class Stream:
+        flush_interval = 0.2
+
+        def _schedule_flush(self):
+            pass
+
+    stream = Stream()
+    _warm._flush_when_asked(stream)
+    assert stream.flush_interval >= 1e5 and Stream.flush_interval == 0.2
+
+
 def test_cells_with_top_level_await_run_in_requests_of_their_own(tmp_path):
     """A cell with top-level ``await`` needs the kernel's event loop: it and the cells after it
     run one request each, with the same outputs, counts and history as papermill's client."""

@@ -41,6 +41,9 @@ cell's reply: ``status``, ``execution_count``, with ``ename``, ``evalue``, ``tra
 error; or ``deferred``: the cell needs the kernel's event loop and is left to a request of its
 own)."""
 _TRANSFORM_CACHE_MAX = 512
+_SOURCES: dict[int, str] = {}
+"""Cell sources kept from earlier requests of :func:`run_cells`, by the number the worker gave
+them (the worker decides what is kept and when it is forgotten)."""
 
 
 def baseline(ip: Any, preload: Iterable[str]) -> None:
@@ -64,6 +67,7 @@ def baseline(ip: Any, preload: Iterable[str]) -> None:
     _remember_code_names(getattr(ip, "compile", None))
     for stream in (sys.stdout, sys.stderr):
         _skip_empty_flushes(stream)
+        _flush_when_asked(stream)
     gc.collect()
     gc.freeze()  # the baseline lives as long as the kernel: never scanned again
 
@@ -127,6 +131,21 @@ def _skip_empty_flushes(stream: Any) -> None:
     stream.flush = flush_if_written
 
 
+STREAM_FLUSH_INTERVAL = 1e6
+"""Seconds after a write before ipykernel's output stream sends it on its own (its default is
+0.2 s): in a warm kernel the text is sent when the cell ends, before each display and when the
+buffer is flushed, never on a timer — a timer left from the last notebook could otherwise cut a
+later cell's text at a random point, and the same notebook would not give the same outputs."""
+
+
+def _flush_when_asked(stream: Any) -> None:
+    """:data:`STREAM_FLUSH_INTERVAL` on ipykernel's output stream ``stream`` (this instance)."""
+    if isinstance(getattr(stream, "flush_interval", None), float) and hasattr(
+        stream, "_schedule_flush"
+    ):
+        stream.flush_interval = STREAM_FLUSH_INTERVAL
+
+
 def _fresh_warnings() -> None:
     """Restore the warning filters (and ``showwarning``) of the baseline and forget which warnings
     were already shown, so that a warning shown by one notebook is shown again by the next —
@@ -182,15 +201,27 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def run_cells(ip: Any, cwd: str, cells: list[tuple[int, str, bool]]) -> None:
-    """:func:`reset`, then run ``cells`` (``(index, source, allow_error)``) in order, each as
+def run_cells(
+    ip: Any,
+    cwd: str,
+    cells: list[tuple[int, str | int, bool]],
+    new: dict[int, str] | None = None,
+    clear: bool = False,
+) -> None:
+    """:func:`reset`, then run ``cells`` (``(index, source, allow_error)``; a number instead of
+    the source names a source kept from an earlier request, :data:`_SOURCES`, to which ``new``
+    adds — after forgetting the others if ``clear``) in order, each as
     ipykernel runs an execute request's code (``ip.run_cell(source, store_history=True)``), and
     publish a :data:`CELL_DONE` message after each with the reply ipykernel would have sent. A
     failing cell stops the run unless ``allow_error``; a cell with top-level ``await`` (which
     needs the kernel's running event loop) is not run here: its message says ``deferred`` and
     the worker runs it and the cells after it one request each."""
+    if clear:
+        _SOURCES.clear()
+    _SOURCES.update(new or {})
     reset(ip, cwd)
-    for index, source, allow_error in cells:
+    for index, kept, allow_error in cells:
+        source = _SOURCES[kept] if isinstance(kept, int) else kept
         if ("await" in source or "async" in source) and _needs_loop(ip, source):
             _publish(ip, {"index": index, "deferred": True})
             return

@@ -47,8 +47,11 @@ __import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
 """
 
 _RUN_CODE = """\
-__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r})
+__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r}, {new!r}, {clear!r})
 """
+
+_KNOWN_MAX = 256
+"""Most cell sources a kernel keeps by number (:class:`_Batch`); then it starts again."""
 
 PRELOAD = (
     "numpy",
@@ -126,6 +129,7 @@ class WarmKernel:
         # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
         sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
         self.sock_dir = sock_dir
+        self.known: dict[str, int] = {}  # cell sources this kernel keeps, by number (_Batch)
         self.km = AsyncKernelManager(
             kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
         )
@@ -417,11 +421,34 @@ def _next_message(
 class _Batch:
     """All the code cells of a notebook in one execute request (:func:`qualitykit.run._warm.
     run_cells`, which also resets the kernel first); :meth:`cell` returns each cell's reply as
-    its :data:`~qualitykit.run._warm.CELL_DONE` message arrives, its outputs added to it."""
+    its :data:`~qualitykit.run._warm.CELL_DONE` message arrives, its outputs added to it.
 
-    def __init__(self, warm: WarmKernel, cwd: str, cells: list[tuple[int, str, bool]]) -> None:
+    The request names the cells the kernel already has (from an earlier notebook of this run) by
+    number and sends only the others' sources (the injected parameters always): a short request
+    costs the kernel less to parse, hash and keep (ipykernel names each request's code by a
+    pure-Python hash of it). The numbers count as known once the kernel ran the request."""
+
+    def __init__(
+        self, warm: WarmKernel, cwd: str, cells: list[tuple[int, str, bool, bool]]
+    ) -> None:
         self.warm = warm
-        self.code = _RUN_CODE.format(cwd=cwd, cells=cells)
+        known = warm.known
+        clear = len(known) + len(cells) > _KNOWN_MAX
+        if clear:
+            known.clear()
+        self.new: dict[str, int] = {}
+        request = []
+        for index, source, allow_error, unique in cells:
+            if unique:  # the injected parameters: sent as they are, never kept
+                request.append((index, source, allow_error))
+                continue
+            number = known.get(source)
+            if number is None:
+                number = self.new.setdefault(source, len(known) + len(self.new))
+            request.append((index, number, allow_error))
+        self.code = _RUN_CODE.format(
+            cwd=cwd, cells=request, new={n: src for src, n in self.new.items()}, clear=clear
+        )
         self.attempts = 0
         self.deferred = False
         self.done = False
@@ -447,6 +474,9 @@ class _Batch:
             msg = _next_message(self.warm, self.msg_id, deadline, cell, cell_timeout)
             kind, content = msg["msg_type"], msg["content"]
             if kind == CELL_DONE:
+                if self.new:  # the kernel has run the request: it keeps these sources now
+                    self.warm.known.update(self.new)
+                    self.new = {}
                 if content.get("deferred"):
                     self.deferred = True
                     return None
@@ -523,9 +553,10 @@ def _run_cells(
     batch = None
     if cwd is not None:
         cells = [
-            (i, c.source, "raises-exception" in c.get("metadata", {}).get("tags", []))
+            (i, c.source, "raises-exception" in tags, "injected-parameters" in tags)
             for i, c in enumerate(nb.cells)
             if _runnable(c)
+            for tags in [c.get("metadata", {}).get("tags", [])]
         ]
         batch = _Batch(warm, cwd, cells)
     for index, cell in enumerate(nb.cells):
