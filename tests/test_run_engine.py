@@ -395,3 +395,53 @@ def test_reset_restores_the_settings_a_notebook_changed_and_remembers_transforms
             _warm._STATE.clear()
             _warm._STATE.update(saved)
             gc.unfreeze()  # the baseline froze this test process's objects
+
+
+def test_compiled_statements_are_remembered_per_source_and_position(monkeypatch):
+    """The kernel's compiler gives the code object it compiled before for the same statement
+    of the same cached source (same mode and flags), a new one for anything else, sets the
+    future flags a remembered code object carries, and remembers nothing while the shell has AST
+    transformers."""
+    import ast
+    import codeop
+    from types import SimpleNamespace
+
+    from IPython.core.compilerop import CachingCompiler
+
+    from qualitykit.run import _warm
+
+    compiler = CachingCompiler()
+    ip = SimpleNamespace(compile=compiler, ast_transformers=[])
+    _warm._remember_compiled(ip)
+    assert isinstance(compiler, CachingCompiler)
+
+    def statements(source, number=1):
+        name = compiler.cache(source, number)
+        return name, [ast.Module([node], []) for node in ast.parse(source).body]
+
+    name, (first, second) = statements("x = 1\ny = x + 1\n")
+    a, b = compiler(first, name, "exec"), compiler(second, name, "exec")
+    assert a is not b
+    name_again, (first_again, second_again) = statements("x = 1\ny = x + 1\n")
+    assert compiler(first_again, name_again, "exec") is a
+    assert compiler(second_again, name_again, "exec") is b
+    other, (changed, _) = statements("x = 2\ny = x + 1\n")
+    assert compiler(changed, other, "exec") is not a
+    ns = {}
+    exec(compiler(changed, other, "exec"), ns)
+    assert ns["x"] == 2
+
+    future_name, (future,) = statements("from __future__ import annotations\n")
+    code = compiler(future, future_name, "exec")
+    flag = codeop._features[-1].compiler_flag  # annotations
+    assert compiler.flags & flag
+    compiler.flags &= ~flag
+    assert (
+        compiler(statements("from __future__ import annotations\n")[1][0], future_name, "exec")
+        is code
+    )
+    assert compiler.flags & flag  # set again by the remembered code object
+
+    ip.ast_transformers = [ast.NodeTransformer()]
+    name, (first, _) = statements("x = 1\ny = x + 1\n")
+    assert compiler(first, name, "exec") is not a

@@ -62,9 +62,13 @@ def baseline(ip: Any, preload: Iterable[str]) -> None:
         environ=dict(os.environ),
         count=0,
     )
+    flags = getattr(getattr(ip, "compile", None), "flags", None)
+    if isinstance(flags, int):
+        _STATE["flags"] = flags
     _fresh_warnings()
     _remember_transforms(ip.input_transformer_manager)
     _remember_code_names(getattr(ip, "compile", None))
+    _remember_compiled(ip)
     for stream in (sys.stdout, sys.stderr):
         _skip_empty_flushes(stream)
         _flush_when_asked(stream)
@@ -108,6 +112,61 @@ def _remember_code_names(compiler: Any) -> None:
         return name
 
     compiler.get_code_name = remembered
+
+
+_COMPILED_MAX = 2048
+
+
+def _remember_compiled(ip: Any) -> None:
+    """Remember the code objects IPython compiles for each top-level statement of a cell (it
+    compiles them one by one, each time: ~5 ms per report), on this kernel's compiler only.
+
+    A code object is a pure function of the statement's syntax tree, the file name, the mode and
+    the compiler flags; the tree is one of the cell's transformed source (which IPython keeps in
+    :mod:`linecache` under the file name) at the statement's position. So the key is the file
+    name, that source, the statement's span, the mode and the flags; nothing is remembered while
+    the shell has AST transformers (they may change a tree) or for anything but a parsed
+    statement of a cached cell. The future flags a code object sets are set again as
+    :class:`codeop.Compile` sets them."""
+    import ast
+    import codeop
+    import linecache
+
+    compiler = getattr(ip, "compile", None)
+    base = type(compiler)
+    if compiler is None or not issubclass(base, codeop.Compile):
+        return
+    cache: dict[tuple[Any, ...], Any] = {}
+    features = [f.compiler_flag for f in getattr(codeop, "_features", ())]
+
+    class RememberingCompiler(base):  # type: ignore[misc, valid-type]
+        def __call__(self, source: Any, filename: str, symbol: str, **kwargs: Any) -> Any:
+            entry = linecache.cache.get(filename)
+            if (
+                kwargs
+                or getattr(ip, "ast_transformers", None)
+                or not isinstance(source, ast.Module | ast.Interactive)
+                or entry is None
+                or not isinstance(entry[2], list)
+            ):
+                return super().__call__(source, filename, symbol, **kwargs)
+            spans = tuple(
+                (n.lineno, n.col_offset, n.end_lineno, n.end_col_offset) for n in source.body
+            )
+            key = (filename, "".join(entry[2]), spans, symbol, self.flags)
+            code = cache.get(key)
+            if code is None:
+                if len(cache) >= _COMPILED_MAX:
+                    cache.clear()
+                code = cache[key] = super().__call__(source, filename, symbol)
+            else:
+                for flag in features:
+                    if code.co_flags & flag:
+                        self.flags |= flag
+            return code
+
+    RememberingCompiler.__name__ = RememberingCompiler.__qualname__ = base.__name__
+    compiler.__class__ = RememberingCompiler
 
 
 def _skip_empty_flushes(stream: Any) -> None:
@@ -183,6 +242,9 @@ def reset(ip: Any, cwd: str) -> None:
     os.environ.update(_STATE["environ"])
     os.chdir(cwd)
     ip.execution_count = 1
+    compiler = getattr(ip, "compile", None)
+    if isinstance(getattr(compiler, "flags", None), int) and "flags" in _STATE:
+        compiler.flags = _STATE["flags"]  # a notebook's `from __future__ import …` ends with it
     outputs = getattr(getattr(ip, "history_manager", None), "outputs", None)
     if isinstance(outputs, dict):  # IPython 9 keeps every cell's outputs in memory
         outputs.clear()
