@@ -445,3 +445,44 @@ def test_compiled_statements_are_remembered_per_source_and_position(monkeypatch)
     ip.ast_transformers = [ast.NodeTransformer()]
     name, (first, _) = statements("x = 1\ny = x + 1\n")
     assert compiler(first, name, "exec") is not a
+
+
+def test_messages_are_read_as_jupyter_client_reads_them_but_the_dates():
+    """``engine._get_msg`` gives a channel's next message as jupyter_client's ``get_msg`` does
+    (signature checked, parts unpacked) with the header dates left as strings."""
+    from queue import Empty
+
+    from jupyter_client.session import Session
+
+    session = Session(key=b"secret")
+    parent = session.msg("execute_request", {"code": "1"})
+    msg = session.msg("display_data", {"data": {"text/plain": "一"}, "metadata": {}}, parent)
+    wire = session.serialize(msg, ident=b"topic")
+
+    class Socket:
+        def __init__(self, parts):
+            self.parts = parts
+
+        def poll(self, timeout_ms):
+            return self.parts is not None
+
+        def recv_multipart(self):
+            return list(self.parts)
+
+    class Channel:
+        def __init__(self, parts):
+            self.socket, self.session = Socket(parts), session
+
+    got = engine._get_msg(Channel(wire), 0.1)
+    expected = session.deserialize(session.feed_identities(wire)[1])
+    for part in ("header", "parent_header"):
+        assert isinstance(got[part]["date"], str)
+        expected[part]["date"] = got[part]["date"]
+    assert {k: v for k, v in got.items() if k != "buffers"} == {
+        k: v for k, v in expected.items() if k != "buffers"
+    }
+    forged = [*wire[:1], b"<IDS|MSG>", b"0" * len(wire[2]), *wire[3:]]
+    with pytest.raises(ValueError, match="Signature"):
+        engine._get_msg(Channel(forged), 0.1)
+    with pytest.raises(Empty):
+        engine._get_msg(Channel(None), 0.1)

@@ -11,9 +11,12 @@ where a notebook changed them, and a full collection runs every :data:`FULL_GC_E
 The static input transformations of IPython (magics, ``!`` commands: a tokenisation of every
 cell) are remembered per cell source on this kernel's own transformer — the cells of a batch are
 the same for every district but the injected parameters; so are the file names ipykernel gives
-the cells' code (a pure-Python hash of each source). The objects of the baseline (the imported
-scientific stack) are moved out of the collector's sight (:func:`gc.freeze`), so that the
-collections during and between notebooks scan only what the notebooks made.
+the cells' code (a pure-Python hash of each source), and the code objects of the cells'
+statements (:func:`_remember_compiled`). The objects of the baseline (the imported scientific
+stack) are moved out of the collector's sight (:func:`gc.freeze`), so that the collections during
+and between notebooks scan only what the notebooks made. ipykernel's output streams skip flushes
+with nothing to send (a round trip to the IOPub thread before every display) and send their text
+when asked — at a cell's end, before a display — never on a timer (:data:`STREAM_FLUSH_INTERVAL`).
 
 :func:`run_cells` runs the reset and then all the code cells of a notebook in **one** execute
 request, each cell through ``run_cell`` exactly as ipykernel runs a request's code (the same
