@@ -34,13 +34,13 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from qualitykit import run as batch  # noqa: E402
-from qualitykit.run.params import notebook_parameters  # noqa: E402
+from qualitykit import run as batch  # noqa: E402  (its modules are imported on first use)
+
+# Nothing here imports nbformat (→ jsonschema) at module level: the spawned worker processes of (b)
+# and (c) import this module as their main module, and should pay only for what they use.
 
 SCRATCH = ROOT / "benchmarks" / "_scratch" / "batch"
 BIN = Path(sys.executable).parent
@@ -111,7 +111,7 @@ def _render(obj: Any) -> None:
     repr(obj)
 
 
-def _pure_init(nb_path: str) -> None:
+def _pure_init(nb_path: str, preload: tuple[str, ...]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -126,19 +126,21 @@ def _pure_init(nb_path: str) -> None:
     dfun.display = display
     idisp.display = display
     plt.show = lambda *a, **k: None
-    for mod in batch.PRELOAD:
+    for mod in preload:
         try:
             __import__(mod)
         except ImportError:
             pass
-    nb = nbformat.read(nb_path, as_version=4)
-    for cell in nb.cells:
-        if cell.cell_type != "code":
+    with open(nb_path, encoding="utf-8") as f:  # the notebook's JSON: no nbformat, as the kernel
+        nb = json.load(f)
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
             continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
         src = "\n".join(
-            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+            line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))
         )
-        if "parameters" in cell.metadata.get("tags", []):
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
             exec(compile(src, "<parameters>", "exec"), _DEFAULTS)
             continue
         tree = ast.parse(src)
@@ -186,7 +188,7 @@ def run_pure(
     t0 = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        workers, mp_context=ctx, initializer=_pure_init, initargs=(str(nb),)
+        workers, mp_context=ctx, initializer=_pure_init, initargs=(str(nb), tuple(batch.PRELOAD))
     ) as pool:
         per_task = list(pool.map(_pure_one, sets))
     elapsed = time.perf_counter() - t0
@@ -277,6 +279,8 @@ def _tables(folder: Path) -> dict[str, bytes]:
 
 
 def _figures(ipynb: Path) -> int:
+    import nbformat
+
     nb = nbformat.read(str(ipynb), as_version=4)
     return sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
 
@@ -322,6 +326,8 @@ def main() -> int:
     p.add_argument("--skip-naive", action="store_true")
     p.add_argument("--skip-pure", action="store_true")
     args = p.parse_args()
+
+    from qualitykit.run.params import notebook_parameters
 
     nb = Path(args.notebook).resolve()
     specs = notebook_parameters(nb)

@@ -481,3 +481,50 @@ def test_index_shows_coded_values_in_words(tmp_path):
         encoding="utf-8"
     )
     assert ">low<" in page_en and ">failed<" in page_en
+
+
+# ----------------------------------------------------------------------------------------------
+# worker processes: what they import
+# ----------------------------------------------------------------------------------------------
+
+
+def _python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_a_worker_keeps_jsonschemas_unused_format_plugins_out_and_still_validates():
+    """The pool's worker initializer keeps the optional modules it never uses from being
+    imported (``executors.UNUSED_IN_WORKERS``) before anything imports nbformat — importing the
+    executors imports no nbformat — and nbformat still reads, validates and writes notebooks."""
+    done = _python(
+        "import sys\n"
+        "from qualitykit.run import executors\n"
+        "assert 'nbformat' not in sys.modules and 'jsonschema' not in sys.modules\n"
+        "executors._skip_unused_imports()\n"
+        "import nbformat\n"
+        "nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')])\n"
+        "nbformat.validate(nbformat.reads(nbformat.writes(nb), as_version=4))\n"
+        "bad = nbformat.from_dict({**nb, 'cells': [{'cell_type': 'code'}]})\n"
+        "try:\n"
+        "    nbformat.validate(bad)\n"
+        "except nbformat.ValidationError:\n"
+        "    pass\n"
+        "else:\n"
+        "    raise SystemExit('an invalid notebook passed')\n"
+        "assert all(sys.modules[m] is None for m in executors.UNUSED_IN_WORKERS)\n"
+        "print('ok')\n"
+    )
+    assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_callers_process_imports_are_left_alone():
+    """Only worker processes skip those modules: running the runner's code in the caller's
+    process blocks nothing there."""
+    done = _python(
+        "import sys\n"
+        "from qualitykit.run import executors, runner, tasks  # noqa: F401\n"
+        "import jsonschema  # noqa: F401\n"
+        "assert all(sys.modules.get(m, 0) is not None for m in executors.UNUSED_IN_WORKERS)\n"
+        "print('ok')\n"
+    )
+    assert done.stdout.strip() == "ok", done.stderr

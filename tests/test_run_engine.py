@@ -140,6 +140,103 @@ def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
     assert sum(c.cell_type == "code" and c.execution_count is not None for c in nb.cells) > 5
 
 
+def test_the_next_notebook_names_the_cells_the_kernel_keeps(tmp_path, monkeypatch):
+    """The cells the kernel already has from the last notebook are named by number, only the
+    injected parameters are sent again; the outputs equal those of a request sending every
+    source."""
+    warm = engine.warm_kernel("python3")
+    sent: list[str] = []
+    execute = warm.control.execute
+
+    def counting(code, *args, **kwargs):
+        sent.append(code)
+        return execute(code, *args, **kwargs)
+
+    monkeypatch.setattr(warm.control, "execute", counting)
+    warm.known.clear()  # as if new: an earlier test ran this notebook on this kernel
+    _warm(KINDS, tmp_path / "first.ipynb", {"label": "甲"})
+    assert "clear_output(wait=True)" in sent[-1]  # the first request has the sources
+    second = _warm(KINDS, tmp_path / "second.ipynb", {"label": "乙"})
+    assert "clear_output(wait=True)" not in sent[-1] and "# Parameters" in sent[-1]
+    assert len(sent[-1]) < len(sent[0]) / 2
+    warm.known.clear()  # the worker forgets: every source is sent again
+    again = _warm(KINDS, tmp_path / "again.ipynb", {"label": "乙"})
+    assert "clear_output(wait=True)" in sent[-1]
+    assert _cells(second) == _cells(again)
+
+
+def test_prints_and_displays_keep_their_order(tmp_path):
+    """Text written to stdout and stderr comes out before a display that follows it and after
+    one that precedes it (the kernel skips only flushes with nothing to send)."""
+    nb = _notebook(
+        tmp_path / "order.ipynb",
+        [
+            "import sys\nfrom IPython.display import Markdown, display\n"
+            'print("a")\ndisplay(Markdown("b"))\nprint("c", file=sys.stderr)\n'
+            'display(Markdown("d"))\nprint("e")',
+            'display(Markdown("f"))\nprint("g", file=sys.stderr)',
+        ],
+    )
+    out = _warm(nb, tmp_path / "loop.ipynb", {"label": "y"})
+    seen = [
+        [o.get("text") or o["data"]["text/markdown"] for o in c.outputs] for c in out.cells[-2:]
+    ]
+    assert seen == [["a\n", "b", "c\n", "d", "e\n"], ["f", "g\n"]]
+
+
+def test_a_flush_with_nothing_written_is_skipped():
+    """``_warm._skip_empty_flushes`` calls the stream's own flush only when something was
+    written; a stream that is not ipykernel's is left as it is."""
+    import io
+    import threading
+    from collections import defaultdict
+
+    from qualitykit.run import _warm
+
+    class Stream:
+        echo = None
+
+        def __init__(self):
+            self._buffer_lock = threading.RLock()
+            self._buffers = defaultdict(io.StringIO)
+            self.flushed = 0
+
+        def write(self, text):
+            self._buffers[frozenset()].write(text)
+
+        def flush(self):
+            self.flushed += 1
+            self._buffers = defaultdict(io.StringIO)
+
+    stream = Stream()
+    _warm._skip_empty_flushes(stream)
+    stream.flush()
+    assert stream.flushed == 0
+    stream.write("x")
+    stream.flush()
+    stream.flush()
+    assert stream.flushed == 1
+    plain = io.StringIO()
+    _warm._skip_empty_flushes(plain)
+    assert plain.flush == io.StringIO.flush.__get__(plain)  # not ipykernel's: left as it is
+
+
+def test_stream_text_is_sent_when_asked_not_on_a_timer():
+    """ipykernel's stream timer (0.2 s) is pushed out of a run's reach: text leaves at a cell's
+    end or before a display, so a timer left by one notebook cannot cut a later cell's text."""
+    from qualitykit.run import _warm
+
+    class Stream:
+        flush_interval = 0.2
+
+        def _schedule_flush(self):
+            pass
+
+    stream = Stream()
+    _warm._flush_when_asked(stream)
+    assert stream.flush_interval >= 1e5 and Stream.flush_interval == 0.2
+
+
 def test_cells_with_top_level_await_run_in_requests_of_their_own(tmp_path):
     """A cell with top-level ``await`` needs the kernel's event loop: it and the cells after it
     run one request each, with the same outputs, counts and history as papermill's client."""
@@ -298,3 +395,94 @@ def test_reset_restores_the_settings_a_notebook_changed_and_remembers_transforms
             _warm._STATE.clear()
             _warm._STATE.update(saved)
             gc.unfreeze()  # the baseline froze this test process's objects
+
+
+def test_compiled_statements_are_remembered_per_source_and_position(monkeypatch):
+    """The kernel's compiler gives the code object it compiled before for the same statement
+    of the same cached source (same mode and flags), a new one for anything else, sets the
+    future flags a remembered code object carries, and remembers nothing while the shell has AST
+    transformers."""
+    import ast
+    import codeop
+    from types import SimpleNamespace
+
+    from IPython.core.compilerop import CachingCompiler
+
+    from qualitykit.run import _warm
+
+    compiler = CachingCompiler()
+    ip = SimpleNamespace(compile=compiler, ast_transformers=[])
+    _warm._remember_compiled(ip)
+    assert isinstance(compiler, CachingCompiler)
+
+    def statements(source, number=1):
+        name = compiler.cache(source, number)
+        return name, [ast.Module([node], []) for node in ast.parse(source).body]
+
+    name, (first, second) = statements("x = 1\ny = x + 1\n")
+    a, b = compiler(first, name, "exec"), compiler(second, name, "exec")
+    assert a is not b
+    name_again, (first_again, second_again) = statements("x = 1\ny = x + 1\n")
+    assert compiler(first_again, name_again, "exec") is a
+    assert compiler(second_again, name_again, "exec") is b
+    other, (changed, _) = statements("x = 2\ny = x + 1\n")
+    assert compiler(changed, other, "exec") is not a
+    ns = {}
+    exec(compiler(changed, other, "exec"), ns)
+    assert ns["x"] == 2
+
+    future_name, (future,) = statements("from __future__ import annotations\n")
+    code = compiler(future, future_name, "exec")
+    flag = codeop._features[-1].compiler_flag  # annotations
+    assert compiler.flags & flag
+    compiler.flags &= ~flag
+    assert (
+        compiler(statements("from __future__ import annotations\n")[1][0], future_name, "exec")
+        is code
+    )
+    assert compiler.flags & flag  # set again by the remembered code object
+
+    ip.ast_transformers = [ast.NodeTransformer()]
+    name, (first, _) = statements("x = 1\ny = x + 1\n")
+    assert compiler(first, name, "exec") is not a
+
+
+def test_messages_are_read_as_jupyter_client_reads_them_but_the_dates():
+    """``engine._get_msg`` gives a channel's next message as jupyter_client's ``get_msg`` does
+    (signature checked, parts unpacked) with the header dates left as strings."""
+    from queue import Empty
+
+    from jupyter_client.session import Session
+
+    session = Session(key=b"secret")
+    parent = session.msg("execute_request", {"code": "1"})
+    msg = session.msg("display_data", {"data": {"text/plain": "一"}, "metadata": {}}, parent)
+    wire = session.serialize(msg, ident=b"topic")
+
+    class Socket:
+        def __init__(self, parts):
+            self.parts = parts
+
+        def poll(self, timeout_ms):
+            return self.parts is not None
+
+        def recv_multipart(self):
+            return list(self.parts)
+
+    class Channel:
+        def __init__(self, parts):
+            self.socket, self.session = Socket(parts), session
+
+    got = engine._get_msg(Channel(wire), 0.1)
+    expected = session.deserialize(session.feed_identities(wire)[1])
+    for part in ("header", "parent_header"):
+        assert isinstance(got[part]["date"], str)
+        expected[part]["date"] = got[part]["date"]
+    assert {k: v for k, v in got.items() if k != "buffers"} == {
+        k: v for k, v in expected.items() if k != "buffers"
+    }
+    forged = [*wire[:1], b"<IDS|MSG>", b"0" * len(wire[2]), *wire[3:]]
+    with pytest.raises(ValueError, match="Signature"):
+        engine._get_msg(Channel(forged), 0.1)
+    with pytest.raises(Empty):
+        engine._get_msg(Channel(None), 0.1)

@@ -11,9 +11,12 @@ where a notebook changed them, and a full collection runs every :data:`FULL_GC_E
 The static input transformations of IPython (magics, ``!`` commands: a tokenisation of every
 cell) are remembered per cell source on this kernel's own transformer — the cells of a batch are
 the same for every district but the injected parameters; so are the file names ipykernel gives
-the cells' code (a pure-Python hash of each source). The objects of the baseline (the imported
-scientific stack) are moved out of the collector's sight (:func:`gc.freeze`), so that the
-collections during and between notebooks scan only what the notebooks made.
+the cells' code (a pure-Python hash of each source), and the code objects of the cells'
+statements (:func:`_remember_compiled`). The objects of the baseline (the imported scientific
+stack) are moved out of the collector's sight (:func:`gc.freeze`), so that the collections during
+and between notebooks scan only what the notebooks made. ipykernel's output streams skip flushes
+with nothing to send (a round trip to the IOPub thread before every display) and send their text
+when asked — at a cell's end, before a display — never on a timer (:data:`STREAM_FLUSH_INTERVAL`).
 
 :func:`run_cells` runs the reset and then all the code cells of a notebook in **one** execute
 request, each cell through ``run_cell`` exactly as ipykernel runs a request's code (the same
@@ -41,6 +44,9 @@ cell's reply: ``status``, ``execution_count``, with ``ename``, ``evalue``, ``tra
 error; or ``deferred``: the cell needs the kernel's event loop and is left to a request of its
 own)."""
 _TRANSFORM_CACHE_MAX = 512
+_SOURCES: dict[int, str] = {}
+"""Cell sources kept from earlier requests of :func:`run_cells`, by the number the worker gave
+them (the worker decides what is kept and when it is forgotten)."""
 
 
 def baseline(ip: Any, preload: Iterable[str]) -> None:
@@ -59,9 +65,16 @@ def baseline(ip: Any, preload: Iterable[str]) -> None:
         environ=dict(os.environ),
         count=0,
     )
+    flags = getattr(getattr(ip, "compile", None), "flags", None)
+    if isinstance(flags, int):
+        _STATE["flags"] = flags
     _fresh_warnings()
     _remember_transforms(ip.input_transformer_manager)
     _remember_code_names(getattr(ip, "compile", None))
+    _remember_compiled(ip)
+    for stream in (sys.stdout, sys.stderr):
+        _skip_empty_flushes(stream)
+        _flush_when_asked(stream)
     gc.collect()
     gc.freeze()  # the baseline lives as long as the kernel: never scanned again
 
@@ -104,6 +117,97 @@ def _remember_code_names(compiler: Any) -> None:
     compiler.get_code_name = remembered
 
 
+_COMPILED_MAX = 2048
+
+
+def _remember_compiled(ip: Any) -> None:
+    """Remember the code objects IPython compiles for each top-level statement of a cell (it
+    compiles them one by one, each time: ~5 ms per report), on this kernel's compiler only.
+
+    A code object is a pure function of the statement's syntax tree, the file name, the mode and
+    the compiler flags; the tree is one of the cell's transformed source (which IPython keeps in
+    :mod:`linecache` under the file name) at the statement's position. So the key is the file
+    name, that source, the statement's span, the mode and the flags; nothing is remembered while
+    the shell has AST transformers (they may change a tree) or for anything but a parsed
+    statement of a cached cell. The future flags a code object sets are set again as
+    :class:`codeop.Compile` sets them."""
+    import ast
+    import codeop
+    import linecache
+
+    compiler = getattr(ip, "compile", None)
+    base = type(compiler)
+    if compiler is None or not issubclass(base, codeop.Compile):
+        return
+    cache: dict[tuple[Any, ...], Any] = {}
+    features = [f.compiler_flag for f in getattr(codeop, "_features", ())]
+
+    class RememberingCompiler(base):  # type: ignore[misc, valid-type]
+        def __call__(self, source: Any, filename: str, symbol: str, **kwargs: Any) -> Any:
+            entry = linecache.cache.get(filename)
+            if (
+                kwargs
+                or getattr(ip, "ast_transformers", None)
+                or not isinstance(source, ast.Module | ast.Interactive)
+                or entry is None
+                or not isinstance(entry[2], list)
+            ):
+                return super().__call__(source, filename, symbol, **kwargs)
+            spans = tuple(
+                (n.lineno, n.col_offset, n.end_lineno, n.end_col_offset) for n in source.body
+            )
+            key = (filename, "".join(entry[2]), spans, symbol, self.flags)
+            code = cache.get(key)
+            if code is None:
+                if len(cache) >= _COMPILED_MAX:
+                    cache.clear()
+                code = cache[key] = super().__call__(source, filename, symbol)
+            else:
+                for flag in features:
+                    if code.co_flags & flag:
+                        self.flags |= flag
+            return code
+
+    RememberingCompiler.__name__ = RememberingCompiler.__qualname__ = base.__name__
+    compiler.__class__ = RememberingCompiler
+
+
+def _skip_empty_flushes(stream: Any) -> None:
+    """Make ``stream.flush()`` return at once when nothing was written since the last flush, on
+    this instance only (ipykernel's output streams: a flush is a round trip to the IOPub thread,
+    ~0.5 ms of wall time, and ipykernel flushes both streams before every display — ~50 times
+    per report, nearly always with nothing to send). What was written is flushed as before; the
+    messages sent after it still go through the IOPub thread's queue behind it."""
+    flush = getattr(stream, "flush", None)
+    if flush is None or not hasattr(stream, "_buffers") or not hasattr(stream, "_buffer_lock"):
+        return  # not ipykernel's OutStream (or another version of it): left as it is
+
+    def flush_if_written() -> None:
+        if getattr(stream, "echo", None) is None:
+            with stream._buffer_lock:
+                written = any(buf.tell() for buf in stream._buffers.values())
+            if not written:
+                return
+        flush()
+
+    stream.flush = flush_if_written
+
+
+STREAM_FLUSH_INTERVAL = 1e6
+"""Seconds after a write before ipykernel's output stream sends it on its own (its default is
+0.2 s): in a warm kernel the text is sent when the cell ends, before each display and when the
+buffer is flushed, never on a timer — a timer left from the last notebook could otherwise cut a
+later cell's text at a random point, and the same notebook would not give the same outputs."""
+
+
+def _flush_when_asked(stream: Any) -> None:
+    """:data:`STREAM_FLUSH_INTERVAL` on ipykernel's output stream ``stream`` (this instance)."""
+    if isinstance(getattr(stream, "flush_interval", None), float) and hasattr(
+        stream, "_schedule_flush"
+    ):
+        stream.flush_interval = STREAM_FLUSH_INTERVAL
+
+
 def _fresh_warnings() -> None:
     """Restore the warning filters (and ``showwarning``) of the baseline and forget which warnings
     were already shown, so that a warning shown by one notebook is shown again by the next —
@@ -141,6 +245,9 @@ def reset(ip: Any, cwd: str) -> None:
     os.environ.update(_STATE["environ"])
     os.chdir(cwd)
     ip.execution_count = 1
+    compiler = getattr(ip, "compile", None)
+    if isinstance(getattr(compiler, "flags", None), int) and "flags" in _STATE:
+        compiler.flags = _STATE["flags"]  # a notebook's `from __future__ import …` ends with it
     outputs = getattr(getattr(ip, "history_manager", None), "outputs", None)
     if isinstance(outputs, dict):  # IPython 9 keeps every cell's outputs in memory
         outputs.clear()
@@ -159,15 +266,27 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def run_cells(ip: Any, cwd: str, cells: list[tuple[int, str, bool]]) -> None:
-    """:func:`reset`, then run ``cells`` (``(index, source, allow_error)``) in order, each as
+def run_cells(
+    ip: Any,
+    cwd: str,
+    cells: list[tuple[int, str | int, bool]],
+    new: dict[int, str] | None = None,
+    clear: bool = False,
+) -> None:
+    """:func:`reset`, then run ``cells`` (``(index, source, allow_error)``; a number instead of
+    the source names a source kept from an earlier request, :data:`_SOURCES`, to which ``new``
+    adds — after forgetting the others if ``clear``) in order, each as
     ipykernel runs an execute request's code (``ip.run_cell(source, store_history=True)``), and
     publish a :data:`CELL_DONE` message after each with the reply ipykernel would have sent. A
     failing cell stops the run unless ``allow_error``; a cell with top-level ``await`` (which
     needs the kernel's running event loop) is not run here: its message says ``deferred`` and
     the worker runs it and the cells after it one request each."""
+    if clear:
+        _SOURCES.clear()
+    _SOURCES.update(new or {})
     reset(ip, cwd)
-    for index, source, allow_error in cells:
+    for index, kept, allow_error in cells:
+        source = _SOURCES[kept] if isinstance(kept, int) else kept
         if ("await" in source or "async" in source) and _needs_loop(ip, source):
             _publish(ip, {"index": index, "deferred": True})
             return

@@ -17,7 +17,9 @@ papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualit
   ``qualitykit_cell`` IOPub message with the reply ipykernel would have sent, which attributes the
   outputs before it to that cell (a request costs ≈ 5 ms of kernel and worker CPU). A failing cell
   stops the run as papermill would; a cell with top-level ``await`` and the cells after it are
-  sent one request each (they need the kernel's event loop).
+  sent one request each (they need the kernel's event loop). The cells a kernel already has from
+  an earlier notebook are named by number (:class:`_Batch`); messages are read without parsing
+  their dates (:func:`_get_msg`).
 """
 
 from __future__ import annotations
@@ -47,8 +49,11 @@ __import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
 """
 
 _RUN_CODE = """\
-__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r})
+__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r}, {new!r}, {clear!r})
 """
+
+_KNOWN_MAX = 256
+"""Most cell sources a kernel keeps by number (:class:`_Batch`); then it starts again."""
 
 PRELOAD = (
     "numpy",
@@ -126,6 +131,7 @@ class WarmKernel:
         # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
         sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
         self.sock_dir = sock_dir
+        self.known: dict[str, int] = {}  # cell sources this kernel keeps, by number (_Batch)
         self.km = AsyncKernelManager(
             kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
         )
@@ -389,6 +395,36 @@ class _CellSink:
             cell.outputs.append(out)
 
 
+def _get_msg(channel: Any, timeout: float) -> dict[str, Any]:
+    """The next message of a blocking client's channel as its ``get_msg`` gives it (signature
+    checked, every part unpacked), but with the headers' dates left as the kernel sent them —
+    jupyter_client parses each header's date (~0.1 ms a message, a quarter of the worker's cost
+    per message); the cell loop reads no dates. Raises :class:`queue.Empty` after ``timeout``
+    seconds. (A channel other than jupyter_client's ``ZMQSocketChannel``: its own ``get_msg``.)"""
+    import hmac
+
+    socket, session = getattr(channel, "socket", None), getattr(channel, "session", None)
+    if socket is None or session is None or not hasattr(session, "feed_identities"):
+        return channel.get_msg(timeout=timeout)
+    if not socket.poll(int(timeout * 1000)):
+        raise Empty
+    _, parts = session.feed_identities(socket.recv_multipart())
+    if len(parts) < 5:
+        raise TypeError("malformed message, must have at least 5 elements")
+    if session.auth is not None and not hmac.compare_digest(parts[0], session.sign(parts[1:5])):
+        raise ValueError("Invalid Signature")
+    header = session.unpack(parts[1])
+    return {
+        "header": header,
+        "msg_id": header["msg_id"],
+        "msg_type": header["msg_type"],
+        "parent_header": session.unpack(parts[2]),
+        "metadata": session.unpack(parts[3]),
+        "content": session.unpack(parts[4]),
+        "buffers": [memoryview(b) for b in parts[5:]],
+    }
+
+
 def _next_message(
     warm: WarmKernel, msg_id: str, deadline: float | None, cell: Any, timeout: Any
 ) -> Any:
@@ -399,8 +435,8 @@ def _next_message(
 
     iopub = warm.control.iopub_channel
     while True:
-        try:  # the channel's own (synchronous) get_msg: the client's wraps it in asyncio
-            msg = iopub.get_msg(timeout=0.5)
+        try:
+            msg = _get_msg(iopub, 0.5)
         except Empty:
             if not warm.alive():
                 raise KernelGone("the kernel died") from None
@@ -417,11 +453,34 @@ def _next_message(
 class _Batch:
     """All the code cells of a notebook in one execute request (:func:`qualitykit.run._warm.
     run_cells`, which also resets the kernel first); :meth:`cell` returns each cell's reply as
-    its :data:`~qualitykit.run._warm.CELL_DONE` message arrives, its outputs added to it."""
+    its :data:`~qualitykit.run._warm.CELL_DONE` message arrives, its outputs added to it.
 
-    def __init__(self, warm: WarmKernel, cwd: str, cells: list[tuple[int, str, bool]]) -> None:
+    The request names the cells the kernel already has (from an earlier notebook of this run) by
+    number and sends only the others' sources (the injected parameters always): a short request
+    costs the kernel less to parse, hash and keep (ipykernel names each request's code by a
+    pure-Python hash of it). The numbers count as known once the kernel ran the request."""
+
+    def __init__(
+        self, warm: WarmKernel, cwd: str, cells: list[tuple[int, str, bool, bool]]
+    ) -> None:
         self.warm = warm
-        self.code = _RUN_CODE.format(cwd=cwd, cells=cells)
+        known = warm.known
+        clear = len(known) + len(cells) > _KNOWN_MAX
+        if clear:
+            known.clear()
+        self.new: dict[str, int] = {}
+        request = []
+        for index, source, allow_error, unique in cells:
+            if unique:  # the injected parameters: sent as they are, never kept
+                request.append((index, source, allow_error))
+                continue
+            number = known.get(source)
+            if number is None:
+                number = self.new.setdefault(source, len(known) + len(self.new))
+            request.append((index, number, allow_error))
+        self.code = _RUN_CODE.format(
+            cwd=cwd, cells=request, new={n: src for src, n in self.new.items()}, clear=clear
+        )
         self.attempts = 0
         self.deferred = False
         self.done = False
@@ -447,6 +506,9 @@ class _Batch:
             msg = _next_message(self.warm, self.msg_id, deadline, cell, cell_timeout)
             kind, content = msg["msg_type"], msg["content"]
             if kind == CELL_DONE:
+                if self.new:  # the kernel has run the request: it keeps these sources now
+                    self.warm.known.update(self.new)
+                    self.new = {}
                 if content.get("deferred"):
                     self.deferred = True
                     return None
@@ -523,9 +585,10 @@ def _run_cells(
     batch = None
     if cwd is not None:
         cells = [
-            (i, c.source, "raises-exception" in c.get("metadata", {}).get("tags", []))
+            (i, c.source, "raises-exception" in tags, "injected-parameters" in tags)
             for i, c in enumerate(nb.cells)
             if _runnable(c)
+            for tags in [c.get("metadata", {}).get("tags", [])]
         ]
         batch = _Batch(warm, cwd, cells)
     for index, cell in enumerate(nb.cells):

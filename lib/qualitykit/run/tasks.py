@@ -22,12 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from qualitykit.atomic import TMP_SUFFIX, publish_dir
 from qualitykit.errors import ParameterError
+
+if TYPE_CHECKING:
+    import nbformat  # imported where used: a worker process imports this module first (executors)
 
 STATUS_OK = "ok"
 _DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
@@ -269,6 +270,8 @@ def _read_summary(path: Path) -> dict[str, Any]:
 
 
 def _write_error_notebook(path: Path, key: str, error: str) -> None:
+    import nbformat
+
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell(f"# {key}\n\n**This report failed:** {error}"))
     nbformat.write(nb, str(path))
@@ -284,6 +287,8 @@ def _render_html(
     error: str | None,
 ) -> None:
     """The report page, from the executed notebook in memory (or read back after a failure)."""
+    import nbformat
+
     from qualitykit.atomic import write_text
     from qualitykit.report.publish import render_report
 
