@@ -54,6 +54,32 @@ def test_display_data_are_ipythons(published, make):
     assert framework._display_data(shell, make()) is not None
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+
+
+@pytest.mark.parametrize("alt", [None, "杭州市 <趋势> & 目标"])
+def test_figures_display_data_are_ipythons(published, alt):
+    shell, out = published
+    display(Image(data=PNG, format="png", alt=alt))
+    framework._display(Image(data=PNG, format="png", alt=alt))
+    assert len(out) == 2
+    assert out[1] == out[0]
+    assert set(out[1]["data"]) == {"image/png", "text/plain"}
+    assert framework._png_display_data(shell, Image(data=PNG, format="png", alt=alt)) is not None
+
+
+def test_other_images_are_left_to_ipython(published):
+    shell, out = published
+    assert framework._png_display_data(shell, Image(data=PNG, format="png", width=100)) is None
+    assert framework._png_display_data(shell, Image(data=b"\xff\xd8\xff", format="jpeg")) is None
+    png = shell.display_formatter.formatters["image/png"]
+    png.for_type(Image, lambda img: "bWluZQ==")
+    try:
+        assert framework._png_display_data(shell, Image(data=PNG, format="png")) is None
+    finally:
+        png.pop(Image)
+
+
 def test_other_objects_and_registered_printers_are_left_to_ipython(published):
     shell, out = published
     png = Image(data=b"\x89PNG\r\n\x1a\n", format="png")

@@ -199,6 +199,10 @@ def _display(obj: Any) -> None:
     if data is not None:
         display(data, raw=True)
         return
+    shown = None if ip is None else _png_display_data(ip, obj)
+    if shown is not None:
+        display(shown[0], metadata=shown[1], raw=True)
+        return
     with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
         display(obj)
 
@@ -233,6 +237,44 @@ def _display_data(ip: Any, obj: Any) -> dict[str, str] | None:
     with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
         html = obj._repr_html_()
         return {"text/plain": repr(obj)} | ({} if html is None else {"text/html": html})
+
+
+def _png_display_data(ip: Any, obj: Any) -> tuple[dict[str, str], dict[str, Any] | None] | None:
+    """The display data and metadata IPython's formatters make of a plain embedded PNG
+    :class:`~IPython.display.Image` (a report's figure: ``image/png`` base64, its ``alt`` as
+    metadata, ``text/plain`` the object's repr), or None — let IPython format it — for any other
+    image or when the PNG or text formatter was changed (see :func:`_display_data`)."""
+    import binascii
+
+    from IPython.display import Image
+
+    formatter = getattr(ip, "display_formatter", None)
+    if (
+        type(obj) is not Image
+        or formatter is None
+        or set(formatter.active_types) != _ACTIVE_TYPES
+        or not obj.embed
+        or obj.format != "png"
+        or not isinstance(obj.data, bytes)
+        or obj.metadata
+        or obj.width
+        or obj.height
+        or obj.unconfined
+    ):
+        return None
+    for kind in ("text/plain", "image/png"):
+        if not formatter.formatters[kind].enabled:
+            return None
+        try:
+            formatter.formatters[kind].lookup(obj)
+        except KeyError:
+            continue
+        return None  # a printer registered for its type
+    data = {
+        "image/png": binascii.b2a_base64(obj.data, newline=False).decode("ascii"),
+        "text/plain": repr(obj),
+    }
+    return data, ({"image/png": {"alt": obj.alt}} if obj.alt else None)
 
 
 _ACTIVE_TYPES = {
