@@ -1,4 +1,4 @@
-"""``framework._display`` gives a report's Markdown and tables the display data IPython's own
+"""``qualitykit.report.display._display`` (what the report framework shows through) gives a report's Markdown and tables the display data IPython's own
 formatters give them (issue 14: computed directly instead of asking every formatter), and leaves
 anything else — or a type a user registered a printer for — to IPython."""
 
@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from IPython.display import Image, Markdown, display
 
-from qualitykit.report import framework
+from qualitykit.report import display as qkdisplay
 
 
 @pytest.fixture
@@ -48,10 +48,10 @@ def test_display_data_are_ipythons(published, make):
     shell, out = published
     with pd.option_context("display.max_colwidth", None):
         display(make())  # IPython's formatters (the report's column width)
-    framework._display(make())
+    qkdisplay._display(make())
     assert len(out) == 2
     assert out[1] == out[0]
-    assert framework._display_data(shell, make()) is not None
+    assert qkdisplay._display_data(shell, make()) is not None
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
@@ -61,21 +61,21 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 def test_figures_display_data_are_ipythons(published, alt):
     shell, out = published
     display(Image(data=PNG, format="png", alt=alt))
-    framework._display(Image(data=PNG, format="png", alt=alt))
+    qkdisplay._display(Image(data=PNG, format="png", alt=alt))
     assert len(out) == 2
     assert out[1] == out[0]
     assert set(out[1]["data"]) == {"image/png", "text/plain"}
-    assert framework._png_display_data(shell, Image(data=PNG, format="png", alt=alt)) is not None
+    assert qkdisplay._png_display_data(shell, Image(data=PNG, format="png", alt=alt)) is not None
 
 
 def test_other_images_are_left_to_ipython(published):
     shell, out = published
-    assert framework._png_display_data(shell, Image(data=PNG, format="png", width=100)) is None
-    assert framework._png_display_data(shell, Image(data=b"\xff\xd8\xff", format="jpeg")) is None
+    assert qkdisplay._png_display_data(shell, Image(data=PNG, format="png", width=100)) is None
+    assert qkdisplay._png_display_data(shell, Image(data=b"\xff\xd8\xff", format="jpeg")) is None
     png = shell.display_formatter.formatters["image/png"]
     png.for_type(Image, lambda img: "bWluZQ==")
     try:
-        assert framework._png_display_data(shell, Image(data=PNG, format="png")) is None
+        assert qkdisplay._png_display_data(shell, Image(data=PNG, format="png")) is None
     finally:
         png.pop(Image)
 
@@ -83,17 +83,17 @@ def test_other_images_are_left_to_ipython(published):
 def test_other_objects_and_registered_printers_are_left_to_ipython(published):
     shell, out = published
     png = Image(data=b"\x89PNG\r\n\x1a\n", format="png")
-    assert framework._display_data(shell, png) is None
+    assert qkdisplay._display_data(shell, png) is None
     html = shell.display_formatter.formatters["text/html"]
     html.for_type(pd.DataFrame, lambda df: "<p>mine</p>")
     try:
-        assert framework._display_data(shell, _table()) is None
-        framework._display(_table())
+        assert qkdisplay._display_data(shell, _table()) is None
+        qkdisplay._display(_table())
         assert out[-1]["data"]["text/html"] == "<p>mine</p>"
     finally:
         html.pop(pd.DataFrame)
 
 
 def test_outside_ipython_markdown_is_printed(capsys):
-    framework._display(Markdown("**x**"))
+    qkdisplay._display(Markdown("**x**"))
     assert capsys.readouterr().out == "**x**\n"

@@ -67,6 +67,25 @@ def _warm(nb: Path, out: Path, params: dict, which: str = "loop") -> nbformat.No
     return nbformat.read(str(out), as_version=4)
 
 
+def _coalesced_streams(outputs: list) -> list:
+    """Consecutive stream outputs of the same stream joined (as nbconvert's
+    ``coalesce_streams`` does): where a cell's text is cut into two messages depends on a kernel's
+    flush timer — papermill's kernel sends what was printed 0.2 s after the write, so on a busy
+    machine ``print("x")`` can reach the notebook as "x" and "\\n"."""
+    out: list = []
+    for o in outputs:
+        if (
+            out
+            and o.get("output_type") == "stream"
+            and out[-1].get("output_type") == "stream"
+            and out[-1].get("name") == o.get("name")
+        ):
+            out[-1] = {**out[-1], "text": out[-1]["text"] + o["text"]}
+        else:
+            out.append(dict(o))
+    return out
+
+
 def _cells(nb: nbformat.NotebookNode, *, images: bool = True) -> list:
     text = json.dumps(nb, sort_keys=True)
     text = re.sub(r"ipykernel_\d+", "ipykernel_<pid>", text)
@@ -74,7 +93,7 @@ def _cells(nb: nbformat.NotebookNode, *, images: bool = True) -> list:
     cells = []
     for c in nb.cells:
         outputs = []
-        for o in c.get("outputs", []):
+        for o in _coalesced_streams(c.get("outputs", [])):
             o = json.loads(json.dumps(o))
             if not images and "data" in o:
                 o["data"] = {
