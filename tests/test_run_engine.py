@@ -142,9 +142,9 @@ def _notebook(path: Path, sources: list[str]) -> Path:
     return path
 
 
-def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
-    """The cell loop sends one execute request per notebook (the reset and every cell:
-    ``_warm.run_cells``), not one per cell — and gives papermill's outputs all the same (above)."""
+def _counting_requests(monkeypatch) -> tuple[object, list[str]]:
+    """The warm kernel of this process and the list of the code of each execute request sent
+    to it from now on."""
     warm = engine.warm_kernel("python3")
     sent: list[str] = []
     execute = warm.control.execute
@@ -154,6 +154,13 @@ def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
         return execute(code, *args, **kwargs)
 
     monkeypatch.setattr(warm.control, "execute", counting)
+    return warm, sent
+
+
+def test_a_notebook_runs_in_one_kernel_request(tmp_path, monkeypatch):
+    """The cell loop sends one execute request per notebook (the reset and every cell:
+    ``_warm.run_cells``), not one per cell — and gives papermill's outputs all the same (above)."""
+    _, sent = _counting_requests(monkeypatch)
     nb = _warm(KINDS, tmp_path / "k.ipynb", {"label": "乙"})
     assert len(sent) == 1 and "run_cells" in sent[0]
     assert sum(c.cell_type == "code" and c.execution_count is not None for c in nb.cells) > 5
@@ -163,15 +170,7 @@ def test_the_next_notebook_names_the_cells_the_kernel_keeps(tmp_path, monkeypatc
     """The cells the kernel already has from the last notebook are named by number, only the
     injected parameters are sent again; the outputs equal those of a request sending every
     source."""
-    warm = engine.warm_kernel("python3")
-    sent: list[str] = []
-    execute = warm.control.execute
-
-    def counting(code, *args, **kwargs):
-        sent.append(code)
-        return execute(code, *args, **kwargs)
-
-    monkeypatch.setattr(warm.control, "execute", counting)
+    warm, sent = _counting_requests(monkeypatch)
     warm.known.clear()  # as if new: an earlier test ran this notebook on this kernel
     _warm(KINDS, tmp_path / "first.ipynb", {"label": "甲"})
     assert "clear_output(wait=True)" in sent[-1]  # the first request has the sources
