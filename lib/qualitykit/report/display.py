@@ -12,11 +12,8 @@ import pandas as pd
 
 
 def _display(obj: Any) -> None:
-    """IPython's display; outside IPython (a script, a test) Markdown is printed as text.
-
-    A Markdown text or a table is shown with the display data IPython's formatters would give
-    it (:func:`_display_data`), computed directly: a report shows a dozen of them, and IPython
-    otherwise asks each of its ten formatters about each object."""
+    """IPython's display (with the display data built directly where the module says); outside
+    IPython (a script, a test) Markdown is printed as text."""
     from IPython import get_ipython
     from IPython.display import Markdown, display
 
@@ -43,24 +40,14 @@ def _display_data(ip: Any, obj: Any) -> dict[str, str] | None:
     formatter was changed for its type (a user's table renderer, say)."""
     from IPython.display import Markdown
 
-    formatter = getattr(ip, "display_formatter", None)
-    if formatter is None or set(formatter.active_types) != _ACTIVE_TYPES:
-        return None
     if type(obj) is Markdown and not obj.metadata and isinstance(obj.data, str):
         kinds = ("text/plain", "text/markdown")
     elif type(obj) is pd.DataFrame and pd.get_option("styler.render.repr") == "html":
         kinds = ("text/plain", "text/html")
     else:
         return None
-    formatters = formatter.formatters
-    for kind in kinds:
-        if not formatters[kind].enabled:
-            return None
-        try:
-            formatters[kind].lookup(obj)
-        except KeyError:
-            continue
-        return None  # a printer registered for its type
+    if not _formatters_as_shipped(ip, obj, kinds):
+        return None
     if kinds[1] == "text/markdown":
         return {"text/plain": repr(obj), "text/markdown": obj.data}
     with pd.option_context("display.max_colwidth", None):  # sentences whole, never cut with …
@@ -77,11 +64,8 @@ def _png_display_data(ip: Any, obj: Any) -> tuple[dict[str, str], dict[str, Any]
 
     from IPython.display import Image
 
-    formatter = getattr(ip, "display_formatter", None)
     if (
         type(obj) is not Image
-        or formatter is None
-        or set(formatter.active_types) != _ACTIVE_TYPES
         or not obj.embed
         or obj.format != "png"
         or not isinstance(obj.data, bytes)
@@ -89,21 +73,31 @@ def _png_display_data(ip: Any, obj: Any) -> tuple[dict[str, str], dict[str, Any]
         or obj.width
         or obj.height
         or obj.unconfined
+        or not _formatters_as_shipped(ip, obj, ("text/plain", "image/png"))
     ):
         return None
-    for kind in ("text/plain", "image/png"):
-        if not formatter.formatters[kind].enabled:
-            return None
-        try:
-            formatter.formatters[kind].lookup(obj)
-        except KeyError:
-            continue
-        return None  # a printer registered for its type
     data = {
         "image/png": binascii.b2a_base64(obj.data, newline=False).decode("ascii"),
         "text/plain": repr(obj),
     }
     return data, ({"image/png": {"alt": obj.alt}} if obj.alt else None)
+
+
+def _formatters_as_shipped(ip: Any, obj: Any, kinds: tuple[str, ...]) -> bool:
+    """IPython's formatters are the usual ones, those of ``kinds`` enabled and none with a
+    printer registered for ``obj``'s type (a user's own table renderer, say)."""
+    formatter = getattr(ip, "display_formatter", None)
+    if formatter is None or set(formatter.active_types) != _ACTIVE_TYPES:
+        return False
+    for kind in kinds:
+        if not formatter.formatters[kind].enabled:
+            return False
+        try:
+            formatter.formatters[kind].lookup(obj)
+        except KeyError:
+            continue
+        return False  # a printer registered for its type
+    return True
 
 
 _ACTIVE_TYPES = {
