@@ -6,7 +6,16 @@ kernel; the shared context is prepared once first (``qualitykit.report.district.
 run does. Kernel start-up, papermill and HTML rendering are not included (see the batch
 runner's manifest for the end-to-end time per report).
 
+The shell is in the state of a batch run's warm kernel (``--state kernel``, the default): the
+kernel's own start-up and per-notebook code runs in it (:func:`qualitykit.run._warm.baseline`
+before the first district — the scientific stack imported and frozen out of the garbage
+collector's sight, IPython's input transformations and compiled statements remembered — and
+:func:`qualitykit.run._warm.reset` before each). ``--state plain`` runs the cells in a plain
+IPython shell instead (every cell transformed and compiled anew, every object in the collector's
+generations, nothing reset between districts).
+
     python benchmarks/bench_district_report.py [--within 330000] [--limit N] [--data-source S]
+                                                [--state kernel|plain]
 """
 
 from __future__ import annotations
@@ -41,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="write a cProfile of the districts' cells (warm-up excluded) to FILE",
     )
+    p.add_argument(
+        "--state",
+        choices=("kernel", "plain"),
+        default="kernel",
+        help="the shell's state: a batch run's warm kernel (default) or a plain IPython shell",
+    )
     args = p.parse_args(argv)
 
     from IPython.core.interactiveshell import InteractiveShell
@@ -65,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
 
     shell = Shell.instance()
     shell.enable_matplotlib("inline")
+    if args.state == "kernel":
+        from qualitykit.run import _warm
+        from qualitykit.run.engine import PRELOAD
+
+        _warm.baseline(shell, PRELOAD)
     with tempfile.TemporaryDirectory() as tmp:
         sets = [{"region_code": c, "data_source": args.data_source} for c in codes]
         t0 = time.perf_counter()
@@ -82,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
                 "data_source": args.data_source,
                 "output_dir": f"{tmp}/out/{rc}",
             }
+            if args.state == "kernel":
+                _warm.reset(shell, str(NOTEBOOK.parent))
             shell.user_ns.update(params)
             if i == 1 and args.profile:
                 import cProfile
@@ -105,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             profiler.dump_stats(args.profile)
     times.sort()
     cpu.sort()
-    print(f"05_district_report, {len(times)} districts of {args.within}:")
+    print(f"05_district_report, {len(times)} districts of {args.within} (shell state: {args.state}):")
     print(f"  prepare (once per run): {t_prepare:.2f} s")
     print(
         f"  per district: median {statistics.median(times):.3f} s, "

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 
 from qualitykit import schema
-from qualitykit.data import regions
+from qualitykit.data import regions, row_groups
 from qualitykit.data.frames import to_frame
 from qualitykit.data.sample import ensure_sample
 from qualitykit.errors import NoDataError, ParameterError
@@ -303,9 +303,9 @@ def _read_region(
     dictionary and matched on its few dictionary entries, and only the matching rows of the
     other columns are kept; ``rest`` (years, check levels) is applied to that table. With
     ``map_codes`` the rows stored under a predecessor's code (330185 for 330112 临安区) are read
-    too and given the current code (mapped on the dictionary entries)."""
-    import pyarrow.parquet as pq
-
+    too and given the current code (mapped on the dictionary entries). The row groups are
+    decoded once per process (:mod:`qualitykit.data.row_groups`): the next district of the
+    province is usually in the same ones."""
     code, level = region
     part = folder / f"province={code[:2]}0000"
     if not part.is_dir():
@@ -317,12 +317,11 @@ def _read_region(
     wanted = pa.array(codes, pa.string())
     tables = []
     for f in files:
-        pf = pq.ParquetFile(f, read_dictionary=["region_code"])
-        names = pf.schema_arrow.names
+        ident = row_groups.identity(f)
+        meta, names = row_groups.footer(f, ident)
         if "region_code" not in names:
             return None
         col = names.index("region_code")
-        meta = pf.metadata
         groups = []
         for i in range(meta.num_row_groups):
             stats = meta.row_group(i).column(col).statistics
@@ -334,7 +333,12 @@ def _read_region(
                 groups.append(i)
         if not groups:
             continue
-        rc = pf.read_row_groups(groups, columns=["region_code"]).column(0)
+        need = [c for c in names if c in columns or (rest is not None and c in _REST_COLUMNS)]
+        others = [c for c in need if c != "region_code"]
+        read = (*others, "region_code")  # decoded once per process (row_groups)
+        parts = [row_groups.read_row_group(f, ident, i, read, ("region_code",)) for i in groups]
+        both = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+        rc = both.column("region_code")
         masks = []
         for chunk in rc.chunks:
             if pa.types.is_dictionary(chunk.type):  # match the few dictionary entries only
@@ -343,13 +347,7 @@ def _read_region(
             else:
                 masks.append(pc.fill_null(pc.is_in(chunk, value_set=wanted), False))
         mask = pa.chunked_array(masks, pa.bool_())
-        need = [c for c in names if c in columns or (rest is not None and c in _REST_COLUMNS)]
-        others = [c for c in need if c != "region_code"]
-        table = pf.read_row_groups(groups, columns=others) if others else None
-        if table is None:
-            table = pa.table({"region_code": rc})
-        elif "region_code" in need:
-            table = table.append_column("region_code", rc)
+        table = both if ("region_code" in need or not others) else both.drop_columns("region_code")
         table = _map_table(table.filter(mask), map_codes)
         if "region_code" in table.column_names:
             i = table.column_names.index("region_code")
