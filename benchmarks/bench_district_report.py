@@ -127,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             profiler.dump_stats(args.profile)
     times.sort()
     cpu.sort()
-    print(f"05_district_report, {len(times)} districts of {args.within} (shell state: {args.state}):")
+    print(
+        f"05_district_report, {len(times)} districts of {args.within} (shell state: {args.state}):"
+    )
     print(f"  prepare (once per run): {t_prepare:.2f} s")
     print(
         f"  per district: median {statistics.median(times):.3f} s, "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import nbformat
 import pandas as pd
@@ -20,7 +21,8 @@ import pytest
 from scipy import stats
 
 import example_data
-from qualitykit.data import dataset
+from qualitykit import narrative
+from qualitykit.data import dataset, regions
 from qualitykit.errors import ParameterError
 from qualitykit.paths import notebooks_dir
 from qualitykit.report import district
@@ -286,6 +288,29 @@ def test_district_without_records(tmp_path):
 def test_few_years_give_no_trend(tmp_path):
     brief = district.analyse(_ctx(tmp_path, "431002"))  # 4 years with 1–2 batches, all passed
     assert brief.summary["trend_pp"] is None and brief.summary["trend_direction"] is None
+
+
+def test_separated_years_give_no_trend_and_no_numbers(tmp_path, tiny):
+    """A district whose only failures are in its last year: no trend (none exists), said why,
+    and no overflow warning in the report."""
+    from qualitykit.stats import trends
+
+    found = None
+    for code in regions.children("130000", level="county")["region_code"].astype(str):
+        recs = dataset.open_records(tiny, region=code, years=(2015, 2024))
+        yearly = recs.groupby("year")["passed"].agg(["size", "sum"])
+        t = yearly.index.to_numpy(dtype=float)
+        passed, batches = yearly["sum"].to_numpy(float), yearly["size"].to_numpy(float)
+        if len(t) >= 3 and trends.separated_at(t, passed, batches):
+            found = code
+            break
+    assert found is not None, "the tiny sample has a district with separated years"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no overflow in exp
+        brief = district.analyse(_ctx(tmp_path, found))
+    assert brief.trend.not_estimable == "separated"
+    assert brief.summary["trend_pp"] is None and brief.summary["trend_direction"] is None
+    assert "无法估计" in narrative.trend(brief.trend, "zh")
 
 
 def test_target_status_is_the_least_favourable_of_the_districts_targets(tmp_path):

@@ -123,6 +123,25 @@ def test_trend_that_cannot_be_estimated_says_so():
     with pytest.warns(Warning):
         res = trends.glm_trend(allpass)
     assert nv.trend(res, "en").startswith("No trend can be estimated")
+    assert "各期全部合格" in nv.trend(res, "zh") and "every batch passed" in nv.trend(res, "en")
+
+
+def test_trend_of_separated_passes_and_failures_says_where_they_part():
+    """No pp change, interval or odds ratio (none exists), but where passes and failures part."""
+    late = pd.DataFrame({"year": range(2015, 2025), "batches": 6, "passed": [6] * 9 + [5]})
+    with pytest.warns(Warning, match="separated"):
+        res = trends.glm_trend(late)
+    zh, en = nv.trend(res, "zh"), nv.trend(res, "en")
+    assert "不合格批次都出现在 2024 年及以后，合格批次都在 2024 年及以前" in zh
+    assert (
+        "every failing batch is in 2024 or later and every passing batch in 2024 or earlier" in en
+    )
+    assert "百分点" not in zh and "优势比" not in zh and "pp" not in en and "odds" not in en
+    early = late.assign(passed=[0, 3] + [6] * 8)
+    with pytest.warns(Warning, match="separated"):
+        res = trends.glm_trend(early)
+    assert "不合格批次都出现在 2016 年及以前，合格批次都在 2016 年及以后" in nv.trend(res, "zh")
+    assert "every failing batch is in 2016 or earlier" in nv.trend(res, "en")
 
 
 def test_forecast_sentence_gives_both_probabilities():

@@ -511,6 +511,61 @@ def test_glm_trend_few_points_and_degenerate_data() -> None:
         )
 
 
+def test_separation_in_time_is_found() -> None:
+    t = np.arange(2015.0, 2025.0)
+    n = np.full(10, 8.0)
+    late = np.where(t < 2024, 8.0, 7.0)  # failures only in the last year
+    assert trends.separated_at(t, late, n) == (2024.0, True)
+    early = np.where(t < 2016, 3.0, 8.0)  # failures only in 2015
+    assert trends.separated_at(t, early, n) == (2015.0, False)
+    two = np.where(t < 2017, 3.0, 8.0)  # failures and passes in 2015 and in 2016: not separated
+    assert trends.separated_at(t, two, n) is None
+    switch = np.where(t < 2020, 8.0, 0.0)  # all passed, then all failed from 2020
+    assert trends.separated_at(t, switch, n) == (2020.0, True)
+    overlap = late.copy()
+    overlap[3] = 7.0  # one failure in 2018 too: the failures overlap the passes
+    assert trends.separated_at(t, overlap, n) is None
+    assert trends.separated_at(t, n, n) is None  # nothing failed: said separately
+    assert trends.separated_at(t, np.zeros(10), n) is None
+
+
+def test_glm_trend_with_separated_passes_and_failures_is_not_estimable() -> None:
+    """Every batch passed but one of 2024's: the likelihood rises without bound as the slope
+    goes to −∞ (statsmodels stops at a huge slope with a huge standard error); the trend is
+    NaN, with a warning and the reason, instead of such numbers."""
+    data = pd.DataFrame(
+        {
+            "year": np.arange(2015, 2025),
+            "batches": [2, 7, 7, 4, 9, 2, 7, 3, 7, 9],
+            "passed": [2, 7, 7, 4, 9, 2, 7, 3, 7, 8],
+        }
+    )
+    exog = np.column_stack([np.ones(10), np.arange(10.0) - 4.5])
+    endog = np.column_stack([data["passed"], data["batches"] - data["passed"]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = sm.GLM(endog, exog, family=sm.families.Binomial()).fit()
+    assert abs(raw.params[1]) > 10 and raw.bse[1] > 100  # what was reported before
+    with pytest.warns(QualityKitWarning, match="separated in time"):
+        res = trends.glm_trend(data, n_sim=50)
+    assert res.not_estimable == "separated"
+    assert res.terms["estimate"].isna().all() and res.fitted["fitted"].isna().all()
+    assert res.fitted["observed"].notna().all()  # the observed rates are kept
+    # one failure earlier (2018) and the slope is estimable again
+    data.loc[3, "passed"] = 3
+    res = trends.glm_trend(data, n_sim=50)
+    assert res.not_estimable is None and np.isfinite(_term(res, "slope_logit")["ci_lower"])
+
+
+def test_glm_trend_says_why_it_is_not_estimable() -> None:
+    data = _trend_data(seed=1)
+    with pytest.warns(QualityKitWarning):
+        assert trends.glm_trend(data.iloc[:1]).not_estimable == "few_points"
+        assert trends.glm_trend(data.assign(passed=0)).not_estimable == "all_failed"
+        assert trends.glm_trend(data.assign(passed=data["batches"])).not_estimable == "all_passed"
+    assert trends.glm_trend(data, n_sim=50).not_estimable is None
+
+
 def test_glm_trend_accepts_records() -> None:
     rng = np.random.default_rng(4)
     years = np.repeat(np.arange(2015, 2021), 300)

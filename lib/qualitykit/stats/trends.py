@@ -138,6 +138,10 @@ class TrendResult:
     quarterly: bool
     params: np.ndarray = field(repr=False)
     cov: np.ndarray = field(repr=False)
+    not_estimable: str | None = None
+    """Why the terms are NaN: ``"few_points"`` (fewer than 2 time points), ``"all_passed"`` /
+    ``"all_failed"`` (every batch of every period), ``"separated"`` (passes and failures
+    separated in time, :func:`separated_at`); None when the trend was estimated."""
 
 
 _TREND_TERMS = (
@@ -147,6 +151,33 @@ _TREND_TERMS = (
     "change_pp_per_year_last",
     "change_pp_per_year_mean",
 )
+
+
+def separated_at(
+    t: np.ndarray, passed: np.ndarray, batches: np.ndarray
+) -> tuple[float, bool] | None:
+    """The time that separates passes from failures and whether the failures come last, or
+    None.
+
+    A logit trend on time has no maximum-likelihood estimate when the periods with failing
+    batches all lie at or after every period with passing ones, or all at or before them
+    ((quasi-)complete separation, Albert & Anderson 1984, *Biometrika* 71: 1–10): e.g. every
+    batch passed from 2015 to 2023 and the only failures are in 2024. The likelihood then keeps
+    rising as the slope goes to ±∞; a GLM fit stops at an arbitrary huge slope with a huge
+    standard error (pp changes of ±20 and intervals of ±28,000 pp were reported before).
+    Returns ``(first time with a failure, True)`` when the failures come last, ``(last time with
+    a failure, False)`` when they come first; None when they overlap the passes, or when nothing
+    passed or nothing failed (said separately). The bias-reduced fit of Firth (1993; R ``logistf``, ``brglm2``)
+    would give a finite slope; it is not offered here."""
+    fails = batches - passed
+    tp, tf = t[passed > 0], t[fails > 0]
+    if tp.size == 0 or tf.size == 0:
+        return None
+    if tp.max() <= tf.min():
+        return float(tf.min()), True
+    if tf.max() <= tp.min():
+        return float(tf.max()), False
+    return None
 
 
 def _prepare_trend_counts(
@@ -201,6 +232,8 @@ def glm_trend(
 
     Fewer than 3 time points give a ``QualityKitWarning``: with 2 points the slope is fitted
     (φ is undefined, scale 1), with 1 point or all batches passing (failing) the terms are NaN.
+    So are they, with a warning, when passes and failures are separated in time
+    (:func:`separated_at`: no maximum-likelihood slope exists); ``not_estimable`` says why.
     """
     conf = check_level(conf, "conf")
     dispersion = check_dispersion(dispersion)
@@ -235,7 +268,8 @@ def glm_trend(
             stacklevel=2,
         )
     degenerate = k == 0 or np.all(passed == batches) or np.all(passed == 0)
-    if n_times < 2 or degenerate:
+    split = None if degenerate or n_times < 2 else separated_at(t, passed, batches)
+    if n_times < 2 or degenerate or split is not None:
         if degenerate and n_times >= 2:
             warnings.warn(
                 "every batch passed (or every batch failed) in every period: the logit trend "
@@ -243,6 +277,22 @@ def glm_trend(
                 QualityKitWarning,
                 stacklevel=2,
             )
+        if split is not None:
+            warnings.warn(
+                f"passing and failing batches are separated in time (at {split[0]:g}): the logit "
+                "trend has no maximum-likelihood estimate and is not estimable",
+                QualityKitWarning,
+                stacklevel=2,
+            )
+        why = (
+            "few_points"
+            if n_times < 2 or k == 0
+            else "all_passed"
+            if np.all(passed == batches)
+            else "all_failed"
+            if np.all(passed == 0)
+            else "separated"
+        )
         return TrendResult(
             terms=nan_terms(_TREND_TERMS),
             fitted=pd.DataFrame(columns, index=counts.index),
@@ -255,6 +305,7 @@ def glm_trend(
             quarterly=quarter is not None,
             params=np.full(2, np.nan),
             cov=np.full((2, 2), np.nan),
+            not_estimable=why,
         )
     tc = t - t_ref
     exog = np.column_stack([np.ones(k), tc])

@@ -36,6 +36,7 @@ from qualitykit.report.narrative._format import (
     term_row,
 )
 from qualitykit.stats import adequacy
+from qualitykit.stats.trends import separated_at
 
 __all__ = [
     "control_chart",
@@ -203,6 +204,57 @@ def _dispersion_sentence(phi: float, df_resid: float, scale: float, lang: Lang) 
     )
 
 
+def _when(t: float, lang: Lang) -> str:
+    """A time of a trend table: a year, or a year and quarter."""
+    year = int(np.floor(t))
+    q = int(round((t - year) * 4)) + 1
+    if q == 1 and t == year:
+        return f"{year} 年" if lang == "zh" else str(year)
+    return f"{year} 年第 {q} 季度" if lang == "zh" else f"{year} Q{q}"
+
+
+def _no_trend(result: Any, who: str, lang: Lang) -> str:
+    """Why no trend is stated (``TrendResult.not_estimable``, or fewer than 3 time points)."""
+    why = getattr(result, "not_estimable", None)
+    fitted = result.fitted
+    n = len(fitted)
+    split = None
+    if why == "separated":
+        t = fitted["t"].to_numpy(dtype=float)
+        passed = fitted["passed"].to_numpy(dtype=float)
+        split = separated_at(t, passed, fitted["batches"].to_numpy(dtype=float))
+    if split is not None:
+        at, late = _when(split[0], lang), split[1]
+        if lang == "zh":
+            where = (
+                f"不合格批次都出现在 {at}及以后，合格批次都在 {at}及以前"
+                if late
+                else f"不合格批次都出现在 {at}及以前，合格批次都在 {at}及以后"
+            )
+            return (
+                f"{who}的趋势无法估计：{where}——合格与不合格在时间上完全分开，logit 趋势的斜率"
+                "没有有限的最大似然估计（Albert & Anderson 1984），因此不作趋势判断。"
+            )
+        where = (
+            f"every failing batch is in {at} or later and every passing batch in {at} or earlier"
+            if late
+            else f"every failing batch is in {at} or earlier and every passing batch in {at} or later"
+        )
+        return (
+            f"No trend can be estimated for {who}: {where} — passes and failures are separated "
+            "in time, and the logit trend has no finite maximum-likelihood slope (Albert & "
+            "Anderson 1984), so no trend is stated."
+        )
+    if why in ("all_passed", "all_failed"):
+        every = {"all_passed": ("全部合格", "passed"), "all_failed": ("全部不合格", "failed")}[why]
+        if lang == "zh":
+            return f"{who}的趋势无法估计：共 {n} 个时间点，各期{every[0]}。"
+        return f"No trend can be estimated for {who}: every batch {every[1]} in each of the {n} periods."
+    if lang == "zh":
+        return f"{who}的趋势无法估计：只有 {n} 个时间点（至少需要 3 个）。"
+    return f"No trend can be estimated for {who}: {n} time point(s) (at least 3 are needed)."
+
+
 def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
     """A :class:`qualitykit.stats.trends.TrendResult`: direction (by the slope's interval), average
     change in pp per year with its interval, the odds ratio, and the dispersion φ with its test
@@ -215,15 +267,7 @@ def trend(result: Any, lang: Lang = "zh", *, name: str | None = None) -> str:
     orr = term_row(result.terms, "odds_ratio_per_year")
     who = md_text(name) if name else ("合格率" if lang == "zh" else "the pass rate")
     if not slope or not ok(slope.get("estimate")) or result.n_points < 3:
-        if lang == "zh":
-            return (
-                f"{who}的趋势无法估计：只有 {len(fitted)} 个时间点（至少需要 3 个），"
-                "或各期全部合格（或全部不合格）。"
-            )
-        return (
-            f"No trend can be estimated for {who}: {len(fitted)} time point(s) (at least 3 are "
-            "needed), or every batch passed (or failed) in every period."
-        )
+        return _no_trend(result, who, lang)
     y0, y1 = int(np.floor(fitted["t"].min())), int(np.floor(fitted["t"].max()))
     d = direction(slope["ci_lower"], slope["ci_upper"])
     conf = result.conf
