@@ -317,6 +317,23 @@ def test_existing_run_folder_needs_resume_or_overwrite(fault_run):
         batch.run_batch(NB, [{"region_code": "330302"}], result.run_dir)
 
 
+def test_a_later_run_without_the_index_removes_the_stale_one(tmp_path):
+    """An index page or workbook left by an earlier run into the folder would describe that run:
+    a resumed run without HTML (or without the workbook) removes it; one with them rewrites it."""
+    run_dir = tmp_path / "run"
+    first = batch.RunOptions(workers=1, timeout=60, progress=False, export=("xlsx",))
+    assert batch.run_batch(NB, [{"region_code": "330302"}], run_dir, first).ok
+    assert (run_dir / "index.html").is_file() and (run_dir / "index.xlsx").is_file()
+    sets = [{"region_code": "330302"}, {"region_code": "330303"}]
+    later = batch.RunOptions(workers=1, timeout=60, progress=False, html=False, resume=True)
+    result = batch.run_batch(NB, sets, run_dir, later)
+    assert result.ok and len(result.manifest["tasks"]) == 2
+    assert not (run_dir / "index.html").exists() and not (run_dir / "index.xlsx").exists()
+    again = batch.RunOptions(workers=1, timeout=60, progress=False, resume=True)
+    batch.run_batch(NB, sets, run_dir, again)
+    assert "330303" in (run_dir / "index.html").read_text(encoding="utf-8")
+
+
 def test_same_districts_in_two_orders_give_identical_outputs(tmp_path):
     codes = CODES[:5]
     opts = batch.RunOptions(workers=1, timeout=60, progress=False)

@@ -300,7 +300,11 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="run on Dask: 'local-dask' for a local cluster or a scheduler address tcp://host:8786",
     )
-    p.add_argument("--no-html", action="store_true", help="skip the HTML pages and index")
+    p.add_argument(
+        "--no-html",
+        action="store_true",
+        help="skip the HTML pages and index (an index left by an earlier run is removed)",
+    )
     p.add_argument(
         "--export",
         metavar="FORMATS",

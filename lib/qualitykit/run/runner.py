@@ -389,7 +389,22 @@ def _run(
                 page=opts.html,
                 workbook="xlsx" in opts.export,
             )
+        _drop_stale_index(run_dir, page=opts.html, workbook="xlsx" in opts.export)
     return RunResult(run_dir, final)
+
+
+def _drop_stale_index(run_dir: Path, *, page: bool, workbook: bool) -> None:
+    """Remove the run's index page or workbook that this run did not write: left by an earlier
+    run into the same folder (``--resume`` / ``--update`` with ``--no-html``, or without
+    ``--export xlsx``), it would describe that run's reports, not these. Only those two files,
+    which qualitykit writes into its own run folders."""
+    from qualitykit.report.exports import RUN_WORKBOOK
+
+    stale = ([] if page else ["index.html"]) + ([] if workbook else [RUN_WORKBOOK])
+    for name in stale:
+        path = run_dir / name
+        if path.is_file() and not path.is_symlink():
+            path.unlink()
 
 
 def _check_on_disk(run_dir: Path, results: dict[str, dict[str, Any]]) -> None:
