@@ -142,6 +142,13 @@ def test_trend_of_separated_passes_and_failures_says_where_they_part():
         res = trends.glm_trend(early)
     assert "不合格批次都出现在 2016 年及以前，合格批次都在 2016 年及以后" in nv.trend(res, "zh")
     assert "every failing batch is in 2016 or earlier" in nv.trend(res, "en")
+    quarters = pd.DataFrame(
+        {"year": [2023] * 4 + [2024] * 4, "quarter": [1, 2, 3, 4] * 2, "batches": 5}
+    ).assign(passed=[5, 5, 5, 5, 4, 0, 0, 0])  # the failures begin in 2024 Q1 (t = 2024.0)
+    with pytest.warns(Warning, match="separated"):
+        res = trends.glm_trend(quarters, quarter="quarter")
+    assert "不合格批次都出现在 2024 年第 1 季度及以后" in nv.trend(res, "zh")
+    assert "every failing batch is in 2024 Q1 or later" in nv.trend(res, "en")
 
 
 def test_forecast_sentence_gives_both_probabilities():

@@ -204,12 +204,12 @@ def _dispersion_sentence(phi: float, df_resid: float, scale: float, lang: Lang) 
     )
 
 
-def _when(t: float, lang: Lang) -> str:
-    """A time of a trend table: a year, or a year and quarter."""
+def _when(t: float, lang: Lang, quarterly: bool) -> str:
+    """A time of a trend table: a year, or a year and quarter (t = year + (quarter − 1)/4)."""
     year = int(np.floor(t))
-    q = int(round((t - year) * 4)) + 1
-    if q == 1 and t == year:
+    if not quarterly:
         return f"{year} 年" if lang == "zh" else str(year)
+    q = int(round((t - year) * 4)) + 1
     return f"{year} 年第 {q} 季度" if lang == "zh" else f"{year} Q{q}"
 
 
@@ -224,7 +224,7 @@ def _no_trend(result: Any, who: str, lang: Lang) -> str:
         passed = fitted["passed"].to_numpy(dtype=float)
         split = separated_at(t, passed, fitted["batches"].to_numpy(dtype=float))
     if split is not None:
-        at, late = _when(split[0], lang), split[1]
+        at, late = _when(split[0], lang, bool(getattr(result, "quarterly", False))), split[1]
         if lang == "zh":
             where = (
                 f"不合格批次都出现在 {at}及以后，合格批次都在 {at}及以前"
