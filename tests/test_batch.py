@@ -318,8 +318,9 @@ def test_existing_run_folder_needs_resume_or_overwrite(fault_run):
 
 
 def test_a_later_run_without_the_index_removes_the_stale_one(tmp_path):
-    """An index page or workbook left by an earlier run into the folder would describe that run:
-    a resumed run without HTML (or without the workbook) removes it; one with them rewrites it."""
+    """An index page or workbook an earlier run wrote into the folder would describe that run: a
+    resumed run without HTML (or without the workbook) removes it; one with them rewrites it.
+    (One the runner did not write stays: test_run_resume.py.)"""
     run_dir = tmp_path / "run"
     first = batch.RunOptions(workers=1, timeout=60, progress=False, export=("xlsx",))
     assert batch.run_batch(NB, [{"region_code": "330302"}], run_dir, first).ok
@@ -332,6 +333,14 @@ def test_a_later_run_without_the_index_removes_the_stale_one(tmp_path):
     again = batch.RunOptions(workers=1, timeout=60, progress=False, resume=True)
     batch.run_batch(NB, sets, run_dir, again)
     assert "330303" in (run_dir / "index.html").read_text(encoding="utf-8")
+    # a page the runner did not write (its run had no HTML) is left alone
+    bare = tmp_path / "bare"
+    no_html = batch.RunOptions(workers=1, timeout=60, progress=False, html=False)
+    batch.run_batch(NB, sets[:1], bare, no_html)
+    (bare / "index.html").write_text("mine", encoding="utf-8")
+    resumed = batch.RunOptions(workers=1, timeout=60, progress=False, html=False, resume=True)
+    batch.run_batch(NB, sets, bare, resumed)
+    assert (bare / "index.html").read_text(encoding="utf-8") == "mine"
 
 
 def test_same_districts_in_two_orders_give_identical_outputs(tmp_path):

@@ -303,7 +303,7 @@ def _add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--no-html",
         action="store_true",
-        help="skip the HTML pages and index (an index left by an earlier run is removed)",
+        help="skip the HTML pages and index (a resumed run removes the index an earlier run wrote)",
     )
     p.add_argument(
         "--export",

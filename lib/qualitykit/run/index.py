@@ -52,21 +52,35 @@ def index_column(spec: Mapping[str, Any], lang: str = "zh") -> Any:
     )
 
 
-def remove_stale_workbook(
-    run_dir: Path, previous: Mapping[str, Any] | None, export: Sequence[str]
-) -> bool:
-    """Remove the run's ``index.xlsx`` before a resumed run that will not write it (no ``--export
-    xlsx``): its rows are the earlier run's and would disagree with the new index. Only a workbook
-    the earlier run's manifest (``previous``) says the runner exported is removed; returns whether
-    one was."""
+def remove_stale_index(
+    run_dir: Path, previous: Mapping[str, Any] | None, export: Sequence[str], *, html: bool
+) -> list[str]:
+    """Remove the run's ``index.xlsx`` and ``index.html`` before a resumed run that will not
+    write them (no ``--export xlsx``; ``--no-html``): their rows are the earlier run's and would
+    disagree with the new run. Only what the earlier run's manifest (``previous``) says the
+    runner wrote is removed — the workbook if it exported ``xlsx``, the page if its reports have
+    HTML pages (its manifest's ``run.html``; for a manifest from before that was recorded: if
+    its reports have HTML pages); returns the names removed."""
     from qualitykit.report.exports import RUN_WORKBOOK
 
-    book = run_dir / RUN_WORKBOOK
-    wrote = "xlsx" in ((previous or {}).get("run") or {}).get("exports", [])
-    if "xlsx" in export or not wrote or book.is_symlink() or not book.is_file():
-        return False
-    book.unlink()
-    return True
+    run = (previous or {}).get("run") or {}
+    tasks = (previous or {}).get("tasks") or []
+    wrote = {
+        RUN_WORKBOOK: "xlsx" in run.get("exports", []),
+        "index.html": bool(
+            run["html"]
+            if "html" in run
+            else any((t.get("outputs") or {}).get("html") for t in tasks)
+        ),
+    }
+    keep = {RUN_WORKBOOK: "xlsx" in export, "index.html": html}
+    removed = []
+    for name, written in wrote.items():
+        path = run_dir / name
+        if written and not keep[name] and path.is_file() and not path.is_symlink():
+            path.unlink()
+            removed.append(name)
+    return removed
 
 
 def write_run_index(

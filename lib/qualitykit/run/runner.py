@@ -39,7 +39,7 @@ import nbformat
 from qualitykit.atomic import remove_leftovers, write_json
 from qualitykit.run import folder
 from qualitykit.run.executors import executor_for
-from qualitykit.run.index import remove_stale_workbook, write_run_index
+from qualitykit.run.index import remove_stale_index, write_run_index
 from qualitykit.run.manifest import (
     Journal,
     code_fingerprint,
@@ -204,7 +204,7 @@ def run_batch(
                     if t.get("status") != "pending"
                 }
                 previous.update(Journal.read(run_dir / folder.JOURNAL))
-                remove_stale_workbook(run_dir, state.manifest, opts.export)
+                remove_stale_index(run_dir, state.manifest, opts.export, html=opts.html)
             elif state.kind == "run":
                 folder.clear_run(state)
             return _run(notebook, specs, tasks, run_dir, opts, previous)
@@ -321,6 +321,7 @@ def _run(
             "scheduler": opts.scheduler or "local",
             "engine": opts.engine,
             "timeout_s": opts.timeout,
+            "html": opts.html,
             "shared_params": shared,
             "prepare_s": round(t_prepare, 3),
             "command": opts.command,
@@ -389,22 +390,7 @@ def _run(
                 page=opts.html,
                 workbook="xlsx" in opts.export,
             )
-        _drop_stale_index(run_dir, page=opts.html, workbook="xlsx" in opts.export)
     return RunResult(run_dir, final)
-
-
-def _drop_stale_index(run_dir: Path, *, page: bool, workbook: bool) -> None:
-    """Remove the run's index page or workbook that this run did not write: left by an earlier
-    run into the same folder (``--resume`` / ``--update`` with ``--no-html``, or without
-    ``--export xlsx``), it would describe that run's reports, not these. Only those two files,
-    which qualitykit writes into its own run folders."""
-    from qualitykit.report.exports import RUN_WORKBOOK
-
-    stale = ([] if page else ["index.html"]) + ([] if workbook else [RUN_WORKBOOK])
-    for name in stale:
-        path = run_dir / name
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
 
 
 def _check_on_disk(run_dir: Path, results: dict[str, dict[str, Any]]) -> None:
