@@ -151,6 +151,17 @@ def test_trend_of_separated_passes_and_failures_says_where_they_part():
     assert "every failing batch is in 2024 Q1 or later" in nv.trend(res, "en")
 
 
+def test_segmented_with_a_separated_side_says_so():
+    data = pd.DataFrame(
+        {"year": range(2015, 2025), "batches": 20, "passed": [18, 19, 17, 18, 19] + [20] * 5}
+    )
+    with pytest.warns(Warning, match="separated"):
+        res = trends.segmented_regression(data, time="year", break_at=2020)
+    zh, en = nv.segmented(res, 2020, "zh"), nv.segmented(res, 2020, "en")
+    assert "政策实施时点 2020.00之后各期全部合格" in zh and "优势比" not in zh
+    assert "After the programme start 2020.00 every batch passed" in en and "odds" not in en
+
+
 def test_forecast_sentence_gives_both_probabilities():
     row = {
         "year": 2027,

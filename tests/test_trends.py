@@ -355,6 +355,42 @@ def test_segmented_gaussian_newey_west_matches_statsmodels() -> None:
     assert np.isnan(_term(res, "level_change")["ratio"])
 
 
+def test_segmented_with_a_separated_side_of_the_break_is_not_estimable() -> None:
+    """After a programme every batch passes: the level change has no maximum-likelihood
+    estimate (statsmodels stops at an odds ratio of ~4e9 with an interval of 0 to ∞, which was
+    reported); the terms are NaN with a warning and the reason instead."""
+    years = np.arange(2015, 2025)
+    data = pd.DataFrame({"year": years, "batches": 20, "passed": [18, 19, 17, 18, 19] + [20] * 5})
+    with pytest.warns(QualityKitWarning, match="post-break data are separated"):
+        res = trends.segmented_regression(data, time="year", break_at=2020)
+    assert res.separated == ("post", "all_passed") and res.terms["estimate"].isna().all()
+    assert res.fitted["observed"].notna().all()
+    late = data.assign(passed=[18, 19, 17, 18, 19, 19, 20, 20, 20, 20])  # post: 2020 only fails
+    with pytest.warns(QualityKitWarning, match="separated"):
+        assert trends.segmented_regression(late, time="year", break_at=2020).separated == (
+            "post",
+            "in_time",
+        )
+    # the post segment shares the pre slope without a slope change: a level is estimable
+    shared = trends.segmented_regression(late, time="year", break_at=2020, slope_change=False)
+    assert shared.separated is None and np.isfinite(_term(shared, "level_change")["estimate"])
+    failed = data.assign(passed=[0] * 5 + [18, 19, 17, 18, 19])
+    with pytest.warns(QualityKitWarning, match="pre-break"):
+        assert trends.segmented_regression(failed, time="year", break_at=2020).separated == (
+            "pre",
+            "all_failed",
+        )
+    events = pd.DataFrame({"year": years, "n": [3, 1, 2, 4, 2, 0, 0, 0, 0, 0], "pop": 1000.0})
+    with pytest.warns(QualityKitWarning, match="separated"):
+        res = trends.segmented_regression(
+            events, time="year", break_at=2020, family="poisson", events="n", exposure="pop"
+        )
+    assert res.separated == ("post", "no_events")
+    mixed = data.assign(passed=[18, 19, 17, 18, 19, 20, 19, 20, 20, 18])
+    res = trends.segmented_regression(mixed, time="year", break_at=2020)
+    assert res.separated is None and np.isfinite(_term(res, "level_change")["ci_upper"])
+
+
 def test_segmented_warns_and_returns_nan_with_too_few_points() -> None:
     data = _segmented_binomial_data().iloc[6:11]  # 2010, 2011 | 2012, 2013, 2014
     with pytest.warns(QualityKitWarning, match="at least 3"):

@@ -22,7 +22,7 @@ and t0 — one period when t0 is the first post-period time (Sicily: 37 − 36).
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -39,10 +39,11 @@ from qualitykit.stats._glm import (
     check_dispersion,
     nan_terms,
     scale_from_phi,
+    separated_at,
 )
 from qualitykit.stats.counts import aggregate_counts
 
-__all__ = ["PARAMETRISATIONS", "SegmentedResult", "segmented_regression"]
+__all__ = ["PARAMETRISATIONS", "SegmentedResult", "segmented_regression", "separated_segment"]
 
 Parametrisation = Literal["centred", "bernal"]
 PARAMETRISATIONS: tuple[str, ...] = ("centred", "bernal")
@@ -98,6 +99,41 @@ class SegmentedResult:
     intercept: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
     params: pd.Series = field(default_factory=lambda: pd.Series(dtype=float), repr=False)
     cov: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    separated: tuple[str, str] | None = None
+    """Why the terms are NaN though there are points enough: ``(side, kind)`` of
+    :func:`separated_segment` (e.g. ``("post", "all_passed")``); None otherwise."""
+
+
+def separated_segment(
+    t: np.ndarray,
+    post: np.ndarray,
+    ok: np.ndarray,
+    n: np.ndarray | None,
+    *,
+    own_slope: bool,
+) -> tuple[str, str] | None:
+    """A side of the break whose data give the segmented GLM no maximum-likelihood estimate, as
+    ``(side, kind)`` — ``side`` ``"pre"`` or ``"post"``; ``kind`` ``"all_passed"``,
+    ``"all_failed"`` (binomial: ``ok`` passing of ``n`` batches), ``"no_events"`` (Poisson:
+    ``ok`` events, ``n`` None) or ``"in_time"`` (passes and failures separated in time within
+    the side, :func:`qualitykit.stats.trends.separated_at`; only when the side has a slope of
+    its own, ``own_slope``: the slope change is fitted) — or None. Each side has a level of its
+    own (the level change), so such a side drives a coefficient to ±∞ whatever the other
+    side holds ((quasi-)complete separation, Albert & Anderson 1984)."""
+    for side, sel in (("pre", ~post), ("post", post)):
+        if not sel.any():
+            continue
+        if n is None:
+            if np.all(ok[sel] == 0):
+                return side, "no_events"
+            continue
+        if np.all(ok[sel] == n[sel]):
+            return side, "all_passed"
+        if np.all(ok[sel] == 0):
+            return side, "all_failed"
+        if own_slope and separated_at(t[sel], ok[sel], n[sel]) is not None:
+            return side, "in_time"
+    return None
 
 
 def _frame(
@@ -253,6 +289,21 @@ def segmented_regression(
             stacklevel=2,
         )
         return empty
+    if family != "gaussian":
+        ok, n = (
+            (frame["passed"].to_numpy(dtype=float), frame["batches"].to_numpy(dtype=float))
+            if family == "binomial"
+            else (frame[events].to_numpy(dtype=float), None)
+        )
+        split = separated_segment(t, post, ok, n, own_slope=fit_slope)
+        if split is not None:
+            warnings.warn(
+                f"the {split[0]}-break data are separated ({split[1].replace('_', ' ')}): the "
+                "segmented model has no maximum-likelihood estimate; terms are NaN",
+                QualityKitWarning,
+                stacklevel=2,
+            )
+            return replace(empty, separated=split)
 
     phi = np.nan
     if family == "gaussian":

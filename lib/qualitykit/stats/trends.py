@@ -33,6 +33,7 @@ from qualitykit.stats._glm import (
     check_dispersion,
     nan_terms,
     scale_from_phi,
+    separated_at,
 )
 from qualitykit.stats.counts import aggregate_counts
 from qualitykit.stats.segmented import SegmentedResult, segmented_regression
@@ -44,6 +45,7 @@ __all__ = [
     "forecast",
     "glm_trend",
     "segmented_regression",
+    "separated_at",
 ]
 
 
@@ -151,33 +153,6 @@ _TREND_TERMS = (
     "change_pp_per_year_last",
     "change_pp_per_year_mean",
 )
-
-
-def separated_at(
-    t: np.ndarray, passed: np.ndarray, batches: np.ndarray
-) -> tuple[float, bool] | None:
-    """The time that separates passes from failures and whether the failures come last, or
-    None.
-
-    A logit trend on time has no maximum-likelihood estimate when the periods with failing
-    batches all lie at or after every period with passing ones, or all at or before them
-    ((quasi-)complete separation, Albert & Anderson 1984, *Biometrika* 71: 1–10): e.g. every
-    batch passed from 2015 to 2023 and the only failures are in 2024. The likelihood then keeps
-    rising as the slope goes to ±∞; a GLM fit stops at an arbitrary huge slope with a huge
-    standard error (pp changes of ±20 and intervals of ±28,000 pp were reported before).
-    Returns ``(first time with a failure, True)`` when the failures come last, ``(last time with
-    a failure, False)`` when they come first; None when they overlap the passes, or when nothing
-    passed or nothing failed (said separately). The bias-reduced fit of Firth (1993; R ``logistf``, ``brglm2``)
-    would give a finite slope; it is not offered here."""
-    fails = batches - passed
-    tp, tf = t[passed > 0], t[fails > 0]
-    if tp.size == 0 or tf.size == 0:
-        return None
-    if tp.max() <= tf.min():
-        return float(tf.min()), True
-    if tf.max() <= tp.min():
-        return float(tf.max()), False
-    return None
 
 
 def _prepare_trend_counts(

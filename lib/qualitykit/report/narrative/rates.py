@@ -324,6 +324,33 @@ def _counterfactual_flag(result: Any, lang: Lang) -> str:
     )
 
 
+_SEGMENT_DATA = {
+    "all_passed": ("各期全部合格", "every batch passed"),
+    "all_failed": ("各期全部不合格", "every batch failed"),
+    "no_events": ("各期都没有事件", "there were no events"),
+    "in_time": ("合格与不合格在时间上完全分开", "passes and failures are separated in time"),
+}
+
+
+def _separated_segment(split: tuple[str, str], break_at: float, src: str, lang: Lang) -> str:
+    """Why a segmented regression has no estimate: one side of the break is separated
+    (``SegmentedResult.separated``)."""
+    side, kind = split
+    zh, en = _SEGMENT_DATA[kind]
+    if lang == "zh":
+        where = "之前" if side == "pre" else "之后"
+        return (
+            f"政策实施时点 {break_at:.2f}{src}{where}{zh}：分段回归的参数没有有限的最大似然估计"
+            "（Albert & Anderson 1984），无法估计实施时的跳变和趋势变化。"
+        )
+    where = "before" if side == "pre" else "after"
+    return (
+        f"{where.capitalize()} the programme start {break_at:.2f}{src} {en}: the segmented "
+        "regression has no finite maximum-likelihood estimate (Albert & Anderson 1984), so the "
+        "level and slope changes at the start cannot be estimated."
+    )
+
+
 def segmented(
     result: Any, break_at: float, lang: Lang = "zh", *, document: str | None = None
 ) -> str:
@@ -335,6 +362,9 @@ def segmented(
     slope = term_row(result.terms, "slope_change")
     doc = md_text(document) if document else ""
     src = f"（{doc}）" if doc and lang == "zh" else (f" ({doc})" if doc else "")
+    split = getattr(result, "separated", None)
+    if split is not None:
+        return _separated_segment(split, break_at, src, lang)
     if not level or not ok(level.get("estimate")):
         if lang == "zh":
             return (
