@@ -354,7 +354,8 @@ def segmented_regression(
         est, s = float(g @ params), float(np.sqrt(g @ cov @ g))
         lo, hi = est - qv * s, est + qv * s
         pval = dist_sf(est / s) if (dist_sf is not None and s > 0) else np.nan
-        ratio = (np.exp(est), np.exp(lo), np.exp(hi)) if ratio_of else (np.nan,) * 3
+        with np.errstate(over="ignore"):  # e.g. the line at time 0 (the year 0): inf, no warning
+            ratio = (np.exp(est), np.exp(lo), np.exp(hi)) if ratio_of else (np.nan,) * 3
         return (name, est, s, lo, hi, pval, *ratio)
 
     def unit(name: str) -> np.ndarray:
