@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _matplotlibs_own(renderer, gc, x, y, angle, items, size):
+def _matplotlibs_own(renderer, gc, x, y, angle, items, size, flags, modes):
     """What matplotlib 3.11's RendererAgg.draw_text does with a text's laid-out glyphs."""
     glyphs = ((item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y) for item in items)
     renderer._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
@@ -91,8 +91,8 @@ def test_the_comparison_sees_the_texts(monkeypatch):
     assert _pngs(figure) != drawn
 
 
-def _shifted(renderer, gc, x, y, angle, items, size):
-    _matplotlibs_own(renderer, gc, x + 1, y, angle, items, size)
+def _shifted(renderer, gc, x, y, angle, items, size, flags, modes):
+    _matplotlibs_own(renderer, gc, x + 1, y, angle, items, size, flags, modes)
 
 
 def test_the_bitmap_cache_is_bounded(monkeypatch):

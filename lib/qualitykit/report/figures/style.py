@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 import matplotlib as mpl
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -226,6 +227,7 @@ def _remember_text_layouts() -> None:
     texts of every district brief, about a fifth of a figure's drawing; the glyphs' bitmaps are
     remembered too (:func:`_draw_glyphs`). The numbers, glyphs and bitmaps are those FreeType
     gives (same pixels); mathtext and TeX are left to matplotlib."""
+    from matplotlib import ft2font
     from matplotlib.backends.backend_agg import RendererAgg, get_hinting_flag
     from matplotlib.ft2font import FT2Font
 
@@ -233,10 +235,15 @@ def _remember_text_layouts() -> None:
         return
     if mpl.__version__.split(".")[:2] != ["3", "11"]:
         return  # the private methods used below are matplotlib 3.11's: others draw texts themselves
-    if not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes") or not all(
-        hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph")
+    if (
+        not hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+        or not all(
+            hasattr(FT2Font, name) for name in ("_layout", "_set_transform", "_render_glyph")
+        )
+        or not hasattr(ft2font, "RenderMode")
     ):
         return  # another matplotlib: it measures, lays out and draws texts itself
+    modes = (ft2font.RenderMode.NORMAL, ft2font.RenderMode.MONO)  # antialiased or not
     measure, draw = RendererAgg.get_text_width_height_descent, RendererAgg.draw_text
 
     def get_text_width_height_descent(self: Any, s: str, prop: Any, ismath: Any) -> Any:
@@ -258,7 +265,8 @@ def _remember_text_layouts() -> None:
             font = self._prepare_font(prop)
             items = _remember(_GLYPHS, key, font._layout(s, flags=get_hinting_flag(),
                                                           features=features, language=language))  # fmt: skip
-        _draw_glyphs(self, gc, x, y, angle, items, prop.get_size_in_points())
+        size = prop.get_size_in_points()
+        _draw_glyphs(self, gc, x, y, angle, items, size, get_hinting_flag(), modes)
         return None
 
     RendererAgg.get_text_width_height_descent = get_text_width_height_descent  # type: ignore[method-assign]
@@ -271,7 +279,15 @@ _BITMAPS: dict[tuple[Any, ...], tuple[Any, int, int]] = {}
 
 
 def _draw_glyphs(
-    renderer: Any, gc: Any, x: float, y: float, angle: float, items: Any, size: float
+    renderer: Any,
+    gc: Any,
+    x: float,
+    y: float,
+    angle: float,
+    items: Any,
+    size: float,
+    flags: Any,
+    modes: tuple[Any, Any],
 ) -> None:
     """Draw a laid-out plain text's glyphs as matplotlib 3.11's
     ``RendererAgg._draw_text_glyphs_and_boxes`` does, with each glyph's bitmap remembered per
@@ -281,15 +297,12 @@ def _draw_glyphs(
     integer 26.6 units), so a remembered bitmap drawn at the glyph's whole-pixel offset gives the
     pixels FreeType gives. The tick labels, axis labels and legend texts of the district briefs
     start at the same fractions figure after figure: about three glyphs in four are drawn from
-    the cache (``tests/test_figures_text.py`` compares the bytes with matplotlib's own)."""
-    import numpy as np
-    from matplotlib.backends.backend_agg import get_hinting_flag
-    from matplotlib.ft2font import RenderMode
-
+    the cache (``tests/test_figures_text.py`` compares the bytes with matplotlib's own).
+    ``flags``: FreeType's load flags (``backend_agg.get_hinting_flag()``); ``modes``: the
+    ``ft2font.RenderMode`` of antialiased and of other text."""
     cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
     matrix = (0x10000 * np.array([[cos, -sin], [sin, cos]])).round().astype(int)
     rotation = tuple(matrix.ravel().tolist())
-    flags = get_hinting_flag()
     antialiased = bool(gc.get_antialiased())
     dpi, height = renderer.dpi, renderer.height
     for item in items:
@@ -301,7 +314,7 @@ def _draw_glyphs(
         if hit is None:
             font.set_size(size, dpi)
             font._set_transform(matrix, [frac_x, frac_y])
-            mode = RenderMode.NORMAL if antialiased else RenderMode.MONO
+            mode = modes[0] if antialiased else modes[1]
             bitmap = font._render_glyph(item.glyph_index, flags, mode)
             buffer = np.array(bitmap.buffer, copy=True)
             if not antialiased:
@@ -443,8 +456,6 @@ def _png_of(fig: Figure, dpi: float | None) -> bytes | None:
     every other setting of ``savefig``); None if the pixels are not the figure's size."""
     import io
 
-    import numpy as np
-
     res = mpl.rcParams["savefig.dpi"] if dpi is None else dpi
     if res == "figure":
         res = getattr(fig, "_original_dpi", fig.dpi)
@@ -486,8 +497,6 @@ def png_bytes(rgba: Any, dpi: float, level: int = PNG_COMPRESSION) -> bytes:
     report's two figures are ≈ 110 KiB of its page either way)."""
     import struct
     import zlib
-
-    import numpy as np
 
     height, width = int(rgba.shape[0]), int(rgba.shape[1])
     rows = np.empty((height, 1 + 4 * width), dtype=np.uint8)
