@@ -554,3 +554,29 @@ def test_the_callers_process_imports_are_left_alone():
         "print('ok')\n"
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_worker_imports_papermill_without_pyarrow_and_pyarrow_still_imports():
+    """``engine.import_papermill_without_hdfs`` (the worker initializer's): papermill is imported
+    without pyarrow (its hdfs:// handler is the "install pyarrow" stand-in), reads and writes a
+    local notebook, and pyarrow imports afterwards as ever."""
+    done = _python(
+        "import sys, tempfile, pathlib\n"
+        "from qualitykit.run import engine\n"
+        "engine.import_papermill_without_hdfs()\n"
+        "import papermill.iorw as iorw\n"
+        "assert 'pyarrow' not in sys.modules and 'numpy' not in sys.modules\n"
+        "import nbformat\n"
+        "p = str(pathlib.Path(tempfile.mkdtemp()) / 'a.ipynb')\n"
+        "nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('1')]), p)\n"
+        "assert iorw.load_notebook_node(p).cells[0].source == '1'\n"
+        "try:\n"
+        "    iorw.HadoopFileSystem()\n"
+        "except Exception as exc:\n"
+        "    assert 'pyarrow' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('the hdfs handler was not the stand-in')\n"
+        "import pyarrow.fs, pyarrow.parquet  # noqa: F401\n"
+        "print('ok')\n"
+    )
+    assert done.stdout.strip() == "ok", done.stderr

@@ -504,3 +504,33 @@ def test_messages_are_read_as_jupyter_client_reads_them_but_the_dates():
         engine._get_msg(Channel(forged), 0.1)
     with pytest.raises(Empty):
         engine._get_msg(Channel(None), 0.1)
+
+
+def test_the_warm_kernel_starts_without_the_debugger_and_the_notebook_sees_no_difference(
+    tmp_path,
+):
+    """``engine.without_debugger``: the warm kernel is ipykernel started without importing
+    debugpy; a notebook's ``sys.path`` is that of papermill's own kernel (the standard launcher)
+    and it can import debugpy as ever."""
+    cmd = ["/env/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    launched = engine.without_debugger(cmd)
+    assert launched[0] == cmd[0] and launched[1] == "-c" and launched[3:] == cmd[3:]
+    assert "\n" not in launched[2]
+    other = ["/env/bin/python", "-m", "other_kernel", "-f", "{connection_file}"]
+    assert engine.without_debugger(other) == other
+
+    nb = _notebook(
+        tmp_path / "dbg.ipynb",
+        [
+            "import sys\nprint('debugpy' in sys.modules)",
+            "print(sys.path)",
+            "import debugpy\nprint(debugpy.__name__)",
+        ],
+    )
+    warm = _warm(nb, tmp_path / "warm.ipynb", {})
+    fresh = _papermill(nb, tmp_path / "fresh.ipynb", {})
+    texts = [[o.get("text") for o in c.outputs] for c in warm.cells[1:]]
+    assert texts[0] == ["False\n"]
+    assert texts[2] == ["debugpy\n"]
+    assert texts[1] == [o.get("text") for o in fresh.cells[2].outputs]
+    assert [o.get("text") for o in fresh.cells[1].outputs] == ["True\n"]  # the reference imports it

@@ -9,6 +9,7 @@ papermill's engine interface, nbformat's output nodes); the rest of :mod:`qualit
   the kernel's state is reset by :mod:`qualitykit.run._warm` (namespace, matplotlib settings,
   warning filters, environment, working folder, execution counter), so no state leaks between
   districts. A per-notebook watchdog kills the kernel on timeout; a dead kernel is replaced.
+  An ipykernel kernel starts without its debugger (:func:`without_debugger`).
 * **The papermill engine** ``qualitykit-warm`` (:func:`register_engine`, papermill's documented
   ``Engine`` interface): papermill parameterises the notebook, records cell metadata and raises
   for errors as always; the cells run on the worker's warm kernel through :func:`_run_cells`.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,6 +53,74 @@ __import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
 _RUN_CODE = """\
 __import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r}, {new!r}, {clear!r})
 """
+
+HDFS_ONLY = "pyarrow"
+"""What papermill imports only for its ``hdfs://`` handler: ``papermill.iorw`` imports
+``pyarrow.fs`` (→ pyarrow, numpy: ≈ 0.25 s of CPU per worker) at import and keeps a stand-in that
+says "install pyarrow" if that import fails. A run's notebooks are local files, so a local worker
+imports papermill with that import failing — for the duration of that one import only: afterwards
+pyarrow imports as ever (e.g. for an export that reads a table)."""
+
+
+def import_papermill_without_hdfs() -> None:
+    """Import papermill in a local worker process without :data:`HDFS_ONLY` (see there)."""
+    if HDFS_ONLY in sys.modules or "papermill.iorw" in sys.modules:
+        return
+    sys.modules[HDFS_ONLY] = None  # type: ignore[assignment]
+    try:
+        import papermill.iorw  # noqa: F401
+    except ImportError:
+        pass  # papermill missing: the engine says so when it is used
+    finally:
+        if sys.modules.get(HDFS_ONLY, 0) is None:
+            del sys.modules[HDFS_ONLY]
+
+
+_LAUNCH_WITHOUT_DEBUGGER = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    'if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):\n'
+    "    del sys.path[0]\n"
+    'sys.modules["debugpy"] = None\n'
+    "try:\n"
+    "    import ipykernel.debugger\n"
+    "except ImportError:\n"
+    "    pass\n"
+    'if sys.modules.get("debugpy", 0) is None:\n'
+    '    del sys.modules["debugpy"]\n'
+    "from ipykernel import kernelapp\n"
+    "kernelapp.launch_new_instance()\n"
+)
+"""What ``ipykernel_launcher`` does (the working folder out of ``sys.path``, then the kernel
+application), with ``ipykernel.debugger`` imported first while ``debugpy`` cannot be imported."""
+
+
+def without_debugger(cmd: list[str]) -> list[str]:
+    """The command of an ipykernel kernel (``python -m ipykernel_launcher -f …``, the standard
+    kernel spec) that starts it without the Jupyter debugger: ipykernel imports ``debugpy`` at
+    start (≈ 0.15 s of CPU per kernel, a third of its start-up) only to serve the debug protocol
+    of an interactive front-end, which a batch run never uses. Inside the kernel ``debugpy`` still
+    imports as ever (the block covers ipykernel's import only); ``kernel_info`` then reports
+    ``debugger: false``. Any other command (another launcher, another language) is returned as
+    it is. The code goes through ``exec`` of its ``repr``: one line, whatever the platform's
+    command line makes of line breaks."""
+    if cmd[1:3] != ["-m", "ipykernel_launcher"]:
+        return cmd
+    return [cmd[0], "-c", f"exec({_LAUNCH_WITHOUT_DEBUGGER!r})", *cmd[3:]]
+
+
+@cache
+def _batch_kernel_manager() -> type:
+    """jupyter_client's :class:`~jupyter_client.manager.AsyncKernelManager` whose kernel command
+    goes through :func:`without_debugger`."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class BatchKernelManager(AsyncKernelManager):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            return without_debugger(super().format_kernel_cmd(extra_arguments))
+
+    return BatchKernelManager
+
 
 _KNOWN_MAX = 256
 """Most cell sources a kernel keeps by number (:class:`_Batch`); then it starts again."""
@@ -125,14 +195,13 @@ class WarmKernel:
         self.start()
 
     def start(self) -> None:
-        from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
         # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
         sock_dir = Path(tempfile.mkdtemp(prefix="qualitykit-kernel-"))
         self.sock_dir = sock_dir
         self.known: dict[str, int] = {}  # cell sources this kernel keeps, by number (_Batch)
-        self.km = AsyncKernelManager(
+        self.km = _batch_kernel_manager()(
             kernel_name=self.kernel_name, transport="ipc", ip=str(sock_dir / "k")
         )
         run_sync(self.km.start_kernel)(extra_arguments=["--HistoryManager.enabled=False"])
