@@ -35,6 +35,7 @@ PACKAGES = (
     "matplotlib",
     "seaborn",
     "pyarrow",
+    "isal",  # deflates the figures' PNGs (report.figures.style.png_bytes; zlib without it)
     "papermill",
     "nbclient",
     "nbconvert",
