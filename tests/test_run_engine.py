@@ -534,3 +534,28 @@ def test_the_warm_kernel_starts_without_the_debugger_and_the_notebook_sees_no_di
     assert texts[2] == ["debugpy\n"]
     assert texts[1] == [o.get("text") for o in fresh.cells[2].outputs]
     assert [o.get("text") for o in fresh.cells[1].outputs] == ["True\n"]  # the reference imports it
+
+
+def test_shutting_the_warm_kernel_down_ends_what_the_last_notebook_left_running(tmp_path):
+    """``WarmKernel.shutdown`` kills the kernel and every process it started — also one in a
+    session of its own, which a kill of the kernel's process group would miss — before
+    jupyter_client cleans up."""
+    import psutil
+
+    pid_file = tmp_path / "child.pid"
+    nb = _notebook(
+        tmp_path / "child.ipynb",
+        [
+            "import subprocess, sys\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)'],"
+            " start_new_session=True)\n"
+            f"open({str(pid_file)!r}, 'w').write(str(child.pid))"
+        ],
+    )
+    _warm(nb, tmp_path / "out.ipynb", {})
+    child = psutil.Process(int(pid_file.read_text()))
+    assert child.is_running()
+    kernel = psutil.Process(engine.warm_kernel("python3").pid)
+    engine.shutdown_warm()
+    assert not kernel.is_running() or kernel.status() == psutil.STATUS_ZOMBIE
+    child.wait(timeout=5)  # raises psutil.TimeoutExpired if it was left running

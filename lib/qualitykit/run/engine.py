@@ -302,9 +302,12 @@ class WarmKernel:
             with contextlib.suppress(Exception):
                 client.stop_channels()
         self._async_client = None
+        # killed first, with whatever the last notebook left running (listed while the kernel
+        # lives: also children with a session of their own); jupyter_client's shutdown then only
+        # cleans up (≈ 0.04 s instead of ≈ 0.12 s of polling for the kernel to end)
+        kill_tree(self.pid)
         with contextlib.suppress(Exception):
             run_sync(self.km.shutdown_kernel)(now=True)
-        kill_tree(self.pid)  # and whatever the last notebook left running
         if self.sock_dir is not None:
             shutil.rmtree(self.sock_dir, ignore_errors=True)
 
