@@ -211,7 +211,6 @@ def test_outputs_of_good_and_failed_reports(fault_run):
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["run"]["notebook_sha256"] == batch.file_sha256(NB)
     assert manifest["run"]["packages"]["papermill"]
-    assert manifest["run"]["packages"]["isal"]  # the PNG deflate: its version changes the bytes
     assert {t["key"] for t in manifest["tasks"]} == {t["key"] for t in result.manifest["tasks"]}
     index = (run_dir / "index.html").read_text(encoding="utf-8")
     for key in ("330302", "330303", "330304", "330305"):

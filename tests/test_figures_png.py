@@ -78,20 +78,3 @@ def test_the_png_check_can_fail():
     with pytest.raises(AssertionError):
         _same_image(style.png_bytes(rgba, 100), want)
     _same_image(style.png_bytes(np.asarray(Image.open(io.BytesIO(want))), 100), want)
-
-
-def test_isal_and_the_zlib_fallback_hold_the_same_pixels(monkeypatch):
-    """The PNGs are deflated by ISA-L (the ``isal`` package, a dependency); zlib — asked for by
-    a level, or when ``isal`` cannot be imported — gives other bytes and the same pixels."""
-    import sys
-
-    fig = plots.trend_figure(ref.read_inputs("330303")[2], title="龙湾区")
-    want = _matplotlibs(fig, dpi=100)
-    rgba = np.asarray(Image.open(io.BytesIO(want)))
-    with_isal = style.png_bytes(rgba, 100)
-    with_zlib = style.png_bytes(rgba, 100, level=style.PNG_COMPRESSION)
-    monkeypatch.setitem(sys.modules, "isal", None)
-    without_isal = style.png_bytes(rgba, 100)
-    assert without_isal == with_zlib != with_isal
-    for got in (with_isal, with_zlib):
-        _same_image(got, want)

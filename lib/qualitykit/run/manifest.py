@@ -35,7 +35,6 @@ PACKAGES = (
     "matplotlib",
     "seaborn",
     "pyarrow",
-    "isal",  # deflates the figures' PNGs (report.figures.style.png_bytes; zlib without it)
     "papermill",
     "nbclient",
     "nbconvert",

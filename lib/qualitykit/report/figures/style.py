@@ -39,10 +39,8 @@ CJK_INSTALL_HINT = "sudo apt-get install fonts-noto-cjk"
 
 FIGSIZE: tuple[float, float] = (7.0, 4.5)
 PNG_COMPRESSION = 1
-"""zlib level of the PNGs :func:`save_figure` writes when ISA-L is not installed, and of those
-Pillow writes (a tight bounding box); :func:`png_bytes` has the measured sizes and times."""
-PNG_ISAL_LEVEL = 2
-"""ISA-L level (0–3) of the PNGs :func:`save_figure` writes (:func:`png_bytes`)."""
+"""zlib level of the PNGs :func:`save_figure` writes (:func:`png_bytes`: measured sizes and times
+of the levels there)."""
 PALETTE = "colorblind"
 # seaborn "colorblind" palette (Wong 2011), by role
 _BLUE, _ORANGE, _GREEN, _RED, _GREY = "#0173b2", "#de8f05", "#029e73", "#d55e00", "#949494"
@@ -471,53 +469,39 @@ def _png_of(fig: Figure, dpi: float | None) -> bytes | None:
     return png_bytes(np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 4), res)
 
 
-def _deflate(data: bytes, level: int | None) -> bytes:
-    """``data`` as a zlib stream: ISA-L at :data:`PNG_ISAL_LEVEL` unless a zlib ``level`` is
-    given or ``isal`` is missing (see :func:`png_bytes`)."""
-    import zlib
-
-    if level is None:
-        try:
-            from isal import isal_zlib
-        except ImportError:
-            return zlib.compress(data, PNG_COMPRESSION)
-        return isal_zlib.compress(data, PNG_ISAL_LEVEL)
-    return zlib.compress(data, level)
-
-
-def png_bytes(rgba: Any, dpi: float, level: int | None = None) -> bytes:
+def png_bytes(rgba: Any, dpi: float, level: int = PNG_COMPRESSION) -> bytes:
     """An 8-bit RGBA PNG of ``rgba`` (height × width × 4 ``uint8``) with its resolution (a
     ``pHYs`` chunk, as Pillow writes it) and no other metadata: the chunks matplotlib's PNG has
     (IHDR, pHYs, IDAT, IEND), the same pixels.
 
-    Each row is stored unfiltered (PNG filter type 0) and the whole image deflated in one call:
-    by ISA-L (the ``isal`` package, Intel's Intelligent Storage Acceleration Library, at
-    :data:`PNG_ISAL_LEVEL`) or, when ``level`` is given or ``isal`` is not installed, by zlib
-    (at ``level``, default :data:`PNG_COMPRESSION`). Either is a standard zlib stream that any
-    PNG decoder reads; the bytes differ between the two (and may between ISA-L versions), the
-    pixels do not. Pillow, which matplotlib uses, chooses a filter for each row, which costs more
-    than the compression itself for these flat-coloured figures. Measured on the district brief's
-    trend and funnel figures (700 × 450 px at the report's 100 dpi):
+    Each row is stored unfiltered (PNG filter type 0) and the whole image compressed by zlib
+    at ``level`` in one call. Pillow, which matplotlib uses, chooses a filter for each row,
+    which costs more than the compression itself for these flat-coloured figures. Measured on
+    the district brief's trend and funnel figures (700 × 450 px at the report's 100 dpi, six
+    figures, median CPU per figure, a loaded 2-core machine, load average 5–10 — indicative):
 
     ==================================  ===========  =========
-    encoder (a loaded 2-core machine)   CPU/figure   size
+    encoder                             CPU/figure   size
     ==================================  ===========  =========
     Pillow, zlib level 0 (no deflate)   ≈ 10 ms      1,231 KiB
-    Pillow, level 1                     ≈ 15 ms      54 KiB
+    Pillow, level 1 (was used)          ≈ 15 ms      54 KiB
     Pillow, level 3                     ≈ 12–14 ms   52 KiB
     Pillow, level 6 (matplotlib's)      ≈ 18–23 ms   53 KiB
     Pillow, level 9                     ≈ 60 ms      51 KiB
-    unfiltered, level 1, RGBA           ≈ 6 ms       55 KiB
+    unfiltered, level 1 (this, RGBA)    ≈ 6 ms       55 KiB
     unfiltered, level 6                 ≈ 12 ms      45 KiB
     unfiltered, level 1, RGB (no alpha) ≈ 7–10 ms    49 KiB
     ==================================  ===========  =========
 
-    The deflate alone, unfiltered RGBA rows of the six reference figures
-    (``tests/fixtures/figures/district``), median CPU per figure on a quiet machine: zlib level 1
-    2.61 ms (54.1 KiB), zlib level 6 6.80 ms (44.6 KiB); ISA-L level 0 0.36 ms (58.2 KiB), 1
-    0.38 ms (50.6 KiB), 2 0.39 ms (50.2 KiB), 3 3.27 ms (53.1 KiB). ISA-L's level 2 is chosen
-    for the review page: the smallest of the fast ones, ≈ 7 times faster than zlib's level 1 and
-    7 % smaller (a report's two figures are ≈ 100 KiB of its page either way)."""
+    Level 1 is chosen for the review page: the fastest with files within 2 % of Pillow's (a
+    report's two figures are ≈ 110 KiB of its page either way).
+
+    ISA-L (the ``isal`` package) was tried and rejected: its deflate of these rows is ≈ 7 times
+    faster than zlib's level 1 (0.39 against 2.61 ms per figure) and 7 % smaller, but not
+    deterministic — two runs of ``tests/test_run_update.py`` gave a funnel figure whose pixels
+    were equal and whose deflate streams differed in one byte (an equivalent match chosen
+    differently), so an ``--update`` no longer equalled a full re-run byte for byte. The same
+    inputs must give the same outputs; zlib does."""
     import struct
     import zlib
 
@@ -537,7 +521,7 @@ def png_bytes(rgba: Any, dpi: float, level: int | None = None) -> bytes:
             b"\x89PNG\r\n\x1a\n",
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
             chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
-            chunk(b"IDAT", _deflate(rows.tobytes(), level)),
+            chunk(b"IDAT", zlib.compress(rows.tobytes(), level)),
             chunk(b"IEND", b""),
         )
     )
