@@ -153,8 +153,12 @@ def _exercise(page) -> None:
     assert "2015–2024" in _text(page, ".qk-scope")
     # hover: the tooltip names the unit with its batches, rate and interval
     page.locator(".qk-funnel-fig .dot").nth(3).hover(force=True)
-    page.wait_for_function(f"() => {SHOWN_TOOLTIPS}.includes('抽查批次')", timeout=STEP)
-    tip = _tooltip(page)
+    # the text is read in the step that finds it shown: bqplot may redraw the tooltip between two
+    # steps (a fresh-clone run once read an empty one right after it had been shown)
+    tip = page.wait_for_function(
+        f"() => {{ const t = {SHOWN_TOOLTIPS}; return t.includes('抽查批次') ? t : null; }}",
+        timeout=STEP,
+    ).json_value()
     assert "批次合格率" in tip and "95% 置信区间" in tip
     page.mouse.move(0, 0)
 
