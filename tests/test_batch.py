@@ -580,3 +580,28 @@ def test_a_worker_imports_papermill_without_pyarrow_and_pyarrow_still_imports():
         "print('ok')\n"
     )
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_a_worker_shuts_its_kernel_down_and_then_freezes_the_collector_at_exit():
+    """The worker initializer's finalizers, at the worker's exit: first the warm kernel is shut
+    down, then every object is frozen (``executors._freeze_at_exit``), so that Python's own
+    finalization skips the full collections over the worker's heap; atexit handlers still run
+    (the one below, registered before multiprocessing's, runs after its finalizers) and the
+    exit code is Python's."""
+    done = _python(
+        "import atexit, gc, sys\n"
+        "seen = {}\n"
+        "def report():\n"
+        "    import psutil\n"
+        "    pid = seen['pid']\n"
+        "    alive = psutil.pid_exists(pid) and psutil.Process(pid).status() != 'zombie'\n"
+        "    print('frozen' if gc.get_freeze_count() else 'not frozen', 'alive' if alive else 'gone')\n"
+        "atexit.register(report)\n"
+        "from qualitykit.run import engine, executors\n"
+        "executors._init_worker('python3')\n"
+        "seen['pid'] = engine._WARM.pid\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "sys.exit(3)\n"
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.split() == ["frozen", "gone"], (done.stdout, done.stderr)
