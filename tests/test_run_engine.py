@@ -559,3 +559,52 @@ def test_shutting_the_warm_kernel_down_ends_what_the_last_notebook_left_running(
     engine.shutdown_warm()
     assert not kernel.is_running() or kernel.status() == psutil.STATUS_ZOMBIE
     child.wait(timeout=5)  # raises psutil.TimeoutExpired if it was left running
+
+
+def test_the_warm_kernel_is_ready_without_waiting_for_silence_on_iopub(tmp_path, monkeypatch):
+    """``WarmKernel._wait_until_ready`` replaces jupyter_client's ``wait_for_ready`` (whose last
+    step listens to IOPub until it has been silent for 0.2 s): a kernel starts with that method
+    refused, and the first notebook on it has all its outputs — printed and displayed, in order:
+    IOPub was connected."""
+    from jupyter_client.blocking.client import BlockingKernelClient
+
+    def refused(*args, **kwargs):
+        raise AssertionError("wait_for_ready was called")
+
+    monkeypatch.setattr(BlockingKernelClient, "wait_for_ready", refused)
+    engine.shutdown_warm()  # the next notebook starts a new kernel
+    nb = _notebook(
+        tmp_path / "first.ipynb",
+        [
+            "print('one')",
+            "from IPython.display import Markdown, display\n"
+            "display(Markdown('**two**'))\n"
+            "print('three')",
+        ],
+    )
+    out = _warm(nb, tmp_path / "out.ipynb", {})
+    assert [o.get("text") for o in out.cells[1].outputs] == ["one\n"]
+    second = out.cells[2].outputs
+    assert [o.output_type for o in second] == ["display_data", "stream"]
+    assert second[0].data["text/markdown"] == "**two**" and second[1].text == "three\n"
+
+
+def test_a_kernel_that_dies_while_starting_is_reported_and_leaves_nothing(tmp_path, monkeypatch):
+    """A kernel whose process ends before answering: the start raises ``KernelGone`` (not a wait
+    for the start-up timeout) and leaves no socket folder behind."""
+    import sys
+    import tempfile
+
+    spec = tmp_path / "share" / "jupyter" / "kernels" / "dies"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-c", "import sys; sys.exit(3)", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "dies", "language": "python"}),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share" / "jupyter"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    with pytest.raises(engine.KernelGone, match="died"):
+        engine.WarmKernel("dies", startup_timeout=60)
+    assert list((tmp_path / "tmp").iterdir()) == []

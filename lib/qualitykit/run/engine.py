@@ -195,6 +195,13 @@ class WarmKernel:
         self.start()
 
     def start(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.shutdown()  # a kernel that failed to start leaves no process nor socket folder
+            raise
+
+    def _start(self) -> None:
         from jupyter_core.utils import run_sync
 
         # IPC sockets in a private temp folder: local only, no TCP ports, no plain-text TCP warning
@@ -213,7 +220,7 @@ class WarmKernel:
         # notebook would cost a 0.2 s IOPub flush each time)
         self.control = self.km.blocking_client()
         self.control.start_channels()
-        self.control.wait_for_ready(timeout=self.startup_timeout)
+        self._wait_until_ready(self.startup_timeout)
         # the kernel imports the scientific stack while this process imports what it needs
         msg_id = self.control.execute(
             _BASELINE_CODE.format(preload=PRELOAD), store_history=False, allow_stdin=False
@@ -222,6 +229,27 @@ class WarmKernel:
         self._await_reply(msg_id, self.startup_timeout, "set-up")
         reply = self.control.kernel_info(reply=True, timeout=self.startup_timeout)
         self.language_info = reply["content"].get("language_info", {})
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        """Wait until the kernel answers on the shell channel and IOPub is connected: jupyter_client's
+        ``wait_for_ready`` (a ``kernel_info`` request, repeated until its reply arrives and a
+        message arrives on IOPub within 0.2 s) without its last step, listening to IOPub until it
+        has been silent for 0.2 s — a fixed wait in every kernel's start (≈ 0.2 of its ≈ 0.5 s)
+        during which kernel and worker are idle. The messages left on IOPub (the status of the
+        ``kernel_info`` requests) are skipped by the cell loop like any other request's."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.control.kernel_info()
+            with contextlib.suppress(Empty):
+                reply = self.control.shell_channel.get_msg(timeout=1.0)
+                if reply["msg_type"] == "kernel_info_reply":
+                    with contextlib.suppress(Empty):
+                        self.control.iopub_channel.get_msg(timeout=0.2)  # IOPub is connected
+                        return
+            if not self.alive():
+                raise KernelGone("the kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise KernelGone(f"the kernel did not answer within {timeout:g} s of its start")
 
     def async_client(self) -> Any:
         """A second, asynchronous client of this kernel for nbclient (started on first use)."""
