@@ -36,6 +36,22 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
+# the requests by which the worker (qualitykit.run.engine) runs the functions below in the kernel
+BASELINE_CODE = """\
+%matplotlib inline
+import qualitykit.run._warm
+qualitykit.run._warm.baseline(get_ipython(), {preload!r})
+del qualitykit
+"""
+
+RESET_CODE = """\
+__import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
+"""
+
+RUN_CODE = """\
+__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r}, {new!r}, {clear!r})
+"""
+
 _STATE: dict[str, Any] = {}
 FULL_GC_EVERY = 50
 CELL_DONE = "qualitykit_cell"

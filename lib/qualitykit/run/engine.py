@@ -39,20 +39,7 @@ from typing import Any
 
 import nbformat
 
-_BASELINE_CODE = """\
-%matplotlib inline
-import qualitykit.run._warm
-qualitykit.run._warm.baseline(get_ipython(), {preload!r})
-del qualitykit
-"""
-
-_RESET_CODE = """\
-__import__("qualitykit.run._warm").run._warm.reset(get_ipython(), {cwd!r})
-"""
-
-_RUN_CODE = """\
-__import__("qualitykit.run._warm").run._warm.run_cells(get_ipython(), {cwd!r}, {cells!r}, {new!r}, {clear!r})
-"""
+from qualitykit.run._warm import BASELINE_CODE, RESET_CODE, RUN_CODE
 
 HDFS_ONLY = "pyarrow"
 """What papermill imports only for its ``hdfs://`` handler: ``papermill.iorw`` imports
@@ -223,7 +210,7 @@ class WarmKernel:
         self._wait_until_ready(self.startup_timeout)
         # the kernel imports the scientific stack while this process imports what it needs
         msg_id = self.control.execute(
-            _BASELINE_CODE.format(preload=PRELOAD), store_history=False, allow_stdin=False
+            BASELINE_CODE.format(preload=PRELOAD), store_history=False, allow_stdin=False
         )
         _preimport()
         self._await_reply(msg_id, self.startup_timeout, "set-up")
@@ -231,12 +218,9 @@ class WarmKernel:
         self.language_info = reply["content"].get("language_info", {})
 
     def _wait_until_ready(self, timeout: float) -> None:
-        """Wait until the kernel answers on the shell channel and IOPub is connected: jupyter_client's
-        ``wait_for_ready`` (a ``kernel_info`` request, repeated until its reply arrives and a
-        message arrives on IOPub within 0.2 s) without its last step, listening to IOPub until it
-        has been silent for 0.2 s — a fixed wait in every kernel's start (≈ 0.2 of its ≈ 0.5 s)
-        during which kernel and worker are idle. The messages left on IOPub (the status of the
-        ``kernel_info`` requests) are skipped by the cell loop like any other request's."""
+        """jupyter_client's ``wait_for_ready`` (``kernel_info`` until its reply and then a message
+        on IOPub arrive) without its last step, listening to IOPub until 0.2 s of silence: an idle
+        wait in every kernel's start. What is left on IOPub the cell loop skips, as any request's."""
         deadline = time.monotonic() + timeout
         while True:
             self.control.kernel_info()
@@ -308,7 +292,7 @@ class WarmKernel:
             self.restart()
         for attempt in range(3):  # a request right after a failed cell may be aborted: again
             msg_id = self.control.execute(
-                _RESET_CODE.format(cwd=str(cwd)),
+                RESET_CODE.format(cwd=str(cwd)),
                 silent=True,
                 store_history=False,
                 allow_stdin=False,
@@ -578,7 +562,7 @@ class _Batch:
             if number is None:
                 number = self.new.setdefault(source, len(known) + len(self.new))
             request.append((index, number, allow_error))
-        self.code = _RUN_CODE.format(
+        self.code = RUN_CODE.format(
             cwd=cwd, cells=request, new={n: src for src, n in self.new.items()}, clear=clear
         )
         self.attempts = 0
