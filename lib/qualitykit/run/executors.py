@@ -91,10 +91,11 @@ def _freeze_at_exit() -> None:
     priority) — move every object out of the garbage collector's sight (:func:`gc.freeze`).
 
     Python's own finalization then skips the full collections over the worker's long-lived heap
-    (≈ 0.1–0.3 s per worker after a run, which the run's caller waits for); the objects are freed
-    with the process as ever. Nothing is skipped but those scans: atexit handlers, module
-    teardown and the exit code are Python's, and the worker's outputs were written and synced
-    before each result was returned (:mod:`qualitykit.run.tasks`)."""
+    (≈ 0.1–0.3 s per worker after a run, which the run's caller waits for); the memory goes with
+    the process. atexit handlers, module teardown and the exit code are Python's; what is not done
+    is finalising objects that only a reference cycle keeps alive (which Python does not promise
+    at exit either) — the worker holds no unwritten output: each report's files were written and
+    synced before its result was returned (:mod:`qualitykit.run.tasks`)."""
     from multiprocessing import util
 
     util.Finalize(None, gc.freeze, exitpriority=0)
