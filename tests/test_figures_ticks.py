@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from qualitykit.report import plots
-from qualitykit.report.figures import common, funnel, layers, layout, ticks
+from qualitykit.report.figures import common, layers, layout, ticks
 
 HERE = Path(__file__).parent / "fixtures" / "figures" / "district"
 _spec = importlib.util.spec_from_file_location("make_reference", HERE / "make_reference.py")
@@ -174,7 +174,6 @@ def test_district_figures_are_the_same_bytes_as_with_matplotlibs_ticks(code, lan
 
     mine = render()
     monkeypatch.setattr(common, "Axes", matplotlib.axes.Axes)
-    monkeypatch.setattr(funnel, "Axes", matplotlib.axes.Axes)
     theirs = render()
     layers.clear_cache()
     layout.clear_cache()

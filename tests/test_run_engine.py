@@ -465,6 +465,40 @@ def test_compiled_statements_are_remembered_per_source_and_position(monkeypatch)
     assert compiler(first, name, "exec") is not a
 
 
+def test_the_async_check_of_a_cell_is_remembered_per_transformed_source(monkeypatch):
+    """``should_run_async`` gives IPython's answer, asks IPython once per transformed source
+    while ``autoawait`` is on, and passes every other call on."""
+    from IPython.core import interactiveshell
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from qualitykit.run import _warm
+
+    asked = []
+    check = interactiveshell._should_be_async
+    monkeypatch.setattr(
+        interactiveshell, "_should_be_async", lambda cell: asked.append(cell) or check(cell)
+    )
+    ip = InteractiveShell.instance()
+    try:
+        monkeypatch.setattr(ip, "should_run_async", ip.should_run_async)  # undone after
+        _warm._remember_async_checks(ip)
+        plain, awaiting = "x = 1\n", "import asyncio\nawait asyncio.sleep(0)\n"
+        for _ in range(3):
+            assert ip.should_run_async(plain, transformed_cell=plain) is False
+            assert ip.should_run_async(awaiting, transformed_cell=awaiting) is True
+        assert asked == [plain, awaiting]
+        assert (
+            ip.should_run_async(awaiting, transformed_cell=awaiting, preprocessing_exc_tuple=(1,))
+            is False
+        )
+        with pytest.raises(TypeError):  # IPython's own answer to a call without the transform
+            ip.should_run_async(awaiting)
+        monkeypatch.setattr(ip, "autoawait", False)
+        assert ip.should_run_async(awaiting, transformed_cell=awaiting) is False
+    finally:
+        InteractiveShell.clear_instance()
+
+
 def test_messages_are_read_as_jupyter_client_reads_them_but_the_dates():
     """``engine._get_msg`` gives a channel's next message as jupyter_client's ``get_msg`` does
     (signature checked, parts unpacked) with the header dates left as strings."""

@@ -28,6 +28,7 @@ from qualitykit.report.figures.common import (
     _labels,
     _level_text,
     _match,
+    _new_figure,
     _num,
     _percent_axis,
     _require,
@@ -44,11 +45,9 @@ from qualitykit.report.figures.style import (
     _RED,
     FIGSIZE,
     Lang,
-    _ensure_style,
     _lang,
     label,
 )
-from qualitykit.report.figures.ticks import Axes
 
 HIGHLIGHT_SIZE = 90.0  # points² of the ring around the highlighted unit
 DENSE = 1000
@@ -309,9 +308,7 @@ def funnel_figure(
     Names never overlap each other, the named points or the axes' edge.
     """
     layer = funnel_layer(units, grid, label_column=label_column, sized=sized, lang=lang)
-    _ensure_style()
-    fig = LayeredFigure(figsize=FIGSIZE, layout="constrained")
-    ax = fig.add_subplot(axes_class=Axes)
+    fig, ax = _new_figure(FIGSIZE, LayeredFigure)
     draw_funnel_layer(ax, layer)
     fig.legend(loc="outside lower center", ncols=3)
     fig = _finish(fig, ax, title)
