@@ -12,7 +12,7 @@ import matplotlib.figure
 import pytest
 
 from qualitykit.report import plots
-from qualitykit.report.figures import common, layers, layout
+from qualitykit.report.figures import common, funnel, layers, layout
 from qualitykit.report.figures.layers import LayeredFigure
 from qualitykit.report.figures.style import FIGSIZE
 
@@ -95,3 +95,43 @@ def test_copies_are_independent_figures_of_their_class_and_size(built):
     d, ax_d = common._new_figure(FIGSIZE, LayeredFigure)
     assert len(ax_d.lines) == 0 and tuple(ax_d.get_xlim()) == tuple(ax_a.get_xlim())
     assert len(built) == 2  # one LayeredFigure and one small Figure were built
+
+
+def _funnels(codes, lang="zh"):
+    """PNG of each district's funnel, in order, then an SVG of the last; caches cleared first."""
+    layers.clear_cache()
+    layout.clear_cache()
+    siblings, grid, _ = ref.read_inputs(codes[0])
+    out = []
+    for code in codes:
+        fig = plots.funnel_figure(
+            siblings, grid, highlight=code, label_column="name_zh", title="浙江省", lang=lang
+        )
+        out.append(ref.png(fig))
+    buf = io.BytesIO()
+    plots.save_figure(fig, buf, format="svg")
+    out.append(buf.getvalue())
+    big = io.BytesIO()
+    plots.save_figure(fig, big, format="png", dpi=150)  # drawn in full: another dpi
+    out.append(big.getvalue())
+    return out
+
+
+@pytest.mark.skipif(not plots.cjk_available(), reason="the figures are compared in CJK")
+def test_funnels_copied_from_a_kept_layer_figure_are_the_bytes_of_built_ones(monkeypatch):
+    drawn = []
+    draw = funnel.draw_funnel_layer
+    monkeypatch.setattr(
+        funnel, "draw_funnel_layer", lambda ax, layer: drawn.append(1) or draw(ax, layer)
+    )
+    siblings, _, _ = ref.read_inputs("330303")
+    codes = ["330303", *siblings["region_code"].astype(str).tolist()[:5]]
+    copied = _funnels(codes)
+    assert len(drawn) == 2  # the layer's artists built for the first (drawn) and second (kept)
+    assert len(layers._COPIES) == 1
+    monkeypatch.setattr(layers, "keep_copy", lambda fig, key: None)
+    monkeypatch.setattr(funnel, "keep_copy", lambda fig, key: None)
+    own = _funnels(codes)
+    assert len(drawn) == 2 + len(codes)  # built for every figure
+    assert own == copied
+    layers.clear_cache()

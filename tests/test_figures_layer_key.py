@@ -9,7 +9,6 @@ import importlib.util
 from pathlib import Path
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from qualitykit.report.figures import funnel
 
@@ -20,7 +19,7 @@ _spec.loader.exec_module(ref)  # type: ignore[union-attr]
 
 
 def _key(units, grid, title="浙江省"):
-    return funnel._layer_key(units, grid, "name_zh", False, "zh", title, Figure())
+    return funnel._layer_key(units, grid, "name_zh", False, "zh", title)
 
 
 def test_layer_key_is_the_content_of_what_the_layer_draws():

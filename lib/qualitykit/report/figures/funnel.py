@@ -17,12 +17,14 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from typing import Any
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
 from qualitykit.errors import ParameterError
+from qualitykit.report.figures import common
 from qualitykit.report.figures.common import (
     _finish,
     _labels,
@@ -34,7 +36,7 @@ from qualitykit.report.figures.common import (
     _require,
 )
 from qualitykit.report.figures.labels import place_labels
-from qualitykit.report.figures.layers import LayeredFigure
+from qualitykit.report.figures.layers import LayeredFigure, cached, copy_of, keep_copy
 from qualitykit.report.figures.layout import rc_key
 from qualitykit.report.figures.style import (
     _BLUE,
@@ -45,6 +47,7 @@ from qualitykit.report.figures.style import (
     _RED,
     FIGSIZE,
     Lang,
+    _ensure_style,
     _lang,
     label,
 )
@@ -308,11 +311,19 @@ def funnel_figure(
     Names never overlap each other, the named points or the axes' edge.
     """
     layer = funnel_layer(units, grid, label_column=label_column, sized=sized, lang=lang)
-    fig, ax = _new_figure(FIGSIZE, LayeredFigure)
-    draw_funnel_layer(ax, layer)
-    fig.legend(loc="outside lower center", ncols=3)
-    fig = _finish(fig, ax, title)
-    fig.mark_layer(_layer_key(units, grid, label_column, sized, layer.lang, title, fig))
+    _ensure_style()
+    key = _layer_key(units, grid, label_column, sized, layer.lang, title)
+    fig = copy_of(key)
+    if fig is None:
+        fig, ax = _new_figure(FIGSIZE, LayeredFigure)
+        draw_funnel_layer(ax, layer)
+        fig.legend(loc="outside lower center", ncols=3)
+        fig = _finish(fig, ax, title)
+        drawn_before = cached(key) is not None
+        fig.mark_layer(key)
+        if drawn_before:  # marked without being drawn: later figures of the layer copy it
+            keep_copy(fig, key)
+    ax = fig.axes[0]
     draw_funnel_marks(
         ax,
         layer,
@@ -332,11 +343,11 @@ def _layer_key(
     sized: bool,
     lang: str,
     title: str | None,
-    fig: Figure,
 ) -> tuple[object, ...]:
     """What the shared layer of a funnel depends on: the columns of the two tables it draws
     (not, e.g., a verdict that changes with ``k_pp``: reports that differ only there share the
-    layer), the options, the style and the figure's size and dpi."""
+    layer), the options, the style, the figure's size and dpi (a new figure's: ``FIGSIZE`` and
+    the rcParams' ``figure.dpi``) and the axes class."""
     h = hashlib.sha256()
     used = [
         c
@@ -352,8 +363,9 @@ def _layer_key(
         lang,
         title,
         rc_key(),
-        tuple(fig.get_size_inches()),
-        fig.dpi,
+        tuple(float(x) for x in FIGSIZE),
+        float(mpl.rcParams["figure.dpi"]),
+        common.Axes,
     )
 
 

@@ -10,6 +10,12 @@ the layer's content, style and size); every figure of that layer then lays itsel
 first (the layout is part of the cached entry) and, when saved as a raster at the cached size and
 dpi, starts from those pixels and draws only its marks over them.
 
+The layer's artists themselves are kept too, from the second figure of a layer on: that figure,
+just marked (laid out as the first, not drawn, no marks yet), is pickled, and every later figure
+of the layer is a copy of it (:func:`copy_of`, ≈ 6 ms instead of ≈ 11 ms to build the axes, the
+layer's artists and the legend again); it is the figure building them would give, so a full draw
+of it (an SVG, a print at another dpi) draws what it would have drawn.
+
 The result is the picture a full draw gives, because the marks are drawn in the order a full
 draw would draw them: they lie inside the axes and above every layer artist there (zorder ≥ 3,
 added after the layer's zorder-3 points), and the one layer artist above the axes, the figure
@@ -21,6 +27,7 @@ or an axes moved.
 
 from __future__ import annotations
 
+import pickle
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -57,8 +64,36 @@ def cached(key: Any) -> Layer | None:
     return layer
 
 
+_COPIES: OrderedDict[Any, bytes] = OrderedDict()
+"""Pickled figures of a layer just after :meth:`LayeredFigure.mark_layer`, by layer key."""
+
+
 def clear_cache() -> None:
     _CACHE.clear()
+    _COPIES.clear()
+
+
+def keep_copy(fig: LayeredFigure, key: Any) -> None:
+    """Keep ``fig`` to be copied by :func:`copy_of`: a figure whose layer ``key`` was cached
+    when it was marked (so not drawn) and that has no marks yet."""
+    if key in _COPIES or fig._qk_layer is None or fig._figure_counts() != fig._qk_counts:
+        return
+    _COPIES[key] = pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL)
+    while len(_COPIES) > CACHE_SIZE:
+        _COPIES.popitem(last=False)
+
+
+def copy_of(key: Any) -> LayeredFigure | None:
+    """A new figure of layer ``key`` as :func:`keep_copy` kept it (marked, no marks yet), or
+    None when there is none or the layer's pixels are no longer cached."""
+    layer = cached(key)
+    data = _COPIES.get(key)
+    if layer is None or data is None:
+        return None
+    _COPIES.move_to_end(key)
+    fig = pickle.loads(data)
+    fig._qk_layer = layer
+    return fig
 
 
 class LayeredFigure(Figure):
@@ -69,6 +104,11 @@ class LayeredFigure(Figure):
     _qk_layer: Layer | None = None
     _qk_base: tuple[Any, ...] = ()
     _qk_counts: tuple[int, ...] = ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state.pop("_qk_layer", None)  # the cached pixels: attached again by copy_of
+        return state
 
     def _figure_counts(self) -> tuple[int, ...]:
         return (
