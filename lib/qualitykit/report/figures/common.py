@@ -51,7 +51,8 @@ def _new_figure(
     ``add_subplot(axes_class=Axes)`` give; ``tests/test_figures_blank.py`` compares their
     pixels and SVGs."""
     _ensure_style()
-    size = (float((figsize or FIGSIZE)[0]), float((figsize or FIGSIZE)[1]))
+    width, height = figsize or FIGSIZE
+    size = (float(width), float(height))
     key = (figure_class, Axes, size)
     entry = _BLANK.get(key)
     if entry is not None and _same_rc(entry[0]):
