@@ -5,19 +5,18 @@ table, percent axes, titles, unit labels and the highlighted unit.
 
 from __future__ import annotations
 
-import copy
 import pickle
 from collections import OrderedDict
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from qualitykit.errors import ParameterError
+from qualitykit.report.figures.layout import rc_key
 from qualitykit.report.figures.style import (
     _RED,
     FIGSIZE,
@@ -30,11 +29,9 @@ from qualitykit.report.figures.style import (
 from qualitykit.report.figures.ticks import Axes
 
 _BLANK_MAX = 8
-_BLANK: OrderedDict[tuple[type, type, tuple[float, float]], tuple[dict[str, Any], bytes]] = (
-    OrderedDict()
-)
-"""Pickled blank figures (:func:`_new_figure`) by figure class, axes class and size, each with
-the rcParams it was made under."""
+_BLANK: OrderedDict[tuple[type, type, tuple[float, float], int], bytes] = OrderedDict()
+"""Pickled blank figures (:func:`_new_figure`) by figure class, axes class, size and the
+rcParams they were made under (:func:`~qualitykit.report.figures.layout.rc_key`)."""
 
 
 def _new_figure(
@@ -46,34 +43,23 @@ def _new_figure(
     Building the axes is ≈ 4 ms of matplotlib (its ticks, spines, grid and limits set up from
     the rcParams); a copy of a blank figure unpickled from a per-process template is ≈ 2.5 ms
     (issue 14). matplotlib's figures are picklable with their whole state, and a template is used
-    only while the rcParams are those it was made under (a deep copy, compared at each call:
-    ≈ 5 µs), so the copy is the figure ``figure_class(figsize=…, layout="constrained")`` and
-    ``add_subplot(axes_class=Axes)`` give; ``tests/test_figures_blank.py`` compares their
-    pixels and SVGs."""
+    only under the rcParams it was made under (its key holds ``rc_key()``), so the copy is the
+    figure ``figure_class(figsize=…, layout="constrained")`` and ``add_subplot(axes_class=Axes)``
+    give; ``tests/test_figures_blank.py`` compares their pixels and SVGs."""
     _ensure_style()
     width, height = figsize or FIGSIZE
-    size = (float(width), float(height))
-    key = (figure_class, Axes, size)
-    entry = _BLANK.get(key)
-    if entry is not None and _same_rc(entry[0]):
+    key = (figure_class, Axes, (float(width), float(height)), rc_key())
+    data = _BLANK.get(key)
+    if data is not None:
         _BLANK.move_to_end(key)
-        fig = pickle.loads(entry[1])
+        fig = pickle.loads(data)
         return fig, fig.axes[0]
-    rc = copy.deepcopy(dict(mpl.rcParams))
-    fig = figure_class(figsize=size, layout="constrained")
+    fig = figure_class(figsize=key[2], layout="constrained")
     ax = fig.add_subplot(axes_class=Axes)
-    _BLANK[key] = (rc, pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL))
+    _BLANK[key] = pickle.dumps(fig, protocol=pickle.HIGHEST_PROTOCOL)
     while len(_BLANK) > _BLANK_MAX:
         _BLANK.popitem(last=False)
     return fig, ax
-
-
-def _same_rc(rc: dict[str, Any]) -> bool:
-    """The rcParams are ``rc`` (a comparison that fails counts as a change)."""
-    try:
-        return bool(dict.__eq__(mpl.rcParams, rc))
-    except Exception:  # noqa: BLE001 - e.g. an array value: ambiguous, so changed
-        return False
 
 
 def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
